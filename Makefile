@@ -1,0 +1,128 @@
+# XALT-style execution and package tracking: one plain Makefile.
+#
+# Targets:
+#   make                 build everything into $(B)/
+#   make check           unit tests (cmocka) and end-to-end tests (t/*.sh) via prove
+#   make check-asan      the same suite, built with ASan+UBSan into build-asan/
+#   make install         install into $(DESTDIR)$(PREFIX)
+#   make bench           interleaved benchmarks; results in bench/RESULTS.md
+#   make fuzz            bounded libFuzzer runs (clang)
+#
+# Knobs (override on the command line):
+#   CC, CFLAGS, LDFLAGS  compiler and flags; CFLAGS is added to the required ones
+#   PREFIX, DESTDIR      install location (PREFIX=/usr/local) and staging root
+#   B                    build directory (default build); several can coexist
+#   SANITIZE=1           build with -fsanitize=address,undefined
+#   V=1                  print full commands instead of "CC file"
+#   PROVE_OPTS           extra options for prove (e.g. -j2, -v)
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+B ?= build
+PROVE ?= prove
+PROVE_OPTS ?=
+VERSION := 1.0.0
+
+REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -MMD -MP \
+	-Isrc/common -DXALT_VERSION='"$(VERSION)"'
+CFLAGS ?=
+LDFLAGS ?=
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS = $(REQ_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+ifneq ($(V),1)
+QUIET_CC = @echo '   ' CC $@;
+QUIET_LINK = @echo '   ' LINK $@;
+QUIET_AR = @echo '   ' AR $@;
+endif
+
+# --- sources: every .c in a component directory belongs to it ---------------
+COMMON_SRC  := $(wildcard src/common/*.c)
+PRELOAD_SRC := $(wildcard src/preload/*.c)
+RECPKG_SRC  := $(wildcard src/record_pkg/*.c)
+CLI_MAIN    := src/cli/xalt.c
+CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard src/cli/*.c))
+UNIT_SRC    := $(wildcard t/unit/test-*.c)
+
+# The preload library and everything linked into it is PIC with hidden symbols.
+PIC_FLAGS := -fPIC -fvisibility=hidden
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
+RECPKG_OBJ  := $(RECPKG_SRC:%.c=$(B)/%.o)
+CLI_OBJ     := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_BIN    := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
+
+CLI_LIBS := -ljansson -lsqlite3 -lpq -lm
+UNIT_LIBS := -lcmocka $(CLI_LIBS)
+
+PRELOAD_SO := $(B)/libxalt_init.so
+XALT_BIN   := $(B)/xalt
+RECPKG_BIN := $(B)/xalt_record_pkg
+
+all: $(PRELOAD_SO) $(XALT_BIN) $(RECPKG_BIN) $(UNIT_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(PIC_FLAGS) -c -o $@ $<
+
+$(B)/libcommon.a: $(COMMON_OBJ)
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
+$(B)/libpreload.a: $(filter-out $(B)/src/preload/init.o,$(PRELOAD_OBJ))
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
+$(B)/libcli.a: $(CLI_OBJ)
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
+
+# libc only: no -l flags here, ever (t/t0001 checks with readelf -d).
+$(PRELOAD_SO): $(PRELOAD_OBJ) $(B)/libcommon.a src/preload/exports.map
+	$(QUIET_LINK)$(CC) -shared -Wl,--version-script=src/preload/exports.map \
+		-Wl,-z,now -Wl,--as-needed $(ALL_LDFLAGS) -o $@ $(PRELOAD_OBJ) $(B)/libcommon.a
+
+$(RECPKG_BIN): $(RECPKG_OBJ) $(B)/libcommon.a
+	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(XALT_BIN): $(B)/$(CLI_MAIN:.c=.o) $(B)/libcli.a $(B)/libcommon.a
+	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLI_LIBS)
+
+$(B)/t/unit/%: t/unit/%.c $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload -Isrc/cli -Isrc/record_pkg $(ALL_LDFLAGS) \
+		-o $@ $< $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a $(UNIT_LIBS)
+
+# --- install ------------------------------------------------------------------
+INST = $(DESTDIR)$(PREFIX)
+install: all
+	install -d -m 755 $(INST)/lib $(INST)/bin $(INST)/libexec $(INST)/etc $(INST)/site
+	install -m 644 $(PRELOAD_SO) $(INST)/lib/libxalt_init.so
+	install -m 755 $(XALT_BIN) $(INST)/bin/xalt
+	install -m 755 $(RECPKG_BIN) $(INST)/libexec/xalt_record_pkg
+	test -e $(INST)/etc/xalt.conf || install -m 644 etc/xalt.conf $(INST)/etc/xalt.conf
+	for f in hooks/python/*.py hooks/R/*.site; do \
+		test -e "$$f" && install -m 644 "$$f" $(INST)/site/ || :; done
+	@if test -f share/install.mk; then $(MAKE) --no-print-directory -f share/install.mk INST=$(INST) PREFIX=$(PREFIX) B=$(B) VERSION=$(VERSION) install-share; fi
+
+# --- tests ----------------------------------------------------------------------
+# Tests run against an installed tree, the layout users get.
+TEST_PREFIX = $(abspath $(B))/inst
+check: all
+	@rm -rf $(TEST_PREFIX)
+	@$(MAKE) --no-print-directory install PREFIX=$(TEST_PREFIX) DESTDIR= >/dev/null
+	XALT_TEST_PREFIX=$(TEST_PREFIX) XALT_TEST_BUILD=$(abspath $(B)) XALT_TEST_ASAN=$(SANITIZE) \
+		CMOCKA_MESSAGE_OUTPUT=TAP CC=$(CC) $(PROVE) $(PROVE_OPTS) $(UNIT_BIN) t/t[0-9]*.sh
+
+check-asan:
+	$(MAKE) B=build-asan SANITIZE=1 CC=$(CC) check
+
+bench: all
+	@rm -rf $(TEST_PREFIX)
+	@$(MAKE) --no-print-directory install PREFIX=$(TEST_PREFIX) DESTDIR= >/dev/null
+	XALT_TEST_PREFIX=$(TEST_PREFIX) XALT_TEST_BUILD=$(abspath $(B)) bench/run.sh
+
+clean:
+	rm -rf $(B) build-asan build-fuzz
+
+.PHONY: all install check check-asan bench clean
+-include $(COMMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(RECPKG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/$(CLI_MAIN:.c=.d)

@@ -1,0 +1,84 @@
+/*
+ * xalt: the command-line tool for users and site administrators.
+ *
+ * Dispatches argv[1] through a table, git-style; each subcommand lives in its
+ * own cmd-<name>.c and parses its own options.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct cmd_struct {
+	const char *name;                 /* as typed */
+	int (*fn)(int argc, char **argv); /* gets argv from the subcommand name */
+	const char *help;                 /* one line for `xalt --help` */
+};
+
+static const struct cmd_struct commands[] = {
+	{ "help", cmd_help, "show help for xalt or a command" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static const char usage_text[] =
+	"usage: xalt [--version] [--help] <command> [<args>]\n";
+
+static void print_commands(FILE *f)
+{
+	fputs(usage_text, f);
+	fputs("\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
+	fputs("\nexit status: 0 ok, 1 failure, 2 usage error\n"
+	      "'xalt help <command>' shows the manual page of a command.\n", f);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	(void)argv;
+	if (argc < 2) {
+		print_commands(stdout);
+		return XALT_EXIT_OK;
+	}
+	char page[256];
+	snprintf(page, sizeof(page), "xalt-%s", argv[1]);
+	execlp("man", "man", page, (char *)NULL);
+	die_errno("cannot run man for '%s'", page);
+}
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("xalt %s\n", XALT_VERSION);
+	return XALT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *t = getenv("XALT_TRACING");
+
+	if (t && !strcmp(t, "yes"))
+		cli_verbose = 1;
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return XALT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			static char progname[64];
+			snprintf(progname, sizeof(progname), "xalt %s", argv[1]);
+			xalt_progname = progname;
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "error: '%s' is not an xalt command\n", argv[1]);
+	fputs(usage_text, stderr);
+	return XALT_EXIT_USAGE;
+}

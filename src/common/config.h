@@ -1,0 +1,88 @@
+/*
+ * The site config (etc/xalt.conf, format in docs/config.md): parsed at every
+ * tracked exec inside the user's program, so libc only and no malloc. The
+ * parser works in place on a caller-owned copy of the file text and points
+ * into it; `struct xalt_config` is plain data with fixed-size tables.
+ *
+ * First matching pattern wins in every table. Regexes are POSIX ERE compiled
+ * lazily (filter.c), with a literal-prefix check first so the SKIP path
+ * usually compiles nothing.
+ */
+#ifndef XALT_CONFIG_H
+#define XALT_CONFIG_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_BYTES    (64 * 1024)  /* larger files are an error */
+#define CONFIG_MAX_PATTERNS 128          /* per table */
+#define CONFIG_MAX_SAMPLES  16
+
+enum xalt_action { XALT_SKIP = 0, XALT_KEEP = 1, XALT_PKGS = 2 };
+enum pattern_kind { PATTERN_NAME = 0, PATTERN_PATH = 1 };   /* pkg tables */
+enum record_args { ARGS_KEEP = 0, ARGS_DROP = 1, ARGS_HASH = 2 };
+
+struct xalt_pattern {
+	enum xalt_action action;  /* what a match means */
+	enum pattern_kind kind;   /* pkg tables only: match name or path */
+	char program[16];         /* pkg tables only: "python", "R" or "*" */
+	const char *regex;        /* points into the config text */
+	size_t prefix_len;        /* literal prefix after a leading '^' (0: none) */
+	int line;                 /* line number in the file, for messages */
+	int state;                /* 0 not compiled, 1 compiled, -1 bad regex */
+	regex_t re;               /* valid when state == 1 */
+};
+
+struct xalt_table {
+	struct xalt_pattern pat[CONFIG_MAX_PATTERNS];
+	int n;
+};
+
+struct xalt_sample {
+	double min_s, max_s;      /* [min_s, max_s) run time in seconds; max may be INFINITY */
+	double prob;              /* 0..1 */
+};
+
+struct xalt_config {
+	const char *path;             /* the file it came from */
+	/* scalar settings (docs/config.md lists defaults) */
+	const char *syshost;          /* "nth:N", "name:STRING", or "hostname" */
+	const char *transmission;     /* "file" or "syslog" */
+	const char *file_prefix;      /* may start with "~/" */
+	const char *syslog_socket;    /* unix datagram socket, default /dev/log */
+	const char *syslog_tag;       /* default "xalt" */
+	int syslog_chunk;             /* payload bytes per syslog message */
+	enum record_args record_args; /* keep, drop or hash command-line arguments */
+	int hash_users;               /* hash user names in what leaves the node */
+	int allow_opt_out;            /* users may set XALT_EXECUTABLE_TRACKING=no */
+	int sha1;                     /* hash executables (slow; off by default) */
+	/* tables */
+	struct xalt_table host, path, env, pkg;
+	struct xalt_sample sample[CONFIG_MAX_SAMPLES];
+	int nsample;
+};
+
+/* Called once per problem found by config_parse: line 0 means the whole file. */
+typedef void (*config_error_fn)(void *ctx, const char *path, int line, const char *msg);
+
+/*
+ * Parse `text` (NUL-terminated, modified in place; must outlive cfg) into cfg,
+ * after filling cfg with defaults. Every error is reported through `err` (may
+ * be NULL) and parsing goes on to find the next. Returns the number of errors:
+ * 0 means cfg is usable. Regexes are syntax-checked only when `check_regex`
+ * is set (the CLI does; the preload compiles lazily).
+ */
+int config_parse(struct xalt_config *cfg, char *text, const char *path,
+		 int check_regex, config_error_fn err, void *ctx);
+
+/*
+ * Read the file at `path` into buf (size cap, NUL-terminated) with open/read;
+ * no stdio, no malloc. Returns the length, or -1 with errno (EFBIG if larger
+ * than cap - 1).
+ */
+long config_read_file(const char *path, char *buf, size_t cap);
+
+/* Fill cfg with the defaults documented in docs/config.md. */
+void config_defaults(struct xalt_config *cfg);
+
+#endif
