@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "filter.h"
 #include "record.h"
 #include "run.h"
 #include "spool.h"
@@ -188,6 +189,7 @@ static int teardown(void **state)
 
 	(void)state;
 	sys_reset();
+	filter_release(&r.cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, spoolbase);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -312,6 +314,7 @@ static void test_not_sampled_removes_spool(void **state)
 	char spool[SPOOL_PATH_MAX];
 
 	(void)state;
+	filter_release(&r.cfg);
 	strcpy(r.cfgtext, "sample 0 inf 0\n");
 	assert_int_equal(config_parse(&r.cfg, r.cfgtext, "unit", 0, NULL, NULL), 0);
 	r.forced = 0;
@@ -328,6 +331,7 @@ static void test_not_sampled_removes_spool(void **state)
 static void test_sampling_table(void **state)
 {
 	(void)state;
+	filter_release(&r.cfg);
 	strcpy(r.cfgtext, "sample 0 10 0.25\nsample 20 inf 1\n");
 	assert_int_equal(config_parse(&r.cfg, r.cfgtext, "unit", 0, NULL, NULL), 0);
 	assert_true(sample_probability(&r.cfg, 0) == 0.25);
