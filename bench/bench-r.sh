@@ -83,3 +83,55 @@ lines=$(R_PROFILE=$HOOK XALT_RUN_UUID=$U SHM=$SHM sh -c \
 u2=$(col "$rows2" untracked); p2=$(col "$rows2" preload); t2=$(col "$rows2" tracked)
 echo "tracked / untracked = $(ratio "$t2" "$u2"); hook cost per recorded namespace" \
 	"= (tracked - preload) / $lines P lines = $(awk -v a="$t2" -v b="$p2" -v n="$lines" 'BEGIN{printf "%.0f", (a-b)/n}') µs."
+
+# The wall medians above swing by tens of ms when the shared machine is busy.
+# CPU time is steadier: each run reports its own user+sys (getrusage, which
+# spans the Rscript -> sh -> R execs of the one process; ms resolution) just
+# before it ends; variants interleaved, medians of N runs.
+echo
+echo "### CPU time of the same workload (user+sys reported by R at its end)"
+echo
+echo "Variants as above, interleaved; \`Rscript -e 'library(stats); library(utils); cat(sum(proc.time()[1:2]))'\`, $N runs."
+echo
+cpu_run() {
+	local vars=$1
+	env $(echo "$vars" | tr ',' ' ') "$R_SCRIPT" -e \
+		'library(stats); library(utils); cat(sum(proc.time()[1:2]) * 1000)' 2>/dev/null
+}
+declare -A cpu
+names=(untracked hook-off preload tracked)
+vals=("" "R_PROFILE=$HOOK" "$TRK" "$TRK,R_PROFILE=$HOOK")
+for ((r = 0; r < N; r++)); do
+	for ((k = 0; k < 4; k++)); do
+		i=$(((k + r) % 4))
+		cpu[${names[$i]}]+="$(cpu_run "${vals[$i]}") "
+	done
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+echo "| variant | median CPU ms | ratio |"
+echo "|---|---|---|"
+base=$(echo "${cpu[untracked]}" | median)
+for n in "${names[@]}"; do
+	m=$(echo "${cpu[$n]}" | median)
+	echo "| $n | $m | $(ratio "$m" "$base") |"
+done
+
+# Inside one tracked R (standalone hook, spool made by hand): the wrapper's
+# cost per loadNamespace() call and the cost of recording one namespace,
+# from 2000 repetitions each (R's Sys.time, µs).
+echo
+echo "### Inside R: the wrapper per call, one record"
+echo
+R_PROFILE=$HOOK XALT_RUN_UUID=$U SHM=$SHM sh -c \
+	'd=$SHM/micro.$$ && mkdir -m 700 "$d" && XALT_SPOOL_DIR=$d exec "$0" "$@"' "$R_SCRIPT" -e '
+e <- environment(loadNamespace); n <- 2000
+us <- function(expr) { t <- Sys.time(); for (i in seq_len(n)) eval(expr); round(1e6 * as.numeric(Sys.time() - t, units = "secs") / n, 1) }
+a <- us(quote(loadNamespace("stats"))); b <- us(quote(e$orig("stats")))
+r <- us(quote(e$note(asNamespace("stats"), "stats", 0.001)))
+cat("| measure | µs |\n|---|---|\n")
+cat("| loadNamespace() of a loaded namespace, through the wrapper |", a, "|\n")
+cat("| the same, original function |", b, "|\n")
+cat("| recording one namespace (escape, version, path, one cat append) |", r, "|\n")'
+echo
+echo "Hook start-up (evaluating site/Rprofile.site, chaining included) is in the"
+echo "hook-off and tracked rows above; a run with k namespaces pays about k records."
