@@ -99,6 +99,21 @@ static void install_signal_handlers(void)
 	}
 }
 
+/*
+ * Two installs in LD_PRELOAD (a module's and a user's copy): the first copy
+ * loaded tracks, later ones stand aside, or a run would have two records.
+ * dlsym finds the first definition in load order; dladdr says whose it is.
+ */
+static int first_copy(void)
+{
+	Dl_info mine, first;
+	void *sym = dlsym(RTLD_DEFAULT, "xalt_version");
+
+	if (!sym || !dladdr(sym, &first) || !dladdr((void *)on_exit_cb, &mine))
+		return 1;
+	return first.dli_fbase == mine.dli_fbase;
+}
+
 /* XALT_DIR = dirname(dirname(this library's file)); self = that file. */
 static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 {
@@ -106,7 +121,9 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 	char *slash;
 	size_t n;
 
-	if (!dladdr((void *)xalt_version, &info) || !info.dli_fname)
+	/* A static function: taking xalt_version's address would go through the
+	 * GOT and name the first copy of the library, not necessarily this one. */
+	if (!dladdr((void *)on_exit_cb, &info) || !info.dli_fname)
 		return -1;
 	n = strlen(info.dli_fname);
 	if (n >= selfcap || n >= cap)
@@ -140,6 +157,10 @@ static void xalt_init(int argc, char **argv, char **envp)
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
 	trace_init();
+	if (!first_copy()) {
+		XTRACE("another copy of the library is loaded first: this one stands aside");
+		goto out;
+	}
 	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), run.self, sizeof(run.self)) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
