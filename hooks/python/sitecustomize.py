@@ -89,7 +89,7 @@ class _State(object):
 
     def __init__(self, fd, pid):
         self.fd = fd          # $XALT_SPOOL_DIR/pkgs, O_APPEND
-        self.pid = pid        # the tracked process
+        self.pid = pid        # the tracked process (0: fork hook instead)
         st = os.fstat(fd)
         self.ident = (st.st_dev, st.st_ino)
         self.on = True        # False after any failure: record nothing more
@@ -107,7 +107,7 @@ class _State(object):
         if not self.on:
             return
         try:
-            if os.getpid() != self.pid:
+            if self.pid and os.getpid() != self.pid:
                 self.on = False
                 return
             st = os.fstat(self.fd)
@@ -117,6 +117,10 @@ class _State(object):
             os.write(self.fd, line)
         except Exception:
             self.on = False
+
+    def stop(self):
+        """Record nothing more (a fork()ed child); never raises."""
+        self.on = False
 
     def flush(self):
         """Write the batched lines, whole lines in writes of < 4 KiB."""
@@ -515,6 +519,12 @@ def _start():
         _trace('cannot open spool %s: %s' % (spool, e))
         return
     st = _State(fd, pid)
+    # A fork()ed child must not write into the parent's spool. 3.7+ tells
+    # us at the fork; getpid() on every write (0.7 us, a syscall since glibc
+    # 2.25 stopped caching it) is for older Pythons only.
+    if hasattr(os, 'register_at_fork'):
+        os.register_at_fork(after_in_child=st.stop)
+        st.pid = 0
     st.module = sys.modules.get(__name__)
     lib = os.path.dirname(os.__file__)
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
