@@ -168,7 +168,11 @@ def _module_path(mod):
     d = vars(mod)
     spec = d.get('__spec__')
     if spec is not None:
-        return _spec_path(spec)
+        path = _spec_path(spec)
+        if path:
+            return path
+    # No location in the spec: a built-in (no file), or a frozen stdlib
+    # module of 3.11+ (os, codecs, ...), whose __file__ names its source.
     f = d.get('__file__')
     if not f:
         return ''
@@ -305,8 +309,8 @@ def _record_loaded(name, mod, usec):
 def _done(name, spec, module, usec):
     """After a timed load (3.x): write the line; never raises."""
     try:
-        _st.package(name, _version(name, _spec_path(spec), module),
-                    _spec_path(spec), usec)
+        path = _spec_path(spec) or _module_path(module)
+        _st.package(name, _version(name, path, module), path, usec)
     except Exception:
         pass
 
