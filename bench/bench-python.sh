@@ -9,6 +9,9 @@
 #   hook-off    PYTHONPATH has our site dir, the run is not tracked
 #   tracked     PYTHONPATH + XALT_RUN_UUID + a fresh spool dir <base>/<uuid>.<pid>
 #               on /dev/shm made by the timer's child before exec (as the preload does)
+#   xalt        the whole product: preload library + hook, default config (a
+#               short run is almost never sampled: spool written, then removed)
+#   xalt-rec    the same with XALT_SAMPLING=no: a record written for every run
 #   spawn       the seed talk's design: one process per import
 #               (bench/python/spawn-hook: subprocess.call of /bin/true)
 # Workloads: `-c pass`, and bench/python/import30.py (30 stdlib packages).
@@ -32,10 +35,13 @@ PYTHONS=${PYTHONS:-"/usr/bin/python3 $(ls -d "$HOME"/.pyenv/versions/3.12*/bin/p
 SPOOL=/dev/shm/xalt-bench-python.$$
 test -x "$TIMER" || { echo "no timer at $TIMER" >&2; exit 1; }
 test -f "$SITE/sitecustomize.py" || { echo "no hook in $SITE: make install" >&2; exit 1; }
-unset PYTHONDONTWRITEBYTECODE PYTHONPATH XALT_RUN_UUID XALT_SPOOL_DIR
+unset PYTHONDONTWRITEBYTECODE PYTHONPATH LD_PRELOAD $(env | sed -n 's/^\(XALT_[A-Za-z0-9_]*\)=.*/\1/p')
 mkdir -m 700 "$SPOOL"
 trap 'rm -rf "$SPOOL"' EXIT
 for py in $PYTHONS; do $py -m compileall -q "$SPAWN" >/dev/null; done
+ENV="LD_PRELOAD=$PREFIX/lib/libxalt_init.so XALT_EXECUTABLE_TRACKING=yes PYTHONPATH=$SITE XALT_FILE_PREFIX=$SPOOL/records"
+XALT="xalt $ENV"
+XALT_REC="xalt-rec $ENV XALT_SAMPLING=no"
 
 med() { awk -v l="$1" '$1 == l { print $3 }'; }
 
@@ -43,12 +49,12 @@ for py in $PYTHONS; do
 	echo "### $py ($($py -c 'import sys; print(sys.version.split()[0])'), $RUNS runs)"
 	echo '```'
 	p=$("$TIMER" "$RUNS" untracked "hook-off PYTHONPATH=$SITE" \
-		"tracked PYTHONPATH=$SITE SPOOL=$SPOOL" \
+		"tracked PYTHONPATH=$SITE SPOOL=$SPOOL" "$XALT" "$XALT_REC" \
 		"spawn PYTHONPATH=$SPAWN SPOOL=$SPOOL" -- "$py" -c pass)
 	rm -rf "${SPOOL:?}"/*
 	echo "-c pass"; echo "$p"
 	i=$("$TIMER" $((RUNS / 2)) untracked "hook-off PYTHONPATH=$SITE" \
-		"tracked PYTHONPATH=$SITE SPOOL=$SPOOL" \
+		"tracked PYTHONPATH=$SITE SPOOL=$SPOOL" "$XALT" "$XALT_REC" \
 		"spawn PYTHONPATH=$SPAWN SPOOL=$SPOOL" -- "$py" "$WORK")
 	rm -rf "${SPOOL:?}"/*
 	echo "import30.py"; echo "$i"
