@@ -463,7 +463,7 @@ class _Finder2(object):
             return None
         try:
             if st.pending:
-                _flush_pending()
+                _flush_pending(fullname)
             if fullname not in st.seen:
                 st.seen.add(fullname)
                 st.pending.append(fullname)
@@ -472,23 +472,30 @@ class _Finder2(object):
         return None
 
 
-def _flush_pending(final=False):
-    """2.7: write the noted modules now loaded; drop failed ones at exit."""
+def _flush_pending(importing=None):
+    """2.7: write the noted modules now loaded.
+
+    A package whose submodule is being imported (`importing`) is still running
+    its own code: it waits, so its __version__ is set when we look. At exit
+    (importing None) whatever is not in sys.modules failed and is dropped.
+    """
     keep = []
     mods = sys.modules
     for name in _st.pending:
         mod = mods.get(name)
-        if mod is not None:
+        if importing is not None and (
+                mod is None and name not in mods
+                or importing.startswith(name + '.')):
+            keep.append(name)  # still loading
+        elif mod is not None:
             _record_loaded(name, mod, None)
-        elif not final and name not in mods:
-            keep.append(name)  # maybe still loading (a package's body)
     _st.pending = keep
 
 
 def _at_exit():
     try:
         if _st is not None and _st.pending:
-            _flush_pending(True)
+            _flush_pending()
     except Exception:
         pass
 
