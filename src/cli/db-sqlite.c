@@ -59,7 +59,7 @@ static void sq_bind(struct db_stmt *st, int i, int type, const void *p, size_t l
 {
 	switch (type) {
 	case DB_T_TEXT:
-		sqlite3_bind_text(ST(st), i, p, (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ST(st), i, p, (int)len, SQLITE_STATIC);
 		break;
 	case DB_T_INT64:
 		sqlite3_bind_int64(ST(st), i, *(const int64_t *)p);
@@ -210,8 +210,13 @@ struct db *db_sqlite_open(const char *path, int create)
 {
 	sqlite3 *s = NULL;
 	struct db *db;
-	int flags = SQLITE_OPEN_READWRITE;
+	/* NOMUTEX: one connection is used by one thread; the serialized mode's
+	 * mutex calls were 5 % of ingest time (perf). */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
+	/* No global memory statistics: they take a global mutex on every
+	 * allocation (perf: 3 % of ingest). Must precede sqlite3_initialize. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (create) {
 		if (make_parent_dirs(path))
 			return NULL;

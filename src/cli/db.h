@@ -58,7 +58,9 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
-/* Prepared statements; `?` placeholders numbered from 1. NULL on error. */
+/* Prepared statements; `?` placeholders numbered from 1. NULL on error.
+ * Bound text is not copied: it must stay valid until the statement is
+ * stepped to its end, reset or rebound. */
 struct db_stmt *db_prepare(struct db *db, const char *sql);
 void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len);
 void db_bind_str(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
