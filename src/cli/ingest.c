@@ -133,14 +133,29 @@ void ingest_global_init(void)
 /* === validation ============================================================= */
 
 static int reject(struct xbuf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Set the rejection reason. It quotes bytes of the file (a schema name,
+ * jansson's "near '...'"), so anything but printable ASCII is shown as \xHH:
+ * a hostile record must not put escape sequences on the admin's terminal.
+ * Returns -1.
+ */
 static int reject(struct xbuf *why, const char *fmt, ...)
 {
+	struct xbuf raw = XBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	xbuf_reset(why);
-	xbuf_vaddf(why, fmt, ap);
+	xbuf_vaddf(&raw, fmt, ap);
 	va_end(ap);
+	xbuf_reset(why);
+	for (size_t i = 0; i < raw.len; i++) {
+		unsigned char c = (unsigned char)raw.buf[i];
+		if (c < 0x20 || c >= 0x7f)
+			xbuf_addf(why, "\\x%02x", c);
+		else
+			xbuf_addch(why, c);
+	}
+	xbuf_release(&raw);
 	return -1;
 }
 
