@@ -29,13 +29,14 @@ expect_report() {
 	case $kind in
 	packages)
 		corpus_json "$filter" | jq -r --argjson top "$arg" '
+			def q: if test("[,\"\n]") then "\"" + gsub("\""; "\"\"") + "\"" else . end;
 			[.[] | .user as $u | .packages[] | {program, name, user: $u}]
 			| group_by([.program, .name])
 			| map({program: .[0].program, name: .[0].name, runs: length,
 			       users: (map(.user) | unique | length)})
 			| group_by(.program)
 			| map(sort_by([-.runs, -.users, .name]) | .[:$top]) | add // []
-			| "program,package,runs,users", (.[] | "\(.program),\(.name),\(.runs),\(.users)")'
+			| "program,package,runs,users", (.[] | "\(.program),\(.name | q),\(.runs),\(.users)")'
 		;;
 	versions)
 		corpus_json "$filter" | jq -r --arg pkg "$arg" '
