@@ -127,7 +127,6 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 
 static void xalt_init(int argc, char **argv, char **envp)
 {
-	static char dir[PATH_MAX], self[PATH_MAX];
 	int saved = errno, opted_out = 0;
 	const char *on;
 
@@ -141,11 +140,11 @@ static void xalt_init(int argc, char **argv, char **envp)
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
 	trace_init();
-	if (find_prefix(dir, sizeof(dir), self, sizeof(self)) < 0) {
+	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), run.self, sizeof(run.self)) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
 	}
-	if (!run_start(&run, dir, self, opted_out, argc, argv))
+	if (!run_start(&run, opted_out, argc, argv))
 		goto out;
 	if (on_exit(on_exit_cb, NULL) == 0)
 		have_on_exit = 1;
