@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +238,7 @@ struct queue {
 	struct block *head, *tail;                  /* FIFO */
 	size_t len;                                 /* blocks waiting */
 	int finished;                               /* the reader is done */
+	struct rusage reader_usage;                 /* CPU of the reader, for --verbose */
 	struct ingest_run *ir;
 };
 
@@ -288,6 +290,7 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&q->mu);
 	}
 	xbuf_release(&text);
+	getrusage(RUSAGE_THREAD, &q->reader_usage);
 	pthread_mutex_lock(&q->mu);
 	q->finished = 1;
 	pthread_cond_broadcast(&q->cv);
@@ -369,6 +372,15 @@ static void load_all(struct ingest_run *ir)
 		free(b);
 	}
 	pthread_join(tid, NULL);
+	if (cli_verbose) {
+		struct rusage self;
+		getrusage(RUSAGE_THREAD, &self);
+		cli_trace("cpu: loading thread %.2f s user %.2f s sys, reading thread %.2f s user %.2f s sys",
+			  self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6,
+			  self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
+			  q.reader_usage.ru_utime.tv_sec + q.reader_usage.ru_utime.tv_usec / 1e6,
+			  q.reader_usage.ru_stime.tv_sec + q.reader_usage.ru_stime.tv_usec / 1e6);
+	}
 	pthread_mutex_destroy(&q.mu);
 	pthread_cond_destroy(&q.cv);
 }

@@ -83,7 +83,9 @@ double db_column_double(struct db_stmt *st, int i);
 /*
  * Bulk insertion of integer rows into table(cols...), ncols <= 8.
  * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
- * Rows are durable only after db_commit. Returns 0 or -1.
+ * Rows are buffered and written at db_commit (SQLite: sorted by the columns
+ * in the order given, so list the primary key first). A duplicate key fails
+ * the commit: callers insert each key once. Returns 0 or -1.
  */
 #define DB_BULK_NULL INT64_MIN
 struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const *cols, int ncols);

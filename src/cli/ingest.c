@@ -607,7 +607,8 @@ static int package_ids(struct ingest *in, struct rec *r)
 struct ingest *ingest_open(struct db *db)
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
-	static const char *const rp_cols[] = { "run_id", "name_id", "package_id", "user_id", "import_us" };
+	/* primary-key columns first: the SQLite backend sorts on them */
+	static const char *const rp_cols[] = { "name_id", "user_id", "run_id", "package_id", "import_us" };
 	static const char *const ll_cols[] = { "libset_id", "library_id", "position" };
 
 	ingest_global_init();
@@ -768,7 +769,7 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 	if (run == 0)
 		return INGEST_DUPLICATE;
 	for (size_t i = 0; i < r->npkgs; i++) {
-		int64_t row[5] = { run, r->pkgs[i].name_id, r->pkgs[i].package_id, uid_, r->pkgs[i].import_us };
+		int64_t row[5] = { r->pkgs[i].name_id, uid_, run, r->pkgs[i].package_id, r->pkgs[i].import_us };
 		if (db_bulk_row(in->run_package, row))
 			return INGEST_ERROR;
 	}
