@@ -283,7 +283,10 @@ struct db *db_sqlite_open(const char *path, int create)
 	db->ops = &sqlite_ops;
 	db->impl = s;
 	if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			"PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")) {
+			"PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+			/* reports read whole tables: map them instead of a read(2)
+			 * per page (time-window report on 10 M rows: 1.8 -> 1.5 s system) */
+			"PRAGMA mmap_size=1073741824;")) {
 		db_close(db);
 		return NULL;
 	}
