@@ -177,6 +177,8 @@ static int sq_bulk_flush(struct db_bulk *b)
 	sqlite3_stmt *s = ST(sb->st);
 	int rc = 0;
 
+	if (!sb->n)
+		return 0;
 	sort_ncols = b->ncols;
 	qsort(sb->rows, sb->n, b->ncols * sizeof(int64_t), cmp_row);
 	for (size_t r = 0; r < sb->n && !rc; r++) {
