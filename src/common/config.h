@@ -44,7 +44,7 @@ struct xalt_sample {
 };
 
 struct xalt_config {
-	const char *path;             /* the file it came from */
+	const char *file;             /* the file it came from (renamed from `path`: it clashed with the path table) */
 	/* scalar settings (docs/config.md lists defaults) */
 	const char *syshost;          /* "nth:N", "name:STRING", or "hostname" */
 	const char *transmission;     /* "file" or "syslog" */
@@ -56,6 +56,7 @@ struct xalt_config {
 	int hash_users;               /* hash user names in what leaves the node */
 	int allow_opt_out;            /* users may set XALT_EXECUTABLE_TRACKING=no */
 	int sha1;                     /* hash executables (slow; off by default) */
+	const char *hash_key;         /* key of the user/argument hashes ("": syshost rule) */
 	/* tables */
 	struct xalt_table host, path, env, pkg;
 	struct xalt_sample sample[CONFIG_MAX_SAMPLES];

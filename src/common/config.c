@@ -1,0 +1,492 @@
+/*
+ * The site-config parser (format: docs/config.md; types: config.h).
+ *
+ * It runs inside every tracked program at start, so: libc only, no malloc,
+ * no stdio. It works in place on the caller's copy of the file, cutting each
+ * line into NUL-terminated words that struct xalt_config points to. Errors
+ * carry the line number and parsing goes on, so `xalt config check` reports
+ * all of them at once; the preload library passes no error callback and turns
+ * tracking off when the count is not zero.
+ *
+ * Sections: reading the file, defaults, small helpers, one function per line
+ * kind (setting, pattern, sample), the line loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- reading the file ---------------------------------------------------- */
+
+long config_read_file(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fd;
+
+	if (cap < 2) {
+		errno = EFBIG;
+		return -1;
+	}
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap - 1) {      /* full: one more byte means too large */
+			char c;
+			ssize_t m;
+
+			do
+				m = read(fd, &c, 1);
+			while (m < 0 && errno == EINTR);
+			if (m != 0) {
+				close(fd);
+				errno = m > 0 ? EFBIG : errno;
+				return -1;
+			}
+			break;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (long)len;
+}
+
+/* ---- defaults ------------------------------------------------------------- */
+
+void config_defaults(struct xalt_config *cfg)
+{
+	/*
+	 * Only the small fields are set: the tables are about 60 KB and clearing
+	 * them would touch every page at each exec; `n` says what is valid.
+	 */
+	cfg->file = NULL;
+	cfg->syshost = "hostname";
+	cfg->transmission = "file";
+	cfg->file_prefix = "~/.xalt.d";
+	cfg->syslog_socket = "/dev/log";
+	cfg->syslog_tag = "xalt";
+	cfg->syslog_chunk = 2048;  /* under the 4 KB UDP and 8 KB rsyslog limits (facts.md) */
+	cfg->record_args = ARGS_KEEP;
+	cfg->hash_users = 0;
+	cfg->allow_opt_out = 1;
+	cfg->sha1 = 0;
+	cfg->hash_key = "";
+	cfg->host.n = cfg->path.n = cfg->env.n = cfg->pkg.n = 0;
+	cfg->nsample = 0;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+struct parser {
+	struct xalt_config *cfg;
+	const char *path;           /* for messages */
+	int line;                   /* current line number */
+	int errors;                 /* count so far */
+	int check_regex;            /* compile regexes now */
+	config_error_fn err;        /* may be NULL */
+	void *ctx;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void perr(struct parser *ps, const char *fmt, ...)
+{
+	ps->errors++;
+	if (ps->err) {
+		char msg[512];
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		ps->err(ps->ctx, ps->path, ps->line, msg);
+	}
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Cut the next blank-separated word off *s; NULL when none is left. */
+static char *next_word(char **s)
+{
+	char *p = *s, *w;
+
+	while (is_space(*p))
+		p++;
+	if (!*p) {
+		*s = p;
+		return NULL;
+	}
+	w = p;
+	while (*p && !is_space(*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*s = p;
+	return w;
+}
+
+/* The rest of the line, without surrounding blanks; NULL when empty. */
+static char *rest(char *s)
+{
+	char *e;
+
+	while (is_space(*s))
+		s++;
+	if (!*s)
+		return NULL;
+	e = s + strlen(s);
+	while (e > s && is_space(e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* A whole-word number; "inf" allowed when `inf_ok`. 0 ok, -1 bad. */
+static int parse_num(const char *s, double *out, int inf_ok)
+{
+	char *end;
+
+	if (inf_ok && !strcmp(s, "inf")) {
+		*out = INFINITY;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !(*out == *out) || isinf(*out))
+		return -1;
+	return 0;
+}
+
+/*
+ * Length of the literal prefix of a pattern starting with '^': the characters
+ * up to the first ERE metacharacter, minus one if that is a quantifier of the
+ * last literal. A '|' anywhere means alternation, which a prefix test would
+ * get wrong: no prefix then.
+ */
+static size_t literal_prefix(const char *re)
+{
+	size_t n = 0;
+
+	if (re[0] != '^' || strchr(re, '|'))
+		return 0;
+	re++;
+	while (re[n] && !strchr(".[]()*+?{}|^$\\", re[n]))
+		n++;
+	if (n && (re[n] == '*' || re[n] == '?' || re[n] == '{'))
+		n--;
+	return n;
+}
+
+/* ---- one function per line kind ------------------------------------------- */
+
+static void set_string(struct parser *ps, const char *key, const char **dst, char *val,
+		       const char *const *allowed)
+{
+	if (allowed) {
+		int ok = 0;
+		for (const char *const *a = allowed; *a; a++)
+			ok |= !strcmp(*a, val);
+		if (!ok) {
+			perr(ps, "bad value '%s' for '%s'", val, key);
+			return;
+		}
+	}
+	*dst = val;
+}
+
+static void setting(struct parser *ps, char *key, char *val)
+{
+	static const char *const transmissions[] = { "file", "syslog", NULL };
+	struct xalt_config *cfg = ps->cfg;
+	int b;
+
+	if (!val) {
+		perr(ps, "missing value for '%s'", key);
+		return;
+	}
+	if (!strcmp(key, "syshost")) {
+		if (!strcmp(val, "hostname") || (!strncmp(val, "name:", 5) && val[5]))
+			cfg->syshost = val;
+		else if (!strncmp(val, "nth:", 4) && val[4] >= '1' && val[4] <= '9' &&
+			 strspn(val + 4, "0123456789") == strlen(val + 4))
+			cfg->syshost = val;
+		else
+			perr(ps, "bad value '%s' for 'syshost' (hostname, nth:N or name:STRING)", val);
+	} else if (!strcmp(key, "transmission")) {
+		set_string(ps, key, &cfg->transmission, val, transmissions);
+	} else if (!strcmp(key, "file_prefix")) {
+		if (val[0] != '/' && strncmp(val, "~/", 2))
+			perr(ps, "'file_prefix' must be absolute or start with '~/': '%s'", val);
+		else
+			cfg->file_prefix = val;
+	} else if (!strcmp(key, "syslog_socket")) {
+		cfg->syslog_socket = val;
+	} else if (!strcmp(key, "syslog_tag")) {
+		cfg->syslog_tag = val;
+	} else if (!strcmp(key, "hash_key")) {
+		cfg->hash_key = val;
+	} else if (!strcmp(key, "syslog_chunk")) {
+		double d;
+		if (parse_num(val, &d, 0) < 0 || d != (int)d || d < 256 || d > 65536)
+			perr(ps, "bad value '%s' for 'syslog_chunk' (an integer, 256 to 65536)", val);
+		else
+			cfg->syslog_chunk = (int)d;
+	} else if (!strcmp(key, "record_args")) {
+		if (!strcmp(val, "keep"))
+			cfg->record_args = ARGS_KEEP;
+		else if (!strcmp(val, "drop"))
+			cfg->record_args = ARGS_DROP;
+		else if (!strcmp(val, "hash"))
+			cfg->record_args = ARGS_HASH;
+		else
+			perr(ps, "bad value '%s' for 'record_args' (keep, drop or hash)", val);
+	} else if (!strcmp(key, "hash_users") || !strcmp(key, "allow_opt_out") ||
+		   !strcmp(key, "sha1")) {
+		if (parse_bool(val, &b) < 0) {
+			perr(ps, "bad value '%s' for '%s' (yes or no)", val, key);
+			return;
+		}
+		if (key[0] == 'h')
+			cfg->hash_users = b;
+		else if (key[0] == 'a')
+			cfg->allow_opt_out = b;
+		else
+			cfg->sha1 = b;
+	} else {
+		perr(ps, "unknown setting '%s'", key);
+	}
+}
+
+static int parse_action(const char *w, int pkgs_ok, enum xalt_action *out)
+{
+	if (!strcmp(w, "KEEP"))
+		*out = XALT_KEEP;
+	else if (!strcmp(w, "SKIP"))
+		*out = XALT_SKIP;
+	else if (pkgs_ok && !strcmp(w, "PKGS"))
+		*out = XALT_PKGS;
+	else
+		return -1;
+	return 0;
+}
+
+static void add_pattern(struct parser *ps, const char *table_name, struct xalt_table *t,
+			enum xalt_action action, enum pattern_kind kind,
+			const char *program, char *regex)
+{
+	struct xalt_pattern *p;
+
+	if (!regex) {
+		perr(ps, "%s: missing regular expression", table_name);
+		return;
+	}
+	if (t->n >= CONFIG_MAX_PATTERNS) {
+		perr(ps, "%s: too many patterns (at most %d)", table_name, CONFIG_MAX_PATTERNS);
+		return;
+	}
+	p = &t->pat[t->n];
+	p->action = action;
+	p->kind = kind;
+	memset(p->program, 0, sizeof(p->program));
+	memcpy(p->program, program, strlen(program));
+	p->regex = regex;
+	p->prefix_len = literal_prefix(regex);
+	p->line = ps->line;
+	p->state = 0;
+	if (ps->check_regex) {
+		int rc = regcomp(&p->re, regex, REG_EXTENDED | REG_NOSUB);
+
+		if (rc) {
+			char msg[256];
+			regerror(rc, &p->re, msg, sizeof(msg));
+			perr(ps, "%s: bad regular expression '%s': %s", table_name, regex, msg);
+			return;     /* not added: nothing to free */
+		}
+		p->state = 1;
+	}
+	t->n++;
+}
+
+static void pattern(struct parser *ps, const char *kw, char *s)
+{
+	struct xalt_config *cfg = ps->cfg;
+	struct xalt_table *t;
+	enum xalt_action action;
+	enum pattern_kind kind = PATTERN_PATH;
+	const char *program = "";
+	char *w;
+	int pkgs_ok = 0;
+
+	if (!strcmp(kw, "host"))
+		t = &cfg->host;
+	else if (!strcmp(kw, "env"))
+		t = &cfg->env;
+	else if (!strcmp(kw, "path"))
+		t = &cfg->path, pkgs_ok = 1;
+	else {
+		t = &cfg->pkg;
+		w = next_word(&s);
+		if (!w) {
+			perr(ps, "pkg: expected a program (python, R or *)");
+			return;
+		}
+		if (strlen(w) >= sizeof(t->pat[0].program)) {
+			perr(ps, "pkg: program name too long: '%s'", w);
+			return;
+		}
+		program = w;
+	}
+	w = next_word(&s);
+	if (!w || parse_action(w, pkgs_ok, &action) < 0) {
+		perr(ps, "%s: expected %s, got '%s'", kw,
+		     pkgs_ok ? "KEEP, SKIP or PKGS" : "KEEP or SKIP", w ? w : "");
+		return;
+	}
+	if (t == &cfg->pkg) {
+		w = next_word(&s);
+		if (w && !strcmp(w, "name"))
+			kind = PATTERN_NAME;
+		else if (w && !strcmp(w, "path"))
+			kind = PATTERN_PATH;
+		else {
+			perr(ps, "pkg: expected name or path, got '%s'", w ? w : "");
+			return;
+		}
+	}
+	add_pattern(ps, kw, t, action, kind, program, rest(s));
+}
+
+static void sample(struct parser *ps, char *s)
+{
+	struct xalt_config *cfg = ps->cfg;
+	char *a = next_word(&s), *b = next_word(&s), *c = next_word(&s);
+	double lo, hi, p;
+
+	if (!a || !b || !c || rest(s)) {
+		perr(ps, "sample: expected MIN_SECONDS MAX_SECONDS|inf PROBABILITY");
+		return;
+	}
+	if (parse_num(a, &lo, 0) < 0 || lo < 0) {
+		perr(ps, "sample: bad minimum '%s'", a);
+		return;
+	}
+	if (parse_num(b, &hi, 1) < 0) {
+		perr(ps, "sample: bad maximum '%s'", b);
+		return;
+	}
+	if (parse_num(c, &p, 0) < 0 || p < 0 || p > 1) {
+		perr(ps, "sample: bad probability '%s' (0 to 1)", c);
+		return;
+	}
+	if (!(lo < hi)) {
+		perr(ps, "sample: minimum %s is not below maximum %s", a, b);
+		return;
+	}
+	if (cfg->nsample >= CONFIG_MAX_SAMPLES) {
+		perr(ps, "sample: too many rows (at most %d)", CONFIG_MAX_SAMPLES);
+		return;
+	}
+	cfg->sample[cfg->nsample].min_s = lo;
+	cfg->sample[cfg->nsample].max_s = hi;
+	cfg->sample[cfg->nsample].prob = p;
+	cfg->nsample++;
+}
+
+/* ---- the line loop --------------------------------------------------------- */
+
+/* Cut a comment: '#' at the start of the line or after a blank. */
+static void strip_comment(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == '#' && (p == s || is_space(p[-1]))) {
+			*p = '\0';
+			return;
+		}
+}
+
+static void parse_line(struct parser *ps, char *s)
+{
+	char *eq, *w;
+
+	strip_comment(s);
+	while (is_space(*s))
+		s++;
+	if (!*s)
+		return;
+	/* "key = value" (the key is one word, the value the rest) */
+	w = s;
+	while (*w && !is_space(*w) && *w != '=')
+		w++;
+	eq = w;
+	while (is_space(*eq))
+		eq++;
+	if (*eq == '=') {
+		*w = '\0';
+		if (w == s) {
+			perr(ps, "missing setting name before '='");
+			return;
+		}
+		setting(ps, s, rest(eq + 1));
+		return;
+	}
+	w = next_word(&s);
+	if (!strcmp(w, "host") || !strcmp(w, "path") || !strcmp(w, "env") || !strcmp(w, "pkg"))
+		pattern(ps, w, s);
+	else if (!strcmp(w, "sample"))
+		sample(ps, s);
+	else
+		perr(ps, "unknown directive '%s'", w);
+}
+
+int config_parse(struct xalt_config *cfg, char *text, const char *path,
+		 int check_regex, config_error_fn err, void *ctx)
+{
+	struct parser ps = { cfg, path, 0, 0, check_regex, err, ctx };
+	char *line = text;
+
+	config_defaults(cfg);
+	cfg->file = path;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		ps.line++;
+		parse_line(&ps, line);
+		line = nl ? nl + 1 : NULL;
+	}
+	return ps.errors;
+}

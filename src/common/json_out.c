@@ -1,0 +1,308 @@
+/*
+ * The hand JSON writer of the preload library (see json_out.h).
+ *
+ * Sections: byte output (put), the escaper (esc_one, json_escape), numbers
+ * (no printf: snprintf is not async-signal-safe and this runs in the fatal
+ * signal handler), structure and values.
+ *
+ * Commas need no stack: a value written at a level sets need_comma; opening
+ * a container clears it; closing one sets it again, because the container
+ * just closed is itself a value of the enclosing level.
+ */
+#include "json_out.h"
+
+#include <string.h>
+
+/* ---- byte output --------------------------------------------------------- */
+
+static void put(struct json_out *j, const char *s, size_t n)
+{
+	while (n && !j->err) {
+		size_t room = j->cap - j->len;
+
+		if (!room) {
+			if (!j->flush || j->flush(j->ctx, j->buf, j->len) < 0) {
+				j->err = 1;
+				return;
+			}
+			j->len = 0;
+			continue;
+		}
+		size_t k = n < room ? n : room;
+		memcpy(j->buf + j->len, s, k);
+		j->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void putc_(struct json_out *j, char c)
+{
+	put(j, &c, 1);
+}
+
+void json_out_init(struct json_out *j, char *buf, size_t cap,
+		   int (*flush)(void *ctx, const char *data, size_t len), void *ctx)
+{
+	j->buf = buf;
+	j->cap = cap;
+	j->len = 0;
+	j->flush = flush;
+	j->ctx = ctx;
+	j->err = cap == 0;
+	j->need_comma = 0;
+}
+
+int json_out_finish(struct json_out *j)
+{
+	if (!j->err && j->len) {
+		if (!j->flush || j->flush(j->ctx, j->buf, j->len) < 0)
+			j->err = 1;
+		else
+			j->len = 0;
+	}
+	return j->err ? -1 : 0;
+}
+
+/* ---- the escaper ---------------------------------------------------------- */
+
+static const char hexd[] = "0123456789abcdef";
+
+static size_t u_escape(char *out, unsigned v)
+{
+	out[0] = '\\';
+	out[1] = 'u';
+	out[2] = hexd[(v >> 12) & 15];
+	out[3] = hexd[(v >> 8) & 15];
+	out[4] = hexd[(v >> 4) & 15];
+	out[5] = hexd[v & 15];
+	return 6;
+}
+
+static int cont(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+/*
+ * Escape the character at s (len > 0 bytes left) into out (12 bytes), set
+ * *used to the input bytes consumed, return the output length. Printable
+ * ASCII passes through; a valid UTF-8 sequence (shortest form, no surrogates,
+ * at most U+10FFFF) becomes one or two \u escapes; any other byte becomes
+ * \u00XX on its own, and the scan restarts at the next byte.
+ */
+static size_t esc_one(const unsigned char *s, size_t len, size_t *used, char *out)
+{
+	unsigned c = s[0], cp;
+
+	*used = 1;
+	if (c >= 0x20 && c < 0x7f) {
+		if (c == '"' || c == '\\') {
+			out[0] = '\\';
+			out[1] = (char)c;
+			return 2;
+		}
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x80) {
+		switch (c) {
+		case '\n': memcpy(out, "\\n", 2); return 2;
+		case '\t': memcpy(out, "\\t", 2); return 2;
+		case '\r': memcpy(out, "\\r", 2); return 2;
+		case '\b': memcpy(out, "\\b", 2); return 2;
+		case '\f': memcpy(out, "\\f", 2); return 2;
+		default: return u_escape(out, c);  /* other controls and DEL */
+		}
+	}
+	if (c >= 0xc2 && c <= 0xdf && len >= 2 && cont(s[1])) {
+		*used = 2;
+		return u_escape(out, (c & 0x1f) << 6 | (s[1] & 0x3f));
+	}
+	if (c >= 0xe0 && c <= 0xef && len >= 3 && cont(s[1]) && cont(s[2]) &&
+	    !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] > 0x9f)) {
+		*used = 3;
+		return u_escape(out, (c & 0x0f) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3f));
+	}
+	if (c >= 0xf0 && c <= 0xf4 && len >= 4 && cont(s[1]) && cont(s[2]) && cont(s[3]) &&
+	    !(c == 0xf0 && s[1] < 0x90) && !(c == 0xf4 && s[1] > 0x8f)) {
+		*used = 4;
+		cp = (c & 0x07) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3f);
+		cp -= 0x10000;
+		u_escape(out, 0xd800 | (cp >> 10));
+		u_escape(out + 6, 0xdc00 | (cp & 0x3ff));
+		return 12;
+	}
+	return u_escape(out, c);    /* invalid: the byte's Latin-1 reading */
+}
+
+long json_escape(char *out, size_t cap, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, used;
+	char tmp[12];
+
+	while (len) {
+		size_t n = esc_one(p, len, &used, tmp);
+
+		if (n > cap - o)
+			return -1;
+		memcpy(out + o, tmp, n);
+		o += n;
+		p += used;
+		len -= used;
+	}
+	return (long)o;
+}
+
+static void put_escaped(struct json_out *j, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char tmp[256];
+	size_t t = 0, used;
+
+	putc_(j, '"');
+	while (len) {
+		if (t > sizeof(tmp) - 12) {
+			put(j, tmp, t);
+			t = 0;
+		}
+		t += esc_one(p, len, &used, tmp + t);
+		p += used;
+		len -= used;
+	}
+	put(j, tmp, t);
+	putc_(j, '"');
+}
+
+/* ---- structure and values ------------------------------------------------- */
+
+/* The comma and "key": before a value. */
+static void lead(struct json_out *j, const char *key)
+{
+	if (j->need_comma)
+		putc_(j, ',');
+	if (key) {
+		put_escaped(j, key, strlen(key));
+		putc_(j, ':');
+	}
+	j->need_comma = 1;
+}
+
+void json_out_begin_object(struct json_out *j, const char *key)
+{
+	lead(j, key);
+	putc_(j, '{');
+	j->need_comma = 0;
+}
+
+void json_out_end_object(struct json_out *j)
+{
+	putc_(j, '}');
+	j->need_comma = 1;
+}
+
+void json_out_begin_array(struct json_out *j, const char *key)
+{
+	lead(j, key);
+	putc_(j, '[');
+	j->need_comma = 0;
+}
+
+void json_out_end_array(struct json_out *j)
+{
+	putc_(j, ']');
+	j->need_comma = 1;
+}
+
+void json_out_string_len(struct json_out *j, const char *key, const char *s, size_t len)
+{
+	lead(j, key);
+	if (!s)
+		put(j, "null", 4);
+	else
+		put_escaped(j, s, len);
+}
+
+void json_out_string(struct json_out *j, const char *key, const char *s)
+{
+	json_out_string_len(j, key, s, s ? strlen(s) : 0);
+}
+
+/* Decimal digits of v into the end of buf; returns the start. */
+static char *utoa_end(char *end, unsigned long long v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void json_out_int(struct json_out *j, const char *key, long long v)
+{
+	char buf[24], *p;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	lead(j, key);
+	p = utoa_end(buf + sizeof(buf), u);
+	if (v < 0)
+		*--p = '-';
+	put(j, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/*
+ * Fixed-point output with `decimals` (0..9) digits, rounded half up. Not a
+ * number, infinities and magnitudes past 9e18 after scaling (never a time or
+ * a probability) are written as null: JSON has no spelling for them.
+ */
+void json_out_double(struct json_out *j, const char *key, double v, int decimals)
+{
+	unsigned long long scale = 1, s;
+	char buf[48], *p, *end = buf + sizeof(buf);
+	int neg = v < 0;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 9)
+		decimals = 9;
+	for (int i = 0; i < decimals; i++)
+		scale *= 10;
+	if (neg)
+		v = -v;
+	if (!(v == v) || v * (double)scale >= 9e18) {    /* NaN or too large */
+		json_out_null(j, key);
+		return;
+	}
+	s = (unsigned long long)(v * (double)scale + 0.5);
+	lead(j, key);
+	p = end;
+	if (decimals) {
+		unsigned long long frac = s % scale;
+
+		for (int i = 0; i < decimals; i++) {
+			*--p = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--p = '.';
+	}
+	p = utoa_end(p, s / scale);
+	if (neg && s)
+		*--p = '-';
+	put(j, p, (size_t)(end - p));
+}
+
+void json_out_bool(struct json_out *j, const char *key, int v)
+{
+	lead(j, key);
+	if (v)
+		put(j, "true", 4);
+	else
+		put(j, "false", 5);
+}
+
+void json_out_null(struct json_out *j, const char *key)
+{
+	lead(j, key);
+	put(j, "null", 4);
+}

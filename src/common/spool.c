@@ -1,0 +1,444 @@
+/*
+ * The per-run spool (contract: docs/design.md, "Spool").
+ *
+ * Package hooks append one line per import to "<base>/xalt-<uid>/<uuid>.<pid>/pkgs";
+ * the preload destructor reads it at exit and removes the directory. This file
+ * creates, checks, finds, appends to and removes those directories. It runs in
+ * the user's program, partly on the exit and fatal-signal path, so: libc only,
+ * no malloc (no stdio, no opendir: directories are listed with getdents64 into
+ * a stack buffer), no snprintf (paths are built by hand), errno set on every
+ * failure.
+ *
+ * Security (docs/design.md): the user dir is trusted only if lstat shows a real
+ * directory owned by the caller with no group/other bits; we never chmod or
+ * chown a directory we did not create, and every open uses O_NOFOLLOW.
+ *
+ * Sections: path building; the user dir; run dirs; appends; escaping; removal.
+ */
+#include "spool.h"
+#include "xalt_env.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- path building ------------------------------------------------------- */
+
+/*
+ * Append s to the NUL-terminated string in out (size len). Returns 0, or -1
+ * with ENAMETOOLONG when it does not fit (out is then unchanged).
+ */
+static int path_add(char *out, size_t len, const char *s)
+{
+	size_t have = strlen(out), n = strlen(s);
+
+	if (have + n + 1 > len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(out + have, s, n + 1);
+	return 0;
+}
+
+/* Append the decimal form of v; same contract as path_add. */
+static int path_add_ulong(char *out, size_t len, unsigned long v)
+{
+	char digits[24];
+	char *p = digits + sizeof(digits);
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return path_add(out, len, p);
+}
+
+/* Is s a directory (following links: the base may be a link, e.g. /tmp)? */
+static int is_dir(const char *s)
+{
+	struct stat st;
+
+	return s && *s && stat(s, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * A uuid becomes a file name, and xalt_record_pkg takes it from its command
+ * line: allow only [0-9A-Za-z-], 1..64 characters, so "../x" or "a/b" can
+ * never leave the user dir.
+ */
+static int uuid_ok(const char *uuid)
+{
+	size_t n = 0;
+
+	for (const char *p = uuid; *p; p++, n++) {
+		char c = *p;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || c == '-'))
+			return 0;
+	}
+	return n > 0 && n <= 64;
+}
+
+/* --- the user dir ---------------------------------------------------------- */
+
+/*
+ * Check an lstat result against the rules for a user dir: a directory, not a
+ * link, owned by uid, no group/other bits. Returns 0, or -1 with errno ELOOP
+ * (a link), ENOTDIR, or EPERM (owner or mode).
+ */
+static int user_dir_check(const struct stat *st, uid_t uid)
+{
+	if (S_ISLNK(st->st_mode)) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (st->st_uid != uid || (st->st_mode & 077)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Build and check "<base>/xalt-<uid>"; create it (0700) when `create` is set.
+ * Returns 0 with the path in out, or -1 with errno (ENOENT: missing and not
+ * created).
+ */
+static int user_dir(char *out, size_t len, uid_t uid, int create)
+{
+	const char *base = getenv(XALT_ENV_SPOOL_BASE);
+	struct stat st;
+
+	if (!is_dir(base)) {
+		base = "/dev/shm";
+		if (!is_dir(base)) {
+			base = getenv("TMPDIR");
+			if (!is_dir(base))
+				base = "/tmp";
+		}
+	}
+	if (len == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[0] = '\0';
+	if (path_add(out, len, base) || path_add(out, len, "/xalt-") ||
+	    path_add_ulong(out, len, (unsigned long)uid))
+		return -1;
+	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
+	 * below then rejects the link. */
+	if (create && mkdir(out, 0700) != 0 && errno != EEXIST)
+		return -1;
+	if (lstat(out, &st) != 0)
+		return -1;
+	return user_dir_check(&st, uid);
+}
+
+int spool_user_dir(char *out, size_t len, uid_t uid)
+{
+	return user_dir(out, len, uid, 1);
+}
+
+/* --- run dirs --------------------------------------------------------------- */
+
+int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
+{
+	if (!uuid_ok(uuid) || pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (user_dir(out, len, getuid(), 1) || path_add(out, len, "/") ||
+	    path_add(out, len, uuid) || path_add(out, len, ".") ||
+	    path_add_ulong(out, len, (unsigned long)pid))
+		return -1;
+	return mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
+}
+
+/*
+ * If `name` is "<prefix>.<digits>" (prefix may be NULL: any prefix without a
+ * '/'), return the pid, else 0.
+ */
+static pid_t run_dir_pid(const char *name, const char *prefix)
+{
+	const char *dot = strrchr(name, '.');
+	unsigned long v = 0;
+
+	if (!dot || dot == name || !dot[1])
+		return 0;
+	if (prefix && ((size_t)(dot - name) != strlen(prefix) ||
+		       memcmp(name, prefix, (size_t)(dot - name)) != 0))
+		return 0;
+	for (const char *p = dot + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 0x7fffffffUL / 10)
+			return 0;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return v > 0x7fffffffUL ? 0 : (pid_t)v;
+}
+
+/*
+ * Directory listing without malloc: calls fn(dirfd, name, ctx) for each entry
+ * but "." and "..", until fn returns nonzero (that value is returned). Returns
+ * 0 after the last entry, -1 with errno if reading fails.
+ */
+typedef int (*entry_fn)(int dirfd, const char *name, void *ctx);
+
+static int each_entry(int dirfd, entry_fn fn, void *ctx)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t n;
+
+	while ((n = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+			off += d->d_reclen;
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			int r = fn(dirfd, d->d_name, ctx);
+			if (r)
+				return r;
+		}
+	}
+	return n < 0 ? -1 : 0;
+}
+
+struct find_ctx {
+	const char *uuid;      /* what we look for */
+	char *out;             /* user dir path on entry; run dir path on success */
+	size_t len;            /* size of out */
+};
+
+static int find_one(int dirfd, const char *name, void *vctx)
+{
+	struct find_ctx *c = vctx;
+	struct stat st;
+
+	if (!run_dir_pid(name, c->uuid))
+		return 0;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return 0;
+	if (path_add(c->out, c->len, "/") || path_add(c->out, c->len, name))
+		return -1;
+	return 1;
+}
+
+int spool_find(char *out, size_t len, const char *uuid)
+{
+	struct find_ctx c = { uuid, out, len };
+	int fd, r, e;
+
+	if (!uuid_ok(uuid)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Never create the user dir here: a lookup must leave no trace. */
+	if (user_dir(out, len, getuid(), 0))
+		return -1;
+	fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = each_entry(fd, find_one, &c);
+	e = errno;
+	close(fd);
+	if (r == 1)
+		return 0;
+	errno = r == 0 ? ENOENT : e;
+	return -1;
+}
+
+/* --- appends ------------------------------------------------------------------ */
+
+int spool_append(const char *dir, const char *line, size_t len)
+{
+	char path[SPOOL_PATH_MAX];
+	ssize_t n;
+	int fd, e;
+
+	path[0] = '\0';
+	if (path_add(path, sizeof(path), dir) || path_add(path, sizeof(path), "/" SPOOL_PKGS_FILE))
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	/* ONE write: appends of one write are not interleaved with another
+	 * process's on tmpfs; a retry after a short write could be. */
+	do
+		n = write(fd, line, len);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	if ((size_t)n != len) {
+		errno = ENOSPC;   /* a short append to tmpfs means it is full */
+		return -1;
+	}
+	return 0;
+}
+
+/* --- escaping ------------------------------------------------------------------ */
+
+ssize_t spool_escape(char *out, size_t len, const char *field, size_t flen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < flen; i++) {
+		char c = field[i], e = 0;
+
+		switch (c) {
+		case '\\': e = '\\'; break;
+		case '\t': e = 't'; break;
+		case '\n': e = 'n'; break;
+		case '\r': e = 'r'; break;
+		}
+		if (o + (e ? 2 : 1) + 1 > len) {
+			errno = ENOSPC;
+			return -1;
+		}
+		if (e) {
+			out[o++] = '\\';
+			out[o++] = e;
+		} else {
+			out[o++] = c;
+		}
+	}
+	if (o + 1 > len) {
+		errno = ENOSPC;
+		return -1;
+	}
+	out[o] = '\0';
+	return (ssize_t)o;
+}
+
+size_t spool_unescape(char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 1 < len) {
+			switch (s[i + 1]) {
+			case '\\': c = '\\'; i++; break;
+			case 't': c = '\t'; i++; break;
+			case 'n': c = '\n'; i++; break;
+			case 'r': c = '\r'; i++; break;
+			default: break;   /* unknown escape: kept as written */
+			}
+		}
+		s[o++] = c;
+	}
+	return o;
+}
+
+/* --- removal ---------------------------------------------------------------------- */
+
+static int unlink_one(int dirfd, const char *name, void *ctx)
+{
+	int *failed = ctx;
+
+	if (unlinkat(dirfd, name, 0) != 0)
+		*failed = errno;
+	return 0;
+}
+
+/*
+ * Remove the files in `name` (relative to parent fd, or a path when parent is
+ * AT_FDCWD), then the directory. Two passes at most: removing entries while
+ * listing may hide some from the listing.
+ */
+static int remove_at(int parent, const char *name)
+{
+	int fd, failed = 0, e;
+
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		if (lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
+			close(fd);
+			return 0;
+		}
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			break;
+	}
+	e = failed ? failed : errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int spool_remove(const char *dir)
+{
+	return remove_at(AT_FDCWD, dir);
+}
+
+struct reap_ctx {
+	time_t cutoff;         /* remove dirs with mtime before this */
+	int removed;           /* count */
+};
+
+static int reap_one(int dirfd, const char *name, void *vctx)
+{
+	struct reap_ctx *c = vctx;
+	pid_t pid = run_dir_pid(name, NULL);
+	struct stat st;
+
+	if (!pid)
+		return 0;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != getuid() || st.st_mtime >= c->cutoff)
+		return 0;
+	/* Only ESRCH proves the pid dead; EPERM means alive (another user's
+	 * process reusing the pid): keep the dir, it will age out later. */
+	if (kill(pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	if (remove_at(dirfd, name) == 0)
+		c->removed++;
+	return 0;
+}
+
+int spool_reap_stale(unsigned min_age)
+{
+	char dir[SPOOL_PATH_MAX];
+	struct reap_ctx c;
+	struct timespec now;
+	int fd, r, e;
+
+	if (user_dir(dir, sizeof(dir), getuid(), 0))
+		return errno == ENOENT ? 0 : -1;
+	clock_gettime(CLOCK_REALTIME, &now);   /* async-signal-safe (POSIX list) */
+	c.cutoff = now.tv_sec - (time_t)min_age;
+	c.removed = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = each_entry(fd, reap_one, &c);
+	e = errno;
+	close(fd);
+	if (r < 0) {
+		errno = e;
+		return -1;
+	}
+	return c.removed;
+}

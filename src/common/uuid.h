@@ -1,0 +1,28 @@
+/*
+ * RFC 4122 version 4 (random) UUIDs for run ids, from getrandom(2): no file
+ * descriptor, no library, no malloc (libuuid would be a second library in
+ * every user process).
+ */
+#ifndef XALT_UUID_H
+#define XALT_UUID_H
+
+#include <stddef.h>
+
+/*
+ * Write a fresh v4 UUID, 36 lower-case characters and a NUL, into out (at
+ * least 37 bytes). Returns 0, or -1 if no randomness was available (out is
+ * then still a valid-looking UUID built from the clock and pid, so callers
+ * may go on; the contract is only that it is unlikely to collide).
+ */
+int uuid_v4(char out[37]);
+
+/* Format 16 bytes as a v4 UUID (sets the version and variant bits). */
+void uuid_format(char out[37], unsigned char b[16]);
+
+/*
+ * Fill buf with len random bytes (getrandom, non-blocking; EINTR retried).
+ * Returns 0, or -1 with errno.
+ */
+int uuid_random(void *buf, size_t len);
+
+#endif
