@@ -43,5 +43,6 @@ const char *cli_prefix(void);
 /* Subcommands: argv[0] is the subcommand name; return an enum xalt_exit. */
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);     /* cmd-doctor.c */
 
 #endif

@@ -20,6 +20,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "help", cmd_help, "show help for xalt or a command" },
 	{ "version", cmd_version, "print the version" },
+	{ "doctor", cmd_doctor, "check this installation end to end" },
 };
 
 static const char usage_text[] =
