@@ -145,7 +145,7 @@ modules_common_tests() {
 		moved=$TRASH_DIRECTORY/moved &&
 		rm -rf "$moved" && mkdir -p "$moved/xalt" &&
 		for f in "$MODULES_DIR"/xalt/*; do
-			sed "s|$XALT_PREFIX|/nonexistent/xalt|g" "$f" >"$moved/xalt/${f##*/}" || return 1
+			sed "s|$XALT_PREFIX|/nonexistent/xalt|g" "$f" >"$moved/xalt/${f##*/}" || exit 1
 		done &&
 		MODULES_DIR=$moved modules_run "$USER_OWN" \
 			"module load xalt && env_snapshot loaded.env && /bin/echo hello && module unload xalt && env_snapshot after.env" &&
@@ -163,7 +163,7 @@ modules_common_tests() {
 			grep -E "$contract" loaded.env >module.vars &&
 			modules_run "$setup" "\"$XALT_PREFIX/bin/xalt\" run -- /usr/bin/env | LC_ALL=C sort >run.env" &&
 			grep -E "$contract" run.env >run.vars &&
-			test_cmp module.vars run.vars || return 1
+			test_cmp module.vars run.vars || exit 1
 		done
 	'
 
