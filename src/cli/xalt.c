@@ -20,6 +20,8 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "help", cmd_help, "show help for xalt or a command" },
 	{ "version", cmd_version, "print the version" },
+	{ "run", cmd_run, "run a command with tracking on" },
+	{ "config", cmd_config, "check or show the site config" },
 	{ "doctor", cmd_doctor, "check this installation end to end" },
 };
 

@@ -1,0 +1,166 @@
+/*
+ * libxalt_init.so: the constructor and the exit paths, nothing else (the
+ * work is in start.c and finish.c, which unit tests link without this file).
+ *
+ * The constructor's first lines check the done-flag and the kill switch
+ * (XALT_EXECUTABLE_TRACKING=yes), so an untracked program pays one getenv.
+ * A tracked run ends through exactly one of:
+ *   - on_exit(), registered here: glibc passes the exit status. Exit
+ *     handlers run in reverse order of registration, so ours (registered
+ *     before main) runs after the program's own atexit handlers;
+ *   - the destructor, only when on_exit could not be registered (status
+ *     unknown): glibc registers _dl_fini, which runs destructors, after
+ *     our constructor, so it runs before our exit handler;
+ *   - a fatal-signal handler (SEGV BUS FPE ILL ABRT), installed only for
+ *     tracked runs and only where the program had SIG_DFL. SA_RESETHAND puts
+ *     SIG_DFL back on entry, so re-raising gives the shell the same death
+ *     (139 for SIGSEGV) and a fault inside our handler kills as before.
+ * An atomic flag makes the first of them the only one; the pid check keeps
+ * a child forked without exec from writing its parent's record. _exit() and
+ * SIGKILL leave no record, exec() replaces the image first (docs/design.md).
+ */
+#include "run.h"
+#include "trace.h"
+#include "xalt_env.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+__attribute__((constructor)) static void xalt_init(int argc, char **argv, char **envp);
+__attribute__((destructor)) static void xalt_fini(void);
+
+/* The one documented export (exports.map): lets tools see which build is loaded. */
+__attribute__((visibility("default"))) const char *xalt_version(void)
+{
+	return XALT_VERSION;
+}
+
+static struct xalt_run run;
+static int init_done;        /* the constructor ran (it runs once anyway) */
+static int finished;         /* an exit path claimed the record (atomic) */
+static int have_on_exit;     /* on_exit registered: the destructor stands aside */
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+/* Claim the end of the run: 1 for the first caller in the tracked pid only. */
+static int claim(void)
+{
+	if (!run.tracked || getpid() != run.pid)
+		return 0;
+	return __atomic_exchange_n(&finished, 1, __ATOMIC_SEQ_CST) == 0;
+}
+
+static void on_fatal_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	(void)si;
+	(void)uc;
+	if (claim()) {
+		xalt_tracing = 0;     /* trace_printf uses vsnprintf: not here */
+		run_finish(&run, RUN_SIGNAL, 0, sig);
+	}
+	/* SA_RESETHAND restored SIG_DFL; the signal is blocked until we return,
+	 * then delivered again: same death, same exit status for the shell. */
+	errno = saved;
+	raise(sig);
+}
+
+static void on_exit_cb(int status, void *arg)
+{
+	int saved = errno;
+
+	(void)arg;
+	if (claim())
+		run_finish(&run, RUN_EXIT, status, 0);
+	errno = saved;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fatal_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
+		if (sigaction(fatal_signals[i], NULL, &old) < 0)
+			continue;
+		if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) {
+			XTRACE("signal %d has a handler: left alone", fatal_signals[i]);
+			continue;
+		}
+		sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
+/* XALT_DIR = dirname(dirname(this library's file)); self = that file. */
+static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
+{
+	Dl_info info;
+	char *slash;
+	size_t n;
+
+	if (!dladdr((void *)xalt_version, &info) || !info.dli_fname)
+		return -1;
+	n = strlen(info.dli_fname);
+	if (n >= selfcap || n >= cap)
+		return -1;
+	memcpy(self, info.dli_fname, n + 1);
+	if (self[0] == '/')
+		memcpy(dir, self, n + 1);
+	else if (!realpath(self, dir))     /* a relative LD_PRELOAD entry */
+		return -1;
+	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return -1;
+		*slash = '\0';
+	}
+	return 0;
+}
+
+static void xalt_init(int argc, char **argv, char **envp)
+{
+	static char dir[PATH_MAX], self[PATH_MAX];
+	int saved = errno, opted_out = 0;
+	const char *on;
+
+	(void)envp;
+	if (init_done)
+		return;
+	init_done = 1;
+	on = getenv(XALT_ENV_TRACKING);
+	if (!on)
+		goto out;
+	if (strcmp(on, "yes"))
+		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
+	trace_init();
+	if (find_prefix(dir, sizeof(dir), self, sizeof(self)) < 0) {
+		XTRACE("cannot find my own install prefix: not tracked");
+		goto out;
+	}
+	if (!run_start(&run, dir, self, opted_out, argc, argv))
+		goto out;
+	if (on_exit(on_exit_cb, NULL) == 0)
+		have_on_exit = 1;
+	else
+		XTRACE("on_exit failed: the destructor will record (status unknown)");
+	install_signal_handlers();
+out:
+	errno = saved;
+}
+
+static void xalt_fini(void)
+{
+	int saved = errno;
+
+	if (!have_on_exit && claim())
+		run_finish(&run, RUN_UNKNOWN, 0, 0);
+	errno = saved;
+}

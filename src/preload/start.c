@@ -1,0 +1,204 @@
+/*
+ * The start of a run: decide, cheaply, whether to track it, and if so
+ * prepare everything the exit path will need (it may not allocate).
+ *
+ * Order matters for cost: the kill switch was checked by the caller; here
+ * come our own helpers, MPI ranks other than 0, the config, hosts, then the
+ * path table. A SKIP returns after one readlink, one small file read and a
+ * few strncmp (no regcomp in the common case: literal prefixes, filter.c).
+ * Only tracked runs pay for the uuid, clocks, setenv and the compilation of
+ * the regexes the exit path will use (env and pkg tables): regcomp mallocs,
+ * and the exit path must not.
+ */
+#include "run.h"
+#include "filter.h"
+#include "spool.h"
+#include "trace.h"
+#include "uuid.h"
+#include "xalt_env.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* Is `path` inside `dir` + "/" + sub + "/"? */
+static int under(const char *path, const char *dir, const char *sub)
+{
+	size_t d = strlen(dir), s = strlen(sub);
+
+	return !strncmp(path, dir, d) && path[d] == '/' &&
+	       !strncmp(path + d + 1, sub, s) && path[d + 1 + s] == '/';
+}
+
+/* Read and parse the config; 0 ok, -1 (traced) when tracking must be off. */
+static int load_config(struct xalt_run *r, int opted_out)
+{
+	char def[PATH_MAX];
+	const char *path = opted_out ? NULL : getenv(XALT_ENV_CONFIG);
+	long n;
+	int errs;
+
+	if (!path || !*path) {
+		size_t d = strlen(r->xalt_dir);
+
+		if (d + 1 + sizeof(XALT_CONFIG_RELPATH) > sizeof(def))
+			return -1;
+		memcpy(def, r->xalt_dir, d);
+		def[d] = '/';
+		memcpy(def + d + 1, XALT_CONFIG_RELPATH, sizeof(XALT_CONFIG_RELPATH));
+		path = def;
+	}
+	n = config_read_file(path, r->cfgtext, sizeof(r->cfgtext));
+	if (n < 0) {
+		XTRACE("cannot read config '%s': %s: tracking off", path, strerror(errno));
+		return -1;
+	}
+	if (strlen(r->cfgtext) != (size_t)n) {
+		XTRACE("config '%s' contains a NUL byte: tracking off", path);
+		return -1;
+	}
+	/* cfg.file must outlive this frame: the environment string, or a literal. */
+	errs = config_parse(&r->cfg, r->cfgtext, path == def ? "(XALT_DIR)/etc/xalt.conf" : path,
+			    0, NULL, NULL);
+	if (errs) {
+		XTRACE("config '%s' has %d error(s) (see 'xalt config check'): tracking off",
+		       path, errs);
+		return -1;
+	}
+	return 0;
+}
+
+/* Compile every pattern of t now (the exit path must not malloc). */
+static void precompile(struct xalt_table *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		struct xalt_pattern *p = &t->pat[i];
+
+		if (p->state == 0)
+			p->state = regcomp(&p->re, p->regex, REG_EXTENDED | REG_NOSUB) ? -1 : 1;
+	}
+}
+
+static int host_ok(struct xalt_run *r)
+{
+	struct utsname u;
+
+	if (r->cfg.host.n == 0)
+		return 1;
+	if (uname(&u) < 0)
+		return 0;
+	/* With host lines, only matching hosts are tracked. */
+	return filter_table(&r->cfg.host, u.nodename, XALT_SKIP) != XALT_SKIP;
+}
+
+static void save_args(struct xalt_run *r, int argc, char **argv)
+{
+	size_t o = 0;
+
+	r->nargs = 0;
+	for (int i = 0; argv && i < argc && argv[i]; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		if (o + n > sizeof(r->args))
+			break;     /* the record notes only what fits */
+		memcpy(r->args + o, argv[i], n);
+		o += n;
+		r->nargs++;
+	}
+}
+
+int run_start(struct xalt_run *r, const char *xalt_dir, const char *self,
+	      int opted_out, int argc, char **argv)
+{
+	const char *s;
+	ssize_t n;
+	struct stat st;
+	enum xalt_action act;
+
+	r->tracked = 0;
+	if (strlen(xalt_dir) >= sizeof(r->xalt_dir) || strlen(self) >= sizeof(r->self))
+		return 0;
+	strcpy(r->xalt_dir, xalt_dir);
+	strcpy(r->self, self);
+	n = readlink("/proc/self/exe", r->exe, sizeof(r->exe) - 1);
+	if (n <= 0) {
+		XTRACE("cannot resolve /proc/self/exe: not tracked");
+		return 0;
+	}
+	r->exe[n] = '\0';
+	if (under(r->exe, r->xalt_dir, "bin") || under(r->exe, r->xalt_dir, "libexec")) {
+		XTRACE("%s: our own helper: not tracked", r->exe);
+		return 0;
+	}
+	job_read(&r->job);
+	if (r->job.ntasks > 1 && r->job.rank != 0) {
+		XTRACE("%s: MPI rank %ld of %ld: only rank 0 records", r->exe,
+		       r->job.rank, r->job.ntasks);
+		return 0;
+	}
+	if (load_config(r, opted_out) < 0)
+		return 0;
+	if (opted_out && r->cfg.allow_opt_out) {
+		XTRACE("%s: %s is not 'yes': not tracked", r->exe, XALT_ENV_TRACKING);
+		return 0;
+	}
+	if (!host_ok(r)) {
+		XTRACE("%s: host not in the config's host table: not tracked", r->exe);
+		return 0;
+	}
+	act = filter_table(&r->cfg.path, r->exe, XALT_KEEP);
+	if (act == XALT_SKIP) {
+		XTRACE("%s: SKIP", r->exe);
+		return 0;
+	}
+
+	/* Tracked from here on. */
+	r->track = act;
+	r->pid = getpid();
+	r->program = program_kind(r->exe);
+	uuid_v4(r->uuid);
+	clock_gettime(CLOCK_REALTIME, &r->start_rt);
+	clock_gettime(CLOCK_MONOTONIC, &r->start_mono);
+	if (stat(r->exe, &st) == 0) {
+		r->exe_size = (long long)st.st_size;
+		r->exe_mtime = (long long)st.st_mtime;
+		r->exe_inode = (long long)st.st_ino;
+	} else {
+		r->exe_size = r->exe_mtime = r->exe_inode = -1;
+	}
+	if (!getcwd(r->cwd, sizeof(r->cwd)))
+		r->cwd[0] = '\0';
+	save_args(r, argc, argv);
+	s = getenv(XALT_ENV_SAMPLING);
+	r->forced = s && !strcmp(s, "no");
+	precompile(&r->cfg.env);
+
+	if (setenv(XALT_ENV_RUN_UUID, r->uuid, 1) < 0 ||
+	    setenv(XALT_ENV_DIR, r->xalt_dir, 1) < 0) {
+		XTRACE("setenv failed: not tracked");
+		return 0;
+	}
+	r->spool[0] = '\0';
+	if (act == XALT_PKGS) {
+		precompile(&r->cfg.pkg);
+		if (spool_create(r->spool, sizeof(r->spool), r->uuid, r->pid) < 0) {
+			XTRACE("cannot create the spool dir: %s: packages not tracked",
+			       strerror(errno));
+			r->spool[0] = '\0';
+			unsetenv(XALT_ENV_SPOOL_DIR);
+		} else if (setenv(XALT_ENV_SPOOL_DIR, r->spool, 1) < 0) {
+			spool_remove(r->spool);
+			r->spool[0] = '\0';
+		}
+	} else {
+		/* A parent's spool dir is not ours (its hooks check the pid anyway). */
+		unsetenv(XALT_ENV_SPOOL_DIR);
+	}
+	XTRACE("%s: %s, run %s%s%s", r->exe, act == XALT_PKGS ? "PKGS" : "KEEP", r->uuid,
+	       r->spool[0] ? ", spool " : "", r->spool);
+	r->tracked = 1;
+	return 1;
+}

@@ -1,0 +1,19 @@
+/*
+ * The table of transmissions this build knows (see transmit.h). A new one,
+ * e.g. syslog, adds its ops to the table; the config names it.
+ */
+#include "transmit.h"
+
+#include <string.h>
+
+static const struct transmit_ops *const transmissions[] = {
+	&transmit_file_ops,
+};
+
+const struct transmit_ops *transmit_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(transmissions) / sizeof(transmissions[0]); i++)
+		if (!strcmp(transmissions[i]->name, name))
+			return transmissions[i];
+	return NULL;
+}
