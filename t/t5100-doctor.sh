@@ -62,7 +62,12 @@ test_expect_success PRELOAD 'healthy install: exit 0, every check ok' '
 	xalt_setup &&
 	doctor >out 2>err &&
 	test_must_be_empty err &&
-	! grep -E "^(FAIL|warn)" out &&
+	grep -E "^(FAIL|warn)" out >bad;
+	if ! test_have_prereq RHOOK; then
+		: the R hook is built on another branch: until it lands, its absence is a warning &&
+		grep -v "^warn  selftest-r: .*Rprofile.site. missing" bad >bad2; mv bad2 bad
+	fi
+	test_must_be_empty bad &&
 	grep "^ok    library: .*version" out &&
 	grep "^ok    config: " out &&
 	grep "^ok    spool: " out &&
@@ -75,6 +80,12 @@ test_expect_success PRELOAD,PYTHON,PYHOOK 'healthy install: the Python self-test
 	xalt_setup &&
 	doctor >out &&
 	grep "^ok    selftest-python: .* python packages" out
+'
+
+test_expect_success PRELOAD,R,RHOOK 'healthy install: the R self-test finds packages' '
+	xalt_setup &&
+	doctor >out &&
+	grep "^ok    selftest-r: .* R packages" out
 '
 
 test_expect_success PRELOAD,JQ 'healthy install, --format json' '
@@ -145,6 +156,7 @@ test_expect_success 'config with errors: exit 1, the line is named' '
 
 test_expect_success PRELOAD 'config unreadable: a tracked program is unaffected' '
 	xalt_setup &&
+	rm -rf "$XALT_FILE_PREFIX" &&
 	XALT_CONFIG=$TRASH_DIRECTORY/no-such.conf program_unaffected "$XALT_PREFIX" &&
 	test -z "$(xalt_records)"
 '
