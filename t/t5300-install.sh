@@ -24,9 +24,8 @@ test_expect_success 'nothing written outside DESTDIR$PREFIX (and the build dir)'
 	sed -e "\\|^$stage\$|d" -e "\\|^$stage/opt\$|d" after.list >after.trimmed &&
 	grep -v -x -e "$TRASH_DIRECTORY/before.list" before.list >before.trimmed &&
 	test_cmp before.trimmed after.trimmed &&
-	(cd clone && git status --porcelain --ignored | grep -v "^!! build/\$") >dirty &&
-	test_must_be_empty() { test ! -s "$1" || { cat "$1"; false; }; } &&
-	test_must_be_empty dirty
+	(cd clone && git status --porcelain --ignored) | grep -v "^!! build/\$" >dirty;
+	test ! -s dirty || { cat dirty; false; }
 '
 
 test_expect_success 'the documented layout is installed' '
