@@ -22,10 +22,13 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g'
 
 install-share: install-modulefiles install-man install-docs
 
-$(B)/man/%: man/%.scd
+# Always rendered again: the pages contain PREFIX, which a file date cannot
+# tell (scdoc takes a few ms per page). `.nh`: no hyphenation, so a path in
+# a page can be copied as it is shown.
+$(B)/man/%: man/%.scd FORCE
 	@mkdir -p $(dir $@)
 	@echo '    SCDOC $@'
-	@$(SUBST) $< | $(SCDOC) > $@.tmp && mv $@.tmp $@
+	@$(SUBST) $< | $(SCDOC) | sed '/^\.TH /a .nh' > $@.tmp && mv $@.tmp $@
 
 man: $(MAN_OUT)
 
@@ -48,4 +51,5 @@ install-docs:
 	install -d -m 755 $(INST)/share/doc/xalt
 	for f in $(DOCS); do install -m 644 "$$f" $(INST)/share/doc/xalt/ || exit 1; done
 
-.PHONY: install-share install-modulefiles install-man install-docs man
+FORCE:
+.PHONY: FORCE install-share install-modulefiles install-man install-docs man
