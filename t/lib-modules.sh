@@ -13,7 +13,9 @@
 # The bookkeeping the tools keep for themselves (and change for every module
 # loaded) is not the user's environment: LOADEDMODULES, _LMFILES_,
 # _ModuleTable*_, __LMOD_REF_COUNT_*, __LMOD_STACK_*, __MODULES_*. Everything
-# else must be byte-identical after unload.
+# else must be byte-identical after unload. Under `make check-asan` the
+# sanitizer options are passed on too (the sanitized library runs in every
+# program once the module is loaded), and they are the tests', not the user's.
 
 type test_must_be_empty >/dev/null 2>&1 ||
 test_must_be_empty() {
@@ -48,7 +50,7 @@ modules_tool() {
 modules_driver() {
 	cat <<-'EOF_DRIVER'
 	env_snapshot() {
-		env | LC_ALL=C sort | grep -v -E '^(LOADEDMODULES|_LMFILES_|_ModuleTable[0-9]*_|__LMOD_REF_COUNT_[A-Za-z0-9_]*|__LMOD_STACK_[A-Za-z0-9_]*|__MODULES_[A-Za-z0-9_]*)=' >"$1"
+		env | LC_ALL=C sort | grep -v -E '^(ASAN_OPTIONS|UBSAN_OPTIONS|LOADEDMODULES|_LMFILES_|_ModuleTable[0-9]*_|__LMOD_REF_COUNT_[A-Za-z0-9_]*|__LMOD_STACK_[A-Za-z0-9_]*|__MODULES_[A-Za-z0-9_]*)=' >"$1"
 	}
 	case $MODULES_TOOL in
 	tcl) . /usr/share/modules/init/bash ;;
@@ -73,6 +75,8 @@ modules_run() {
 		${XALT_FILE_PREFIX:+XALT_FILE_PREFIX="$XALT_FILE_PREFIX"} \
 		${XALT_SPOOL_BASE:+XALT_SPOOL_BASE="$XALT_SPOOL_BASE"} \
 		${XALT_SAMPLING:+XALT_SAMPLING="$XALT_SAMPLING"} \
+		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+		${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
 		bash --norc --noprofile driver.sh "$1" "$2" >out 2>err
 }
 
@@ -81,7 +85,10 @@ modules_run() {
 USER_NONE=':'
 USER_OWN='export LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6 PYTHONPATH=/home/u/py:/opt/py R_PROFILE=/home/u/Rprofile'
 USER_EMPTY='export LD_PRELOAD= PYTHONPATH= R_PROFILE='
-USER_HAS_LIB="export LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$XALT_PREFIX/lib/libxalt_init.so PYTHONPATH=/opt/py"
+# (Under ASan the sanitizer runtime must come first in a list that holds
+# the sanitized library before the module loads.)
+HAS_LIB_VALUE=${XALT_TEST_LIBASAN:+$XALT_TEST_LIBASAN:}/lib/x86_64-linux-gnu/libm.so.6:$XALT_PREFIX/lib/libxalt_init.so
+USER_HAS_LIB="export LD_PRELOAD=$HAS_LIB_VALUE PYTHONPATH=/opt/py"
 
 # Steps shared by both tools: $1 is the tool.
 modules_common_tests() {
@@ -129,7 +136,7 @@ modules_common_tests() {
 
 	test_expect_success 'our library already preloaded: left where it is' '
 		modules_run "$USER_HAS_LIB" "module load xalt && env_snapshot loaded.env" &&
-		grep "^LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$XALT_PREFIX/lib/libxalt_init.so\$" loaded.env
+		grep -x -F "LD_PRELOAD=$HAS_LIB_VALUE" loaded.env
 	'
 
 	test_expect_success 'loading twice, unloading once: restored' '
