@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "xbuf.h"
 #include "config.h"
+#include "filter.h"
 #include "xalt_env.h"
 
 #include <dirent.h>
@@ -179,6 +180,7 @@ static void gather(struct facts *f)
 		verdict(ST_FAIL, "config", "fix the lines above ('xalt config check' lists "
 			"them all): a config with errors is ignored and nothing is tracked",
 			"'%s' has errors: %s", f->config_path, f->config_errors.buf);
+		filter_release(&f->cfg);
 		config_defaults(&f->cfg);
 	} else {
 		f->config_ok = 1;
@@ -414,10 +416,10 @@ out:
  * The environment of a self-test child: ours without LD_PRELOAD and the
  * XALT_* variables, plus the module's variables pointed at `records`.
  * Preload entries that are not xalt's (an ASan runtime, a site's own
- * library) are kept, before ours. Returned vector and strings are leaked
- * on purpose (a handful of short-lived allocations per doctor run).
+ * library) are kept, before ours. The caller frees the vector and its
+ * entries from *owned on (the ones before are borrowed from environ).
  */
-static char **child_env(struct facts *f, const char *records, const char *spool)
+static char **child_env(struct facts *f, const char *records, const char *spool, size_t *owned)
 {
 	size_t n = 0;
 	char **env;
@@ -434,6 +436,7 @@ static char **child_env(struct facts *f, const char *records, const char *spool)
 			continue;
 		env[n++] = *e;
 	}
+	*owned = n;
 	if (ld) {
 		char *copy = xstrdup(ld), *save = NULL;
 		for (char *t = strtok_r(copy, ": ", &save); t; t = strtok_r(NULL, ": ", &save))
@@ -566,11 +569,14 @@ static void self_test(struct facts *f, const char *name, char **argv, const char
 	char **env;
 	json_t *rec;
 	int st, n;
+	size_t owned;
 
 	snprintf(records, sizeof(records), "%s/records-%s", tmp, name);
 	snprintf(spool, sizeof(spool), "%s/shm", tmp);
-	env = child_env(f, records, spool);
+	env = child_env(f, records, spool, &owned);
 	st = run_quiet(argv, env);
+	for (size_t i = owned; env[i]; i++)
+		free(env[i]);
 	free(env);
 	n = take_records(records, &rec);
 	rmdir(records);
@@ -777,6 +783,7 @@ int cmd_doctor(int argc, char **argv)
 		free(checks[i].hint);
 	}
 	free(checks);
+	filter_release(&f.cfg);
 	free(f.config_text);
 	xbuf_release(&f.config_errors);
 	return ok ? XALT_EXIT_OK : XALT_EXIT_FAILURE;
