@@ -15,6 +15,7 @@
 #   $XALT_PREFIX                   the installed tree under test (make check)
 #   xalt_write_config [file]       the default test config (stdin appends lines)
 #   xalt_tracked cmd...            run cmd tracked (through `xalt run`)
+#   $XALT_LD_PRELOAD               LD_PRELOAD for the library alone (libasan first under ASan)
 #   xalt_records                   list record files, oldest first
 #   xalt_one_record                print the only record's path; fail unless exactly one
 #   PY_DEBIAN, PY_VERSIONS         /usr/bin/python3 and the pyenv interpreters present
@@ -40,7 +41,9 @@ export LANG LC_ALL TZ
 if test "${XALT_TEST_ASAN:-0}" = 1; then
 	# The sanitized preload library needs the ASan runtime loaded first.
 	XALT_TEST_LIBASAN=$(${CC:-cc} -print-file-name=libasan.so)
-	ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=0
+	# handle_*=0: ASan's own handlers would keep the preload library's fatal
+	# signal handlers from being installed (they are only installed over SIG_DFL).
+	ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	export XALT_TEST_LIBASAN ASAN_OPTIONS UBSAN_OPTIONS
 fi
@@ -163,6 +166,10 @@ xalt_setup() {
 	mkdir -p "$XALT_SPOOL_BASE"
 	export XALT_CONFIG XALT_FILE_PREFIX XALT_SPOOL_BASE XALT_SAMPLING
 }
+
+# LD_PRELOAD value for running a program with the library directly (not via xalt run).
+XALT_LIB=$XALT_PREFIX/lib/libxalt_init.so
+XALT_LD_PRELOAD=${XALT_TEST_LIBASAN:+$XALT_TEST_LIBASAN:}$XALT_LIB
 
 xalt_tracked() {
 	LD_PRELOAD="${XALT_TEST_LIBASAN:-}${LD_PRELOAD:+${XALT_TEST_LIBASAN:+:}$LD_PRELOAD}" \

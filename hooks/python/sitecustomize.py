@@ -359,10 +359,8 @@ class _TimedLoader(object):
         t0 = self._x_t0
         if t0 is None:
             t0 = _clock()
-        try:
-            loader.exec_module(module)
-        finally:
-            _done(spec.name, spec, module, (_clock() - t0) * 1e6)
+        loader.exec_module(module)  # its errors pass through untouched
+        _done(spec.name, spec, module, (_clock() - t0) * 1e6)
 
 
 class _Finder(object):
