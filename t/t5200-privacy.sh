@@ -120,8 +120,10 @@ test_expect_success 'hash_users = yes: user hashed, uid absent' '
 
 test_expect_success 'xalt doctor shows the privacy switches' '
 	xalt_setup &&
-	printf "hash_users = yes\nrecord_args = drop\nallow_opt_out = no\n" >>xalt.conf &&
+	printf "hash_users = yes\nrecord_args = drop\nallow_opt_out = no\nhash_key = s3cret\n" >>xalt.conf &&
 	"$XALT_PREFIX/bin/xalt" doctor >out; test $? -le 1 &&
+	grep "^hash_key: *set (not shown)" out &&
+	! grep s3cret out &&
 	grep "^allow_opt_out: *no " out &&
 	grep "^record_args: *drop\$" out &&
 	grep "^hash_users: *yes " out

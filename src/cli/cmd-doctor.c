@@ -671,6 +671,7 @@ static void print_text(struct facts *f)
 	       : "no (XALT_EXECUTABLE_TRACKING=no is ignored)");
 	printf("record_args:     %s\n", args_word(c->record_args));
 	printf("hash_users:      %s\n", c->hash_users ? "yes (user hashed, uid omitted)" : "no");
+	printf("hash_key:        %s\n", c->hash_key[0] ? "set (not shown)" : "unset (the syshost is the key)");
 	printf("sha1:            %s\n", c->sha1 ? "yes" : "no");
 	printf("path rules (first match wins; no match: KEEP):\n");
 	for (int i = 0; i < c->path.n; i++)
@@ -710,6 +711,7 @@ static void print_json(struct facts *f, int ok)
 	json_object_set_new(o, "allow_opt_out", json_boolean(c->allow_opt_out));
 	json_object_set_new(o, "record_args", json_string(args_word(c->record_args)));
 	json_object_set_new(o, "hash_users", json_boolean(c->hash_users));
+	json_object_set_new(o, "hash_key_set", json_boolean(c->hash_key[0] != '\0'));
 	json_object_set_new(o, "sha1", json_boolean(c->sha1));
 	for (int i = 0; i < c->path.n; i++)
 		json_array_append_new(a, json_pack("{s:s,s:s}", "action",
