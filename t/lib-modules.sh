@@ -198,6 +198,22 @@ modules_common_tests() {
 		rm -rf "$XALT_FILE_PREFIX"
 	'
 
+	test_expect_success R,PRELOAD,RHOOK,JQ 'module load xalt: an R package load is recorded' '
+		xalt_setup && rm -rf "$XALT_FILE_PREFIX" &&
+		modules_run "$USER_NONE" "module load xalt && Rscript -e \"invisible(loadNamespace(\\\"jsonlite\\\"))\"" &&
+		test_must_be_empty err &&
+		rec=$(xalt_one_record) &&
+		jq -e "[.packages[] | select(.program == \"R\" and .name == \"jsonlite\")] | length == 1" "$rec" &&
+		rm -rf "$XALT_FILE_PREFIX"
+	'
+
+	test_expect_success R,RHOOK 'a user R_PROFILE still runs under the module' '
+		echo "options(xalt.test.chain = 42)" >user.Rprofile &&
+		modules_run "export R_PROFILE=$TRASH_DIRECTORY/user.Rprofile" \
+			"module load xalt && Rscript -e \"cat(getOption(\\\"xalt.test.chain\\\"), fill = TRUE)\"" &&
+		echo 42 >expect && test_cmp expect out
+	'
+
 	test_expect_success PYTHON 'user PYTHONPATH still works under the module' '
 		mkdir -p upy && echo "X = 42" >upy/mymod.py &&
 		modules_run "export PYTHONPATH=$TRASH_DIRECTORY/upy" \
