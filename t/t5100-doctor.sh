@@ -147,6 +147,24 @@ test_expect_success 'config unreadable: exit 1, FAIL config' '
 	grep "^FAIL  config: cannot read .$TRASH_DIRECTORY/conf.d." out
 '
 
+test_expect_success 'config readable by root only: exit 1, FAIL config (root passes, users do not)' '
+	xalt_setup &&
+	chmod 600 xalt.conf &&
+	test_must_fail doctor >out &&
+	grep "^FAIL  config: .$TRASH_DIRECTORY/xalt.conf. parses, but .$TRASH_DIRECTORY/xalt.conf. is not readable by other users" out &&
+	chmod 644 xalt.conf && mkdir -p private && chmod 700 private && cp xalt.conf private/ &&
+	XALT_CONFIG=$TRASH_DIRECTORY/private/xalt.conf test_must_fail doctor >out &&
+	grep "^FAIL  config: .* but .$TRASH_DIRECTORY/private. is not readable by other users" out
+'
+
+test_expect_success 'library readable by root only: exit 1, FAIL library' '
+	xalt_setup &&
+	rm -rf inst && cp -a "$XALT_PREFIX" inst &&
+	chmod 600 inst/lib/libxalt_init.so &&
+	test_must_fail inst/bin/xalt doctor >out &&
+	grep "^FAIL  library: .* is not readable by all users" out
+'
+
 test_expect_success 'config with errors: exit 1, the line is named' '
 	xalt_setup &&
 	echo "no_such_key = 1" >>xalt.conf &&

@@ -59,7 +59,7 @@ test_expect_success 'modulefiles name the final prefix, never the stage' '
 	grep -l "\"$P\"" modulefiles/xalt/*.lua &&
 	grep -l "{$P}" modulefiles-tcl/xalt/* &&
 	! grep -r "$stage" . &&
-	! grep -r "@PREFIX@\\|@VERSION@" .
+	! grep -r "@PREFIX@\\|@VERSION@" modulefiles modulefiles-tcl man
 '
 
 test_expect_success 'the installed modulefiles are valid for their tools' '

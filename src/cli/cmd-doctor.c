@@ -135,6 +135,29 @@ static void expand_home(char *out, size_t n, const char *p)
 		snprintf(out, n, "%s", p);
 }
 
+/*
+ * Can every user read `path`? Checks the file's other-read bit and the
+ * other-search bit of each directory above it: a root-only config or
+ * prefix passes root's own checks but turns tracking off for everyone else.
+ * Returns NULL when readable, else the first offending path (static buffer).
+ */
+static const char *not_world_readable(const char *path)
+{
+	static char p[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(p, sizeof(p), "%s", path);
+	if (stat(p, &st) < 0 || !(st.st_mode & S_IROTH))
+		return p;
+	while ((slash = strrchr(p, '/')) && slash != p) {
+		*slash = '\0';
+		if (stat(p, &st) < 0 || !(st.st_mode & S_IXOTH))
+			return p;
+	}
+	return NULL;
+}
+
 /* The spool base, as docs/design.md defines it. */
 static const char *spool_base(void)
 {
@@ -152,7 +175,7 @@ static const char *spool_base(void)
 /* Gather what the checks need; reading the config is itself a check. */
 static void gather(struct facts *f)
 {
-	const char *env;
+	const char *env, *bad;
 	long len;
 
 	memset(f, 0, sizeof(*f));
@@ -182,6 +205,11 @@ static void gather(struct facts *f)
 			"'%s' has errors: %s", f->config_path, f->config_errors.buf);
 		filter_release(&f->cfg);
 		config_defaults(&f->cfg);
+	} else if ((bad = not_world_readable(f->config_path))) {
+		verdict(ST_FAIL, "config", "users' programs read the config: chmod o+r the file "
+			"and o+x the directories above it", "'%s' parses, but '%s' is not "
+			"readable by other users: their programs are not tracked",
+			f->config_path, bad);
 	} else {
 		f->config_ok = 1;
 		verdict(ST_OK, "config", NULL, "'%s' parses (%d path rules, %d sample rules)",
@@ -244,9 +272,11 @@ static void check_library(struct facts *f)
 		verdict(ST_FAIL, "library", "reinstall xalt ('make install PREFIX=...'); until "
 			"then the module leaves LD_PRELOAD alone and nothing is tracked",
 			"'%s' missing: %s", f->lib, strerror(errno));
-	} else if (access(f->lib, R_OK) < 0 || !(st.st_mode & S_IROTH)) {
-		verdict(ST_FAIL, "library", "chmod 644 the library: every user's programs load it",
-			"'%s' is not readable by all users (mode %03o)", f->lib,
+	} else if (access(f->lib, R_OK) < 0 || not_world_readable(f->lib)) {
+		verdict(ST_FAIL, "library", "chmod 644 the library and o+x the directories "
+			"above it: every user's programs load it",
+			"'%s' is not readable by all users ('%s', mode %03o)", f->lib,
+			not_world_readable(f->lib) ? not_world_readable(f->lib) : f->lib,
 			(unsigned)(st.st_mode & 0777));
 	} else {
 		/* The constructor runs on dlopen: make sure it does not track us. */
@@ -636,6 +666,9 @@ static void self_tests(struct facts *f)
 	} else if (access(site, R_OK) < 0) {
 		verdict(ST_WARN, "selftest-python", "install the Python hook (make install)",
 			"'%s' missing: Python imports are not recorded", site);
+	} else if (not_world_readable(site)) {
+		verdict(ST_FAIL, "selftest-python", "chmod o+r the hook, o+x the directories above",
+			"'%s' is not readable by other users", not_world_readable(site));
 	} else {
 		char *argv[] = { "/usr/bin/python3", "-c", "import json, csv", NULL };
 		self_test(f, "selftest-python", argv, "python", tmp);
@@ -647,6 +680,9 @@ static void self_tests(struct facts *f)
 	} else if (access(site, R_OK) < 0) {
 		verdict(ST_WARN, "selftest-r", "install the R hook (make install)",
 			"'%s' missing: R packages are not recorded", site);
+	} else if (not_world_readable(site)) {
+		verdict(ST_FAIL, "selftest-r", "chmod o+r the hook, o+x the directories above",
+			"'%s' is not readable by other users", not_world_readable(site));
 	} else {
 		char *argv[] = { "/usr/bin/Rscript", "-e", "invisible(loadNamespace('tools'))", NULL };
 		self_test(f, "selftest-r", argv, "R", tmp);
