@@ -35,6 +35,7 @@ man: $(MAN_OUT)
 install-modulefiles:
 	@case '$(PREFIX)' in *'|'*) echo "PREFIX must not contain '|'" >&2; exit 1;; esac
 	install -d -m 755 $(INST)/share/modulefiles/xalt $(INST)/share/modulefiles-tcl/xalt
+	@mkdir -p $(B)
 	$(SUBST) share/modulefiles/xalt.lua.in > $(B)/xalt.lua.tmp
 	install -m 644 $(B)/xalt.lua.tmp $(INST)/share/modulefiles/xalt/$(VERSION).lua
 	$(SUBST) share/modulefiles/xalt.tcl.in > $(B)/xalt.tcl.tmp

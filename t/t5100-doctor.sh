@@ -217,6 +217,15 @@ test_expect_success PYTHON 'syslog configured, socket listening: ok syslog' '
 	test $rc -le 1 && grep "^ok    syslog: " out
 '
 
+test_expect_success PRELOAD 'path rules that SKIP the self-test program: a warning, not a failure' '
+	xalt_setup &&
+	mkdir -p tmp &&
+	echo "path SKIP ^$TRASH_DIRECTORY/tmp/" | xalt_write_config &&
+	TMPDIR=$TRASH_DIRECTORY/tmp doctor >out &&
+	grep "^warn  selftest-c: not run: the path rules SKIP .$TRASH_DIRECTORY/tmp/xalt-doctor-.*/true." out &&
+	test -z "$(ls tmp)"
+'
+
 test_expect_success 'spool base not a directory: FAIL spool' '
 	xalt_setup &&
 	XALT_SPOOL_BASE=$TRASH_DIRECTORY/afile test_must_fail doctor >out &&

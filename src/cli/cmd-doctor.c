@@ -655,6 +655,9 @@ static void self_tests(struct facts *f)
 	if (copy_file("/bin/true", prog) < 0) {
 		verdict(ST_FAIL, "selftest-c", "set TMPDIR to a writable, executable directory",
 			"cannot copy /bin/true to '%s': %s", prog, strerror(errno));
+	} else if (filter_table(&f->cfg.path, prog, XALT_KEEP) == XALT_SKIP) {
+		verdict(ST_WARN, "selftest-c", "set TMPDIR to a directory the path rules keep, "
+			"and run the doctor again", "not run: the path rules SKIP '%s'", prog);
 	} else {
 		char *argv[] = { prog, NULL };
 		self_test(f, "selftest-c", argv, NULL, tmp);
