@@ -23,7 +23,7 @@ VARIANTS=(-v "none:" -v "hook-off:PYTHONPATH=$SITE" -v "preload:$TRACK"
 	-v "xalt:$TRACK,PYTHONPATH=$SITE" -v "xalt-rec:$TRACK,PYTHONPATH=$SITE,XALT_SAMPLING=no"
 	-v "spawn:$TRACK,PYTHONPATH=$SPAWN")
 
-col() { echo "$1" | awk -F'|' -v l=" $2 " '$2 == l { print $3 }'; }
+col() { echo "$1" | awk -F'|' -v l=" $2 " -v c="${3:-3}" '$2 == l { print $c }'; }
 
 # spool_lines PY ARGS...: lines the hook alone writes for one run
 spool_lines() {
@@ -64,9 +64,12 @@ for py in $PYTHONS; do
 	awk -v pn="$(col "$p" none)" -v px="$(col "$p" xalt)" -v pr="$(col "$p" preload)" \
 	    -v pxr="$(col "$p" xalt-rec)" -v ps="$(col "$p" spawn)" \
 	    -v in_="$(col "$i" none)" -v ix="$(col "$i" xalt)" -v ir="$(col "$i" preload)" \
-	    -v ixr="$(col "$i" xalt-rec)" -v is="$(col "$i" spawn)" -v n="$n" 'BEGIN {
+	    -v ixr="$(col "$i" xalt-rec)" -v is="$(col "$i" spawn)" -v n="$n" \
+	    -v pn10="$(col "$p" none 4)" -v px10="$(col "$p" xalt 4)" \
+	    -v in10="$(col "$i" none 4)" -v ix10="$(col "$i" xalt 4)" 'BEGIN {
 		printf "Budgets: `-c pass` xalt / none = %.3f (budget 1.15; xalt-rec %.3f);", px / pn, pxr / pn
 		printf " import30 xalt / none = %.3f (budget 1.10; xalt-rec %.3f).", ix / in_, ixr / in_
+		printf " By 10th percentiles: %.3f and %.3f.", px10 / pn10, ix10 / in10
 		printf " The talk'"'"'s design: spawn / none = %.2f (`-c pass`), %.2f (import30).\n", ps / pn, is / in_
 		printf "Per recorded import, from these medians: ((xalt - preload) import30 - (xalt - preload) `-c pass`) / %d lines the hook writes for import30 beyond `-c pass` = %.1f µs (noisy: a difference of medians of ~60 ms runs).\n", n, ((ix - ir) - (px - pr)) / n
 	}'
