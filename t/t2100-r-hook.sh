@@ -229,6 +229,15 @@ test_expect_success 'an error in the chained profile does not stop the user code
 	test "$(cat out)" = "1 ran" && test ! -s err
 '
 
+test_expect_success 'chaining to the hook itself does not recurse' '
+	XALT_R_PROFILE_CHAIN=$HOOK r_tracked Rscript -e "cat(\"ran\n\")" >out 2>err &&
+	test "$(cat out)" = ran && test ! -s err &&
+	test $(spool | grep -c "^I$T") = 1 &&
+	XALT_TRACING=yes XALT_R_PROFILE_CHAIN=$HOOK r_tracked Rscript -e "invisible(0)" 2>err &&
+	grep "it is this hook" err &&
+	test $(grep -c "^xalt: R hook: sourcing" err) = 0
+'
+
 test_expect_success 'the hook leaves nothing in the global env or the search path' '
 	Rscript -e "print(ls(all.names = TRUE)); print(search())" >expect &&
 	r_tracked Rscript -e "print(ls(all.names = TRUE)); print(search())" >actual &&

@@ -1,0 +1,76 @@
+/*
+ * The record loader behind `xalt ingest`: one run record's JSON text in, rows
+ * in the database out.
+ *
+ * It knows nothing of files: the file walker (cmd-ingest.c) and the syslog
+ * reassembler (a later issue) both hand it a complete record text plus an
+ * origin name (a path, or "syslog:<file>:<line>"), and commit in batches.
+ */
+#ifndef XALT_INGEST_H
+#define XALT_INGEST_H
+
+#include <stddef.h>
+
+struct db;
+struct xbuf;
+struct ingest;
+
+enum ingest_result {
+	INGEST_ERROR = -1,      /* database failure: stop, the batch is lost */
+	INGEST_LOADED = 0,      /* new run stored (durable after ingest_commit) */
+	INGEST_DUPLICATE = 1,   /* run_uuid already stored: nothing written */
+	INGEST_REJECTED = 2,    /* not a valid xalt-run/1 record: reason in why */
+};
+
+/* Limits on strings that are part of a unique key (see docs/database.md):
+ * PostgreSQL cannot index a row above ~2700 bytes. Longer values reject the
+ * record with a reason; free-text fields (cmdline, cwd, env) have no limit. */
+#define INGEST_NAME_MAX 1024     /* user, host, package name/version, ... */
+#define INGEST_PATH_MAX 1536     /* executable, library and package paths */
+
+/* Prepare the statements on db (which must hold the current schema).
+ * Returns NULL after error(). */
+struct ingest *ingest_open(struct db *db);
+
+/*
+ * Validate and load one record. text need not be NUL-terminated. A
+ * transaction is opened when none is; rows become durable at ingest_commit.
+ * On INGEST_REJECTED, why holds a one-line reason (no path).
+ */
+enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
+				 const char *origin, struct xbuf *why);
+
+/*
+ * The same in two stages, so files can be parsed on another thread while
+ * this one writes: ingest_parse needs no database and is thread-safe;
+ * ingest_load must run on the thread owning in. ingest_parsed_error is the
+ * rejection reason, or NULL for a valid record. Free with ingest_parsed_free
+ * on the thread (and with the arena) that parsed it.
+ */
+struct ingest_parsed;
+struct ingest_parsed *ingest_parse(const char *text, size_t len);
+const char *ingest_parsed_error(const struct ingest_parsed *p);
+enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
+void ingest_parsed_free(struct ingest_parsed *p);
+
+/*
+ * Parsing arena: while a thread has one set, the JSON trees it parses are
+ * carved from it (no per-value malloc/free), and ingest_parsed_free only
+ * frees the small parsed struct. ingest_arena_release drops every tree at
+ * once; none may be used afterwards. ingest_global_init must run before any
+ * thread parses (ingest_open calls it).
+ */
+struct ingest_arena {
+	struct arena_chunk *head;   /* newest chunk */
+};
+void ingest_global_init(void);
+void ingest_arena_use(struct ingest_arena *a);   /* NULL: plain malloc again */
+void ingest_arena_release(struct ingest_arena *a);
+
+/* Commit the open transaction, if any. 0 or -1 after error(). */
+int ingest_commit(struct ingest *in);
+
+/* Roll back anything uncommitted and free in (NULL is fine). */
+void ingest_close(struct ingest *in);
+
+#endif
