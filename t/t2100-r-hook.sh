@@ -44,7 +44,9 @@ test_expect_success 'setup: the user spool dir' '
 test_expect_success 'R keeps the pid of the sh that execs Rscript (the spool name rule)' '
 	r_tracked Rscript -e "cat(Sys.getpid())" >pid &&
 	ls "$UDIR" | grep "^$RUN_UUID\.$(cat pid)\$" &&
-	spool >/dev/null
+	spool >/dev/null &&
+	test "$(stat -c %a "$UDIR/$RUN_UUID".*/pkgs)" = 600 &&
+	test "$(r_tracked Rscript -e "cat(format(Sys.umask()))")" = "$(Rscript -e "cat(format(Sys.umask()))")"
 '
 
 test_expect_success 'start-up: every loaded namespace, base packages included' '
@@ -197,6 +199,27 @@ test_expect_success 'a broken spool (missing dir): the user code runs, silently'
 	R_PROFILE=$HOOK XALT_RUN_UUID=$U XALT_TRACING=yes sh -c "XALT_SPOOL_DIR=$PWD/missing/$U.\$\$ exec Rscript -e \"cat(\\\"ran\\\")\"" >out 2>err &&
 	test "$(cat out)" = ran &&
 	grep "^xalt: R hook: not installed: " err
+'
+
+if test_have_prereq ROOT && unshare -m true 2>/dev/null; then
+	test_set_prereq UNSHARE
+fi
+test_expect_success UNSHARE 'a full spool (ENOSPC, private 8 KiB tmpfs): the user code runs, silently' '
+	Rscript prog.R >expect.out 2>expect.err;
+	mkdir full &&
+	cat >full.sh <<-\EOF &&
+	mount -t tmpfs -o size=8k,mode=755 none full || exit 1
+	head -c 65536 /dev/zero >full/filler 2>/dev/null
+	U=$(cat /proc/sys/kernel/random/uuid)
+	R_PROFILE=$HOOK XALT_RUN_UUID=$U sh -c "mkdir -m 700 full/$U.\$\$ && XALT_SPOOL_DIR=$PWD/full/$U.\$\$ exec Rscript prog.R" >out 2>err
+	echo $? >rc
+	ls -d full/$U.* >spooldir
+	umount full
+	EOF
+	HOOK=$HOOK unshare -m bash full.sh &&
+	test -s spooldir &&
+	test "$(cat rc)" = 3 &&
+	test_cmp expect.out out && test_cmp expect.err err
 '
 
 # --- chaining to the site profile we shadow ----------------------------------
