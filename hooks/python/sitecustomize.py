@@ -488,7 +488,10 @@ def _flush_pending(importing=None):
                 or importing.startswith(name + '.')):
             keep.append(name)  # still loading
         elif mod is not None:
-            _record_loaded(name, mod, None)
+            try:
+                _record_loaded(name, mod, None)
+            except Exception:
+                pass
     _st.pending = keep
 
 
@@ -519,7 +522,7 @@ def _interpreter_line():
 
 def _start():
     """Install the finder if this process is a tracked PKGS run."""
-    global _st, _clock
+    global _st
     env = os.environ
     uuid = env.get('XALT_RUN_UUID')
     spool = env.get('XALT_SPOOL_DIR')
@@ -536,6 +539,17 @@ def _start():
     except OSError as e:
         _trace('cannot open spool %s: %s' % (spool, e))
         return
+    try:
+        _install(fd, pid, spool)
+    except Exception:
+        _st = None  # a half-made start records nothing, and keeps no fd
+        os.close(fd)
+        raise
+
+
+def _install(fd, pid, spool):
+    """Write the I line and the sweep, put the finder in place."""
+    global _st, _clock
     st = _State(fd, pid)
     # A fork()ed child must not write into the parent's spool. 3.7+ tells
     # us at the fork; getpid() on every write (0.7 us, a syscall since glibc
@@ -556,7 +570,10 @@ def _start():
         if mod is None or name in ('__main__', __name__):
             continue
         st.seen.add(name)
-        _record_loaded(name, mod, None)
+        try:
+            _record_loaded(name, mod, None)
+        except Exception:
+            pass  # not a module (sys.modules may hold any object): skip it
     st.flush()
 
     if _PY3:
