@@ -326,6 +326,7 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	p->prefix_len = literal_prefix(regex);
 	p->line = ps->line;
 	p->state = 0;
+	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */
 	if (ps->check_regex) {
 		int rc = regcomp(&p->re, regex, REG_EXTENDED | REG_NOSUB);
 

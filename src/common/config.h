@@ -13,6 +13,7 @@
 
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONFIG_MAX_BYTES    (64 * 1024)  /* larger files are an error */
 #define CONFIG_MAX_PATTERNS 128          /* per table */
@@ -22,6 +23,19 @@ enum xalt_action { XALT_SKIP = 0, XALT_KEEP = 1, XALT_PKGS = 2 };
 enum pattern_kind { PATTERN_NAME = 0, PATTERN_PATH = 1 };   /* pkg tables */
 enum record_args { ARGS_KEEP = 0, ARGS_DROP = 1, ARGS_HASH = 2 };
 
+/*
+ * filter.c's reading of a pattern's text, made on its first use: which
+ * strings it can decide without regcomp, and which literals every match must
+ * contain. Offsets and lengths are into `regex` ("raw": as written, escapes
+ * included; "len": the bytes they stand for). All zero: not analysed yet.
+ */
+struct xalt_shortcut {
+	unsigned char kind;       /* filter.c's SC_* (0: not analysed yet) */
+	uint16_t head_raw, head_len;  /* literal right after a leading '^': a prefix */
+	uint16_t tail_off, tail_raw, tail_len;  /* literal right before a final '$': a suffix */
+	uint16_t mid_off, mid_raw, mid_len;     /* a literal every match contains */
+};
+
 struct xalt_pattern {
 	enum xalt_action action;  /* what a match means */
 	enum pattern_kind kind;   /* pkg tables only: match name or path */
@@ -30,6 +44,7 @@ struct xalt_pattern {
 	size_t prefix_len;        /* literal prefix after a leading '^' (0: none) */
 	int line;                 /* line number in the file, for messages */
 	int state;                /* 0 not compiled, 1 compiled, -1 bad regex */
+	struct xalt_shortcut sc;  /* filter.c's fast paths, filled on first use */
 	regex_t re;               /* valid when state == 1 */
 };
 

@@ -9,10 +9,27 @@
 #include "config.h"
 
 /*
- * Does pattern p match s? Compiles p->re on first use (literal prefix checked
- * first). A regex that does not compile never matches. 1 match, 0 no match.
+ * Does pattern p match s? Its text is read on first use (filter_shortcut):
+ * pure literals and ".*" are decided without a regex, and literals every
+ * match must contain are checked before p->re is compiled (on first need).
+ * A regex that does not compile never matches. 1 match, 0 no match.
  */
 int filter_pattern_match(struct xalt_pattern *p, const char *s);
+
+/*
+ * Make p ready to match without allocating (the preload's exit path): read
+ * its text and compile it unless the text alone decides every string (a pure
+ * literal such as "^OMP_NUM_THREADS$", or ".*"). 0 ok, -1 a regex that does
+ * not compile (it never matches). Idempotent.
+ */
+int filter_pattern_prepare(struct xalt_pattern *p);
+
+/*
+ * What the text of `regex` alone says about s, the way filter_pattern_match
+ * uses it before any regcomp: 1 it matches, 0 it cannot match, -1 only
+ * regexec can tell. For tests: it never compiles and never allocates.
+ */
+int filter_shortcut(const char *regex, const char *s);
 
 /*
  * Length of the literal prefix of an ERE that starts with '^' (0: none), the

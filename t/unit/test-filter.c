@@ -1,6 +1,7 @@
 /*
  * Unit tests of the filters (src/common/filter.c): the literal prefix, lazy
- * compilation (a prefix mismatch compiles nothing), first match wins, bad
+ * compilation (a prefix mismatch compiles nothing), the shortcuts checked
+ * case by case and exhaustively against regexec, first match wins, bad
  * regexes, and the shared case table t/filter-cases.tsv against the patterns
  * of t/filter-cases.conf, through filter_pkg.
  *
@@ -15,6 +16,7 @@
 
 #include "filter.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,223 @@ static void test_pkg_program(void **state)
 	assert_int_equal(filter_pkg(&cfg, "python", "a.b", NULL), 1);
 }
 
+/* --- shortcuts against regexec ---------------------------------------------------- */
+
+/* What regcomp + regexec say: 1 match, 0 no match (a bad regex never matches). */
+static int real_match(const char *re, const char *s)
+{
+	regex_t r;
+	int m;
+
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
+		return 0;
+	m = regexec(&r, s, 0, NULL, 0) == 0;
+	regfree(&r);
+	return m;
+}
+
+/*
+ * One case through the shortcut (filter_shortcut), the full matcher on a
+ * fresh pattern (filter_pattern_match: analysis, literals, lazy regcomp) and
+ * regexec. The shortcut may say "ask regexec" (-1), never a wrong answer.
+ * Returns 0 when all agree.
+ */
+static int check_case(const char *re, const char *s, int *decided)
+{
+	struct xalt_pattern p;
+	int real = real_match(re, s), sc = filter_shortcut(re, s), full;
+
+	memset(&p, 0, sizeof(p));
+	p.regex = re;
+	full = filter_pattern_match(&p, s);
+	if (p.state == 1)
+		regfree(&p.re);
+	*decided = sc >= 0;
+	if ((sc >= 0 && sc != real) || full != real) {
+		print_error("'%s' vs '%s': regexec %d, shortcut %d, filter %d\n", re, s, real, sc, full);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_shortcut_table(void **state)
+{
+	/* want: regexec's answer; dec: 1 the text must decide it (no regcomp) */
+	static const struct { const char *re, *s; int want, dec; } cases[] = {
+		{ "^/usr/bin/", "/usr/bin/true", 1, 1 },
+		{ "^/usr/bin/", "/usr/bin", 0, 1 },
+		{ "^/usr/bin/", "/usr/binx/true", 0, 1 },
+		{ "^/usr/bin/", "x/usr/bin/true", 0, 1 },
+		{ "^/usr/bin/", "", 0, 1 },
+		{ "^a.b", "axb", 1, 0 },
+		{ "^a.b", "bab", 0, 1 },            /* the head "a" is missing */
+		{ "^a\\.b", "a.b", 1, 1 },
+		{ "^a\\.b", "axb", 0, 1 },
+		{ "^a\\.b", "a.bc", 1, 1 },
+		{ "^ab*", "a", 1, 0 },
+		{ "^ab*", "b", 0, 1 },
+		{ "^(ab)", "ab", 1, 0 },
+		{ "^(ab)", "xab", 0, 0 },
+		{ "^a|b", "b", 1, 0 },
+		{ "^a|b", "xb", 1, 0 },
+		{ "^a|b", "c", 0, 0 },
+		{ "^ab|x", "x", 1, 0 },             /* no head survives a '|' */
+		{ "^[/]", "/x", 1, 0 },
+		{ "^[/]", "x", 0, 0 },
+		{ "^$", "", 1, 1 },
+		{ "^$", "a", 0, 1 },
+		{ "^", "abc", 1, 1 },
+		{ "$", "abc", 1, 1 },
+		{ ".*", "", 1, 1 },
+		{ ".*", "/any/thing", 1, 1 },
+		{ "^.*", "x", 1, 1 },
+		{ "^.*$", "x\ny", 1, 1 },
+		{ "^.*/R$", "/x/R", 1, 0 },
+		{ "^.*/R$", "/x/Rscript", 0, 1 },
+		{ "^.*/R$", "R", 0, 1 },
+		{ "^.*/R$", "/R", 1, 0 },
+		{ "^.*/python[0-9.]*$", "/usr/bin/python3.11", 1, 0 },
+		{ "^.*/python[0-9.]*$", "/home/a/a.out", 0, 1 },
+		{ "^.*/python[0-9.]*$", "/opt/pythonx", 0, 0 },
+		{ "^/usr/bin/python[0-9.]*$", "/usr/bin/true", 0, 1 },
+		{ "^/usr/lib/R/bin/exec/R$", "/usr/lib/R/bin/exec/R", 1, 1 },
+		{ "^/usr/lib/R/bin/exec/R$", "/usr/lib/R/bin/exec/Rx", 0, 1 },
+		{ "^SLURM_JOB_PARTITION$", "SLURM_JOB_PARTITION", 1, 1 },
+		{ "^SLURM_JOB_PARTITION$", "SLURM_JOB_PARTITIONS", 0, 1 },
+		{ "^SLURM_JOB_PARTITION$", "SLURM_JOB", 0, 1 },
+		{ "^LMOD_FAMILY_", "LMOD_FAMILY_COMPILER", 1, 1 },
+		{ "^LMOD_FAMILY_", "XLMOD_FAMILY_", 0, 1 },
+		{ "site-packages/", "/x/site-packages/y", 1, 1 },
+		{ "site-packages/", "/x/site-packages", 0, 1 },
+		{ "/\\.local/", "/home/a/.local/x", 1, 1 },
+		{ "/\\.local/", "/home/a/xlocal/x", 0, 1 },
+		{ "/\\.local/", "/.local", 0, 1 },
+		{ "\\.", "a.b", 1, 1 },
+		{ "\\.", "ab", 0, 1 },
+		{ "lib$", "/x/lib", 1, 1 },
+		{ "lib$", "/x/lib/", 0, 1 },
+		{ "lib$", "li", 0, 1 },
+		{ "a\\$$", "xa$", 1, 1 },
+		{ "^tests?$", "test", 1, 0 },
+		{ "^tests?$", "tests", 1, 0 },
+		{ "^tests?$", "tes", 0, 1 },
+		{ "^fooo*bar$", "foobar", 1, 0 },
+		{ "^fooo*bar$", "fobar", 0, 1 },
+		{ "^xy{0,1}z$", "xz", 1, 0 },
+		{ "^abc+", "ax", 0, 1 },
+		{ "^abc+", "ab", 0, 0 },
+		{ "^alpha$|^beta$", "beta", 1, 0 },
+		{ "^/opt/x\\.y/", "/opt/x.y/X", 1, 1 },
+		{ "^/opt/x\\.y/", "/opt/xzy/X", 0, 1 },
+		{ "^a$b", "ab", 0, 0 },
+		{ "a^*b", "a*b", 0, 0 },
+		{ "^[]a]x", "]x", 1, 0 },
+		{ "^[[:alpha:]]x", "ax", 1, 0 },
+		{ "^\\w+$", "abc", 1, 0 },
+		{ "a{2}", "aa", 1, 0 },
+		{ "a{2}", "a", 0, 0 },
+		{ "(unclosed", "(unclosed", 0, 0 },   /* bad: never matches */
+		{ "^(", "(", 0, 0 },
+		{ "^ab\\", "ab\\", 0, 0 },
+		{ "^a{", "a{", 0, 0 },
+		{ "", "x", 1, 0 },
+		{ NULL, NULL, 0, 0 },
+	};
+	int bad = 0, decided;
+
+	(void)state;
+	for (int i = 0; cases[i].re; i++) {
+		if (real_match(cases[i].re, cases[i].s) != cases[i].want) {
+			print_error("table: regexec says '%s' vs '%s' is %d\n", cases[i].re,
+				    cases[i].s, !cases[i].want);
+			bad++;
+			continue;
+		}
+		bad += check_case(cases[i].re, cases[i].s, &decided) != 0;
+		if (cases[i].dec && !decided) {
+			print_error("'%s' vs '%s': not decided by the text\n", cases[i].re, cases[i].s);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * Every pattern of up to three tokens from a set chosen to hit the reader's
+ * cases (literals, escapes, quantifiers, anchors anywhere, groups, brackets,
+ * '|', GNU escapes, stray and malformed operators), against every string of
+ * up to three characters over a small alphabet: the shortcut never disagrees
+ * with regexec.
+ */
+static void test_shortcut_exhaustive(void **state)
+{
+	static const char *const tok[] = {
+		"a", "b", ".", "\\.", "*", "+", "?", "^", "$", "|", "(a)", "[ab]",
+		"{2}", "{", ")", "\\w", "]", "\\",
+	};
+	static const char alpha[] = "ab.*";
+	const int ntok = (int)(sizeof(tok) / sizeof(tok[0]));
+	char strs[100][4];
+	int nstr = 0, bad = 0, checked = 0, decided, ndecided = 0;
+
+	(void)state;
+	strs[nstr++][0] = '\0';
+	for (int len = 1; len <= 3; len++) {
+		int total = 1;
+
+		for (int k = 0; k < len; k++)
+			total *= 4;
+		for (int v = 0; v < total; v++, nstr++) {
+			for (int k = 0, x = v; k < len; k++, x /= 4)
+				strs[nstr][k] = alpha[x % 4];
+			strs[nstr][len] = '\0';
+		}
+	}
+	for (int len = 1; len <= 3; len++) {
+		int total = 1;
+
+		for (int k = 0; k < len; k++)
+			total *= ntok;
+		for (int v = 0; v < total && bad < 20; v++) {
+			char re[32] = "";
+
+			for (int k = 0, x = v; k < len; k++, x /= ntok)
+				strcat(re, tok[x % ntok]);
+			for (int i = 0; i < nstr; i++) {
+				bad += check_case(re, strs[i], &decided) != 0;
+				ndecided += decided;
+				checked++;
+			}
+		}
+	}
+	print_message("# %d cases, %d decided without regexec\n", checked, ndecided);
+	assert_int_equal(bad, 0);
+	assert_true(ndecided > checked / 20);
+}
+
+/* Prepare compiles only what the text cannot decide. */
+static void test_prepare(void **state)
+{
+	(void)state;
+	add(&cfg.env, XALT_KEEP, PATTERN_NAME, "", "^OMP_NUM_THREADS$");
+	add(&cfg.env, XALT_KEEP, PATTERN_NAME, "", "^LMOD_FAMILY_");
+	add(&cfg.env, XALT_SKIP, PATTERN_NAME, "", ".*");
+	add(&cfg.env, XALT_KEEP, PATTERN_NAME, "", "^SLURM_[A-Z]+$");
+	add(&cfg.env, XALT_KEEP, PATTERN_NAME, "", "(bad");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(filter_pattern_prepare(&cfg.env.pat[i]), 0);
+	assert_int_equal(filter_pattern_prepare(&cfg.env.pat[4]), -1);
+	assert_int_equal(cfg.env.pat[0].state, 0);
+	assert_int_equal(cfg.env.pat[1].state, 0);
+	assert_int_equal(cfg.env.pat[2].state, 0);
+	assert_int_equal(cfg.env.pat[3].state, 1);
+	assert_int_equal(filter_table(&cfg.env, "OMP_NUM_THREADS", XALT_SKIP), XALT_KEEP);
+	assert_int_equal(filter_table(&cfg.env, "OMP_NUM_THREADSX", XALT_KEEP), XALT_SKIP);
+	assert_int_equal(filter_table(&cfg.env, "LMOD_FAMILY_MPI", XALT_SKIP), XALT_KEEP);
+	/* still nothing compiled for the literal ones */
+	assert_int_equal(cfg.env.pat[0].state, 0);
+}
+
 /* --- the shared case table ------------------------------------------------------- */
 
 static char conf_text[CONFIG_MAX_BYTES];
@@ -238,6 +457,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_regex, reset, reset),
 		cmocka_unit_test_setup_teardown(test_table_first_match, reset, reset),
 		cmocka_unit_test_setup_teardown(test_pkg_program, reset, reset),
+		cmocka_unit_test_setup_teardown(test_shortcut_table, reset, reset),
+		cmocka_unit_test_setup_teardown(test_shortcut_exhaustive, reset, reset),
+		cmocka_unit_test_setup_teardown(test_prepare, reset, reset),
 		cmocka_unit_test_setup_teardown(test_shared_cases_lazy, reset, reset),
 		cmocka_unit_test_setup_teardown(test_shared_cases_precompiled, reset, reset),
 	};
