@@ -222,6 +222,29 @@ static void test_table_limits(void **state)
 	assert_non_null(strstr(msgs, "sample: too many rows (at most 16)"));
 }
 
+/* Plain decimals are read without strtod: the same doubles, bit for bit. */
+static void test_numbers_like_strtod(void **state)
+{
+	static const char *const nums[] = {
+		"0", "60", "1800", "0.0001", "0.01", "1.0", "1", "0.5", ".5", "1.",
+		"0.1", "0.3", "0.7", "3.14159", "123456789012345", "0.0000000000000000000001",
+		"9007199254740991", "9007199254740993", "90071992547409930", "1e-4",
+		"0.12345678901234567890123", "00000.000100", "4503599627370497.5", NULL,
+	};
+	char line[128];
+
+	(void)state;
+	for (int i = 0; nums[i]; i++) {
+		double want = strtod(nums[i], NULL);
+
+		snprintf(line, sizeof(line), "sample %s inf 1\n", nums[i]);
+		assert_int_equal(parse(line, 0), 0);
+		if (memcmp(&cfg.sample[0].min_s, &want, sizeof(want)))
+			fail_msg("'%s': %.17g, strtod says %.17g", nums[i], cfg.sample[0].min_s, want);
+	}
+	assert_int_equal(parse("sample 0 inf 1.\nsample 1 2 .\nsample 3 4 1..\n", 0), 2);
+}
+
 static void test_read_file(void **state)
 {
 	char path[] = "/tmp/test-config.XXXXXX", buf[16];
@@ -251,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_errors_with_lines),
 		cmocka_unit_test(test_regex_check),
 		cmocka_unit_test(test_table_limits),
+		cmocka_unit_test(test_numbers_like_strtod),
 		cmocka_unit_test(test_read_file),
 	};
 	int rc = cmocka_run_group_tests_name("config", tests, NULL, NULL);
