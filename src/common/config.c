@@ -75,11 +75,36 @@ long config_read_file(const char *path, char *buf, size_t cap)
 
 /* ---- defaults ------------------------------------------------------------- */
 
+static struct xalt_table *table_of(struct xalt_config *cfg, int k)
+{
+	return k == 0 ? &cfg->host : k == 1 ? &cfg->path : k == 2 ? &cfg->env : &cfg->pkg;
+}
+
+/*
+ * Empty the tables and cut the pool into their slices: `count[k]` slots for
+ * host, path, env, pkg (capped at CONFIG_MAX_PATTERNS), or the maximum each
+ * when count is NULL. This function can't fail.
+ */
+static void layout(struct xalt_config *cfg, const int *count)
+{
+	int off = 0;
+
+	for (int k = 0; k < 4; k++) {
+		struct xalt_table *t = table_of(cfg, k);
+		int c = count && count[k] < CONFIG_MAX_PATTERNS ? count[k] : CONFIG_MAX_PATTERNS;
+
+		t->n = 0;
+		t->cap = c;
+		t->pat = cfg->pool + off;
+		off += c;
+	}
+}
+
 void config_defaults(struct xalt_config *cfg)
 {
 	/*
-	 * Only the small fields are set: the tables are about 60 KB and clearing
-	 * them would touch every page at each exec; `n` says what is valid.
+	 * Only the small fields are set: the pool is about 70 KB and clearing
+	 * it would touch every page at each exec; `n` says what is valid.
 	 */
 	cfg->file = NULL;
 	cfg->syshost = "hostname";
@@ -93,8 +118,8 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->allow_opt_out = 1;
 	cfg->sha1 = 0;
 	cfg->hash_key = "";
-	cfg->host.n = cfg->path.n = cfg->env.n = cfg->pkg.n = 0;
 	cfg->nsample = 0;
+	layout(cfg, NULL);
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -354,7 +379,7 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 		perr(ps, "%s: missing regular expression", table_name);
 		return;
 	}
-	if (t->n >= CONFIG_MAX_PATTERNS) {
+	if (t->n >= t->cap) {     /* cap < the maximum only if the count was wrong */
 		perr(ps, "%s: too many patterns (at most %d)", table_name, CONFIG_MAX_PATTERNS);
 		return;
 	}
@@ -513,13 +538,41 @@ static void parse_line(struct parser *ps, char *s)
 		perr(ps, "unknown directive '%s'", w);
 }
 
+/*
+ * How many lines of text may add to each table (host, path, env, pkg): lines
+ * whose first word is the table's keyword. A line parse_line reads otherwise
+ * ("path = x", "# path") only makes a slice larger than needed; a table with
+ * more lines than its slice is an error in add_pattern, never an overflow.
+ */
+static void count_lines(const char *text, int count[4])
+{
+	static const char *const kw[4] = { "host", "path", "env", "pkg" };
+
+	count[0] = count[1] = count[2] = count[3] = 0;
+	for (const char *s = text; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
+		while (is_space(*s))
+			s++;
+		for (int k = 0; k < 4; k++) {
+			size_t n = strlen(kw[k]);
+
+			if (!strncmp(s, kw[k], n) && (is_space(s[n]) || s[n] == '\n' || !s[n])) {
+				count[k]++;
+				break;
+			}
+		}
+	}
+}
+
 int config_parse(struct xalt_config *cfg, char *text, const char *path,
 		 int check_regex, config_error_fn err, void *ctx)
 {
 	struct parser ps = { cfg, path, 0, 0, check_regex, err, ctx };
 	char *line = text;
+	int count[4];
 
 	config_defaults(cfg);
+	count_lines(text, count);
+	layout(cfg, count);
 	cfg->file = path;
 	while (line && *line) {
 		char *nl = strchr(line, '\n');

@@ -41,6 +41,7 @@ static int reset(void **state)
 	(void)state;
 	filter_release(&cfg);
 	memset(&cfg, 0, sizeof(cfg));
+	config_defaults(&cfg);     /* the tables' slices of the pool */
 	return 0;
 }
 
