@@ -114,8 +114,11 @@ static int first_copy(void)
 	return first.dli_fbase == mine.dli_fbase;
 }
 
-/* XALT_DIR = dirname(dirname(this library's file)); self = that file. */
-static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
+/*
+ * XALT_DIR = dirname(dirname(this library's file)); *self = that file's name
+ * as the loader keeps it (valid while the library is loaded). 0 ok, -1 not.
+ */
+static int find_prefix(char *dir, size_t cap, const char **self)
 {
 	Dl_info info;
 	char *slash;
@@ -126,12 +129,12 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 	if (!dladdr((void *)on_exit_cb, &info) || !info.dli_fname)
 		return -1;
 	n = strlen(info.dli_fname);
-	if (n >= selfcap || n >= cap)
+	if (n >= cap || n >= sizeof(run.self))
 		return -1;
-	memcpy(self, info.dli_fname, n + 1);
-	if (self[0] == '/')
-		memcpy(dir, self, n + 1);
-	else if (!realpath(self, dir))     /* a relative LD_PRELOAD entry */
+	*self = info.dli_fname;
+	if (info.dli_fname[0] == '/')
+		memcpy(dir, info.dli_fname, n + 1);
+	else if (!realpath(info.dli_fname, dir))     /* a relative LD_PRELOAD entry */
 		return -1;
 	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
 		slash = strrchr(dir, '/');
@@ -145,7 +148,7 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 static void xalt_init(int argc, char **argv, char **envp)
 {
 	int saved = errno, opted_out = 0;
-	const char *on;
+	const char *on, *self;
 
 	(void)envp;
 	if (init_done)
@@ -161,12 +164,13 @@ static void xalt_init(int argc, char **argv, char **envp)
 		XTRACE("another copy of the library is loaded first: this one stands aside");
 		goto out;
 	}
-	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), run.self, sizeof(run.self)) < 0) {
+	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), &self) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
 	}
 	if (!run_start(&run, opted_out, argc, argv))
 		goto out;
+	memcpy(run.self, self, strlen(self) + 1);   /* fits: find_prefix checked */
 	if (on_exit(on_exit_cb, NULL) == 0)
 		have_on_exit = 1;
 	else

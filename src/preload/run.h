@@ -50,10 +50,11 @@ struct xalt_run {
 	struct run_job job;           /* batch job and MPI task info */
 	char uuid[40];                /* run uuid, NUL-terminated */
 	char xalt_dir[PATH_MAX];      /* install prefix */
-	char self[PATH_MAX];          /* this library's file name (not a record library) */
 	struct xalt_config cfg;       /* parsed site config (points into cfgtext) */
 	char cfgtext[CONFIG_MAX_BYTES];
 	/* tracked runs only */
+	char self[PATH_MAX];          /* this library's file name (not a record library);
+	                               * copied once tracked: one page less per SKIP */
 	char exe[PATH_MAX];           /* resolved executable path */
 	char cwd[PATH_MAX];           /* working directory at start ("" if unknown) */
 	char spool[SPOOL_PATH_MAX];   /* PKGS: this run's spool dir ("" if none) */
@@ -61,8 +62,8 @@ struct xalt_run {
 };
 
 /*
- * start.c: decide whether to track this run and prepare it. r->xalt_dir and
- * r->self must be filled by the caller (init.c, from dladdr). `opted_out`: XALT_EXECUTABLE_TRACKING is
+ * start.c: decide whether to track this run and prepare it. r->xalt_dir must
+ * be filled by the caller (init.c, from dladdr), and r->self once tracked. `opted_out`: XALT_EXECUTABLE_TRACKING is
  * set but not "yes"; the run is then tracked only if the site's own config
  * ($XALT_DIR/etc/xalt.conf, never $XALT_CONFIG) says allow_opt_out = no.
  * Returns 1 when tracked (r filled, env set), 0 when not (nothing changed
