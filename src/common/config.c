@@ -389,16 +389,17 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	memset(p->program, 0, sizeof(p->program));
 	memcpy(p->program, program, strlen(program));
 	p->regex = regex;
+	p->re = &ps->cfg->regs[p - ps->cfg->pool];
 	p->prefix_len = literal_prefix(regex);
 	p->line = ps->line;
 	p->state = 0;
 	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */
 	if (ps->check_regex) {
-		int rc = regcomp(&p->re, regex, REG_EXTENDED | REG_NOSUB);
+		int rc = regcomp(p->re, regex, REG_EXTENDED | REG_NOSUB);
 
 		if (rc) {
 			char msg[256];
-			regerror(rc, &p->re, msg, sizeof(msg));
+			regerror(rc, p->re, msg, sizeof(msg));
 			perr(ps, "%s: bad regular expression '%s': %s", table_name, regex, msg);
 			return;     /* not added: nothing to free */
 		}

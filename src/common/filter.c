@@ -351,8 +351,8 @@ static void ensure_analysed(struct xalt_pattern *p)
 
 static int compile(struct xalt_pattern *p)
 {
-	if (p->state == 0)
-		p->state = regcomp(&p->re, p->regex, REG_EXTENDED | REG_NOSUB) ? -1 : 1;
+	if (p->state == 0)   /* no storage (a pattern built by hand): never matches */
+		p->state = !p->re || regcomp(p->re, p->regex, REG_EXTENDED | REG_NOSUB) ? -1 : 1;
 	return p->state;
 }
 
@@ -378,7 +378,7 @@ int filter_pattern_match(struct xalt_pattern *p, const char *s)
 		return r;
 	if (compile(p) < 0)
 		return 0;     /* a bad regex never matches (config check reports it) */
-	return regexec(&p->re, s, 0, NULL, 0) == 0;
+	return regexec(p->re, s, 0, NULL, 0) == 0;
 }
 
 enum xalt_action filter_table(struct xalt_table *t, const char *s, enum xalt_action dflt)
@@ -419,7 +419,7 @@ static void release_table(struct xalt_table *t)
 {
 	for (int i = 0; i < t->n; i++) {
 		if (t->pat[i].state == 1)
-			regfree(&t->pat[i].re);
+			regfree(t->pat[i].re);
 		t->pat[i].state = 0;
 	}
 }

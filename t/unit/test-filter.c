@@ -33,6 +33,7 @@ static void add(struct xalt_table *t, enum xalt_action a, enum pattern_kind k,
 	p->kind = k;
 	snprintf(p->program, sizeof(p->program), "%s", program);
 	p->regex = regex;
+	p->re = &cfg.regs[p - cfg.pool];
 	p->line = t->n;
 }
 
@@ -184,13 +185,15 @@ static int real_match(const char *re, const char *s)
 static int check_case(const char *re, const char *s, int *decided)
 {
 	struct xalt_pattern p;
+	regex_t storage;
 	int real = real_match(re, s), sc = filter_shortcut(re, s), full;
 
 	memset(&p, 0, sizeof(p));
 	p.regex = re;
+	p.re = &storage;
 	full = filter_pattern_match(&p, s);
 	if (p.state == 1)
-		regfree(&p.re);
+		regfree(p.re);
 	*decided = sc >= 0;
 	if ((sc >= 0 && sc != real) || full != real) {
 		print_error("'%s' vs '%s': regexec %d, shortcut %d, filter %d\n", re, s, real, sc, full);
