@@ -5,8 +5,8 @@
  * into it; `struct xalt_config` is plain data with fixed-size storage.
  *
  * First matching pattern wins in every table. Regexes are POSIX ERE compiled
- * lazily (filter.c), with a literal-prefix check first so the SKIP path
- * usually compiles nothing.
+ * lazily (filter.c), and not at all when their text decides (pure literals,
+ * ".*"), so the SKIP path usually compiles nothing.
  */
 #ifndef XALT_CONFIG_H
 #define XALT_CONFIG_H
