@@ -24,7 +24,7 @@ PROVE ?= prove
 PROVE_OPTS ?=
 VERSION := 1.0.0
 
-REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -MMD -MP \
+REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -gdwarf-4 -MMD -MP \
 	-Isrc/common -DXALT_VERSION='"$(VERSION)"'
 CFLAGS ?=
 LDFLAGS ?=

@@ -141,16 +141,18 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 	if (map != MAP_FAILED) {
 		memset(slots, 0, sizeof(slots));
 		for (char *l = map, *end = map + st.st_size; l < end;) {
-			char *nl = memchr(l, '\n', (size_t)(end - l)), *f[6];
+			char *nl = memchr(l, '\n', (size_t)(end - l)), *f[7];
 			int k;
 
 			if (!nl)
 				break;    /* an incomplete last line is not a record */
-			k = fields(l, (size_t)(nl - l), f, 6);
+			/* Exactly 6 (P) or 5 (I) fields: a half line cut by a full
+			 * spool and joined to the next has more, and is dropped. */
+			k = fields(l, (size_t)(nl - l), f, 7);
 			if (k == 6 && !strcmp(f[0], "P") && f[1][0] && f[2][0]) {
 				if (filter_pkg(&r->cfg, f[1], f[2], f[4]))
 					n = add_pkg(n, f);
-			} else if (k >= 5 && !strcmp(f[0], "I") && !have_interp) {
+			} else if (k == 5 && !strcmp(f[0], "I") && !have_interp) {
 				memcpy(interp, f, sizeof(interp));
 				have_interp = 1;
 			}

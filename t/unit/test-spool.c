@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -259,6 +261,44 @@ static void test_append_symlink_refused(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * A short write (here: RLIMIT_FSIZE, which cuts a write at the limit as a
+ * full tmpfs does at its last page) must not leave half a line behind, or
+ * the next append runs into it. Checked in a child: the limit is per process.
+ */
+static void test_append_short_write(void **state)
+{
+	char dir[SPOOL_PATH_MAX], path[BIG], buf[512], big[200];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_int_equal(spool_create(dir, sizeof(dir), UUID, 9), 0);
+	assert_int_equal(spool_append(dir, "P\ta\n", 4), 0);
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 4 + 50, 4 + 50 };   /* room for 50 more bytes */
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		errno = 0;
+		if (spool_append(dir, big, sizeof(big)) != -1 || errno != ENOSPC)
+			_exit(1);
+		if (spool_append(dir, "P\tb\n", 4) != 0)   /* fits: a whole line */
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, dir);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "P\ta\nP\tb\n");
+}
+
 static void test_append_missing_dir(void **state)
 {
 	char dir[SPOOL_PATH_MAX];
@@ -398,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_symlink_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_short_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape_all_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape_known, setup, teardown),
