@@ -45,5 +45,8 @@ int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_run(int argc, char **argv);      /* cmd-run.c */
 int cmd_config(int argc, char **argv);   /* cmd-config.c */
+int cmd_ingest(int argc, char **argv);   /* cmd-ingest.c */
+int cmd_db(int argc, char **argv);       /* cmd-db.c */
+int cmd_report(int argc, char **argv);   /* cmd-report.c */
 
 #endif

@@ -1,0 +1,88 @@
+/*
+ * `xalt db init|migrate`: create the schema in a new database, or bring an
+ * older one to this binary's schema version (table schema_version; see
+ * docs/database.md). Both are idempotent; `init` refuses a database of
+ * another schema version, `migrate` upgrades it.
+ */
+#include "cli.h"
+#include "db.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char db_usage[] =
+	"usage: xalt db init [--db DB]\n"
+	"   or: xalt db migrate [--db DB]\n";
+
+static const char db_help[] =
+	"\n"
+	"init     create the tables and indexes (no-op when they exist)\n"
+	"migrate  upgrade the schema to this xalt's version\n"
+	"\n"
+	"options:\n"
+	"  --db DB     SQLite file or postgresql://... URI\n"
+	"              (default $XDG_DATA_HOME/xalt/xalt.db or ~/.local/share/xalt/xalt.db)\n"
+	"  -v, --verbose  explain each step on stderr\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"exit status: 0 ok, 1 database failure, 2 usage error\n"
+	"\n"
+	"example: xalt db init --db postgresql:///xalt?host=/run/postgresql\n";
+
+int cmd_db(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dbarg = NULL, *action;
+	struct db *db;
+	char *spec;
+	int c, v, rc = XALT_EXIT_OK;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbarg = optarg; break;
+		case 'v': cli_verbose = 1; break;
+		case 'h':
+			fputs(db_usage, stdout);
+			fputs(db_help, stdout);
+			return XALT_EXIT_OK;
+		case ':':
+			usage_error(db_usage, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			usage_error(db_usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error(db_usage, "no action (init or migrate)");
+	action = argv[optind];
+	if (strcmp(action, "init") && strcmp(action, "migrate"))
+		usage_error(db_usage, "unknown action '%s'", action);
+	if (optind + 1 < argc)
+		usage_error(db_usage, "unexpected argument '%s'", argv[optind + 1]);
+
+	spec = db_default_spec(dbarg);
+	if (!(db = db_open(spec, 1))) {
+		free(spec);
+		return XALT_EXIT_FAILURE;
+	}
+	v = db_schema_version(db);
+	if (v < 0)
+		rc = XALT_EXIT_FAILURE;
+	else if (!strcmp(action, "init") && v != 0 && v != DB_SCHEMA_VERSION)
+		rc = error("database has schema version %d: use 'xalt db migrate'", v) ? XALT_EXIT_FAILURE : 0;
+	else if (db_migrate(db))
+		rc = XALT_EXIT_FAILURE;
+	else
+		printf("database %s at schema version %d\n",
+		       db_spec_is_pg(spec) ? "(postgresql)" : spec, DB_SCHEMA_VERSION);
+	db_close(db);
+	free(spec);
+	return rc;
+}

@@ -1,0 +1,238 @@
+/*
+ * SQLite backend of the database layer (see db.h): the embedded default, one
+ * file per user or site.
+ *
+ * Ingest speed rests on three settings: WAL journal with synchronous=NORMAL
+ * (a commit is one WAL append, no fsync of the main file), one transaction
+ * per batch of records (cmd-ingest.c), and prepared statements kept for the
+ * whole run. Bulk rows are plain prepared inserts: SQLite runs in-process, so
+ * there is no round trip to save.
+ */
+#include "db.h"
+#include "cli.h"
+#include "xbuf.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SQ(db) ((sqlite3 *)(db)->impl)
+#define ST(st) ((sqlite3_stmt *)(st)->impl)
+
+static void sq_close(struct db *db)
+{
+	sqlite3_close(SQ(db));
+}
+
+static int sq_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(SQ(db), sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("sqlite: %s", msg ? msg : sqlite3_errmsg(SQ(db)));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static struct db_stmt *sq_prepare(struct db *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	struct db_stmt *st;
+
+	if (sqlite3_prepare_v2(SQ(db), sql, -1, &s, NULL) != SQLITE_OK) {
+		error("sqlite: %s", sqlite3_errmsg(SQ(db)));
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->db = db;
+	st->impl = s;
+	return st;
+}
+
+static void sq_bind(struct db_stmt *st, int i, int type, const void *p, size_t len)
+{
+	switch (type) {
+	case DB_T_TEXT:
+		sqlite3_bind_text(ST(st), i, p, (int)len, SQLITE_TRANSIENT);
+		break;
+	case DB_T_INT64:
+		sqlite3_bind_int64(ST(st), i, *(const int64_t *)p);
+		break;
+	case DB_T_DOUBLE:
+		sqlite3_bind_double(ST(st), i, *(const double *)p);
+		break;
+	default:
+		sqlite3_bind_null(ST(st), i);
+	}
+}
+
+static int sq_step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(ST(st));
+
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	error("sqlite: %s", sqlite3_errmsg(SQ(st->db)));
+	return -1;
+}
+
+static void sq_reset(struct db_stmt *st) { sqlite3_reset(ST(st)); }
+
+static void sq_finalize(struct db_stmt *st)
+{
+	sqlite3_finalize(ST(st));
+	free(st);
+}
+
+static int sq_column_count(struct db_stmt *st) { return sqlite3_column_count(ST(st)); }
+static const char *sq_column_name(struct db_stmt *st, int i) { return sqlite3_column_name(ST(st), i); }
+
+static int sq_column_is_null(struct db_stmt *st, int i)
+{
+	return sqlite3_column_type(ST(st), i) == SQLITE_NULL;
+}
+
+/* Reals are printed with 17 significant digits so strtod gives the same
+ * double back (sqlite3_column_text would round to 15). */
+static const char *sq_column_text(struct db_stmt *st, int i)
+{
+	if (sqlite3_column_type(ST(st), i) == SQLITE_FLOAT) {
+		static char num[8][40];
+		static int k;
+		k = (k + 1) % 8;
+		snprintf(num[k], sizeof(num[k]), "%.17g", sqlite3_column_double(ST(st), i));
+		return num[k];
+	}
+	return (const char *)sqlite3_column_text(ST(st), i);
+}
+
+static int sq_bulk_init(struct db_bulk *b)
+{
+	struct xbuf sql = XBUF_INIT;
+
+	xbuf_addf(&sql, "INSERT INTO %s (", b->table);
+	for (int i = 0; i < b->ncols; i++)
+		xbuf_addf(&sql, "%s%s", i ? ", " : "", b->cols[i]);
+	xbuf_addstr(&sql, ") VALUES (");
+	for (int i = 0; i < b->ncols; i++)
+		xbuf_addstr(&sql, i ? ", ?" : "?");
+	xbuf_addstr(&sql, ")");
+	b->impl = sq_prepare(b->db, sql.buf);
+	xbuf_release(&sql);
+	return b->impl ? 0 : -1;
+}
+
+static int sq_bulk_row(struct db_bulk *b, const int64_t *vals)
+{
+	struct db_stmt *st = b->impl;
+	int rc;
+
+	for (int i = 0; i < b->ncols; i++) {
+		if (vals[i] == DB_BULK_NULL)
+			sqlite3_bind_null(ST(st), i + 1);
+		else
+			sqlite3_bind_int64(ST(st), i + 1, vals[i]);
+	}
+	rc = sq_step(st);
+	sqlite3_reset(ST(st));
+	return rc < 0 ? -1 : 0;
+}
+
+static int sq_bulk_flush(struct db_bulk *b)
+{
+	(void)b;
+	return 0;
+}
+
+static void sq_bulk_free(struct db_bulk *b)
+{
+	if (b->impl)
+		sq_finalize(b->impl);
+}
+
+static const struct db_ops sqlite_ops = {
+	.kind = "sqlite",
+	.close = sq_close,
+	.exec = sq_exec,
+	.prepare = sq_prepare,
+	.bind = sq_bind,
+	.step = sq_step,
+	.reset = sq_reset,
+	.finalize = sq_finalize,
+	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.column_is_null = sq_column_is_null,
+	.column_text = sq_column_text,
+	.bulk_init = sq_bulk_init,
+	.bulk_row = sq_bulk_row,
+	.bulk_flush = sq_bulk_flush,
+	.bulk_free = sq_bulk_free,
+	.ddl_id = "INTEGER PRIMARY KEY",
+	.ddl_int = "INTEGER",
+	.ddl_real = "REAL",
+	.ddl_text = "TEXT",
+	.ddl_norowid = " WITHOUT ROWID",
+};
+
+/* mkdir -p of path's parent directory, new directories mode 0700. */
+static int make_parent_dirs(const char *path)
+{
+	char *dir = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			rc = error_errno("cannot create directory '%s'", dir);
+		*p = '/';
+		if (rc)
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
+/*
+ * Open (and with create, create) the SQLite file at path. Returns NULL after
+ * error(). The busy timeout lets a report wait for a concurrent ingest commit.
+ */
+struct db *db_sqlite_open(const char *path, int create)
+{
+	sqlite3 *s = NULL;
+	struct db *db;
+	int flags = SQLITE_OPEN_READWRITE;
+
+	if (create) {
+		if (make_parent_dirs(path))
+			return NULL;
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (access(path, F_OK)) {
+		error_errno("cannot open database '%s'", path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s, flags, NULL) != SQLITE_OK) {
+		error("cannot open database '%s': %s", path, s ? sqlite3_errmsg(s) : "out of memory");
+		sqlite3_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s, 10000);
+	db = xcalloc(1, sizeof(*db));
+	db->ops = &sqlite_ops;
+	db->impl = s;
+	if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			"PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}

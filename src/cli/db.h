@@ -1,0 +1,146 @@
+/*
+ * The database layer of the `xalt` CLI: one schema and one set of queries on
+ * SQLite (the embedded default) and PostgreSQL (a site server, via libpq).
+ *
+ * SQL is written once, with `?` placeholders, in the dialect both engines
+ * share (ON CONFLICT, RETURNING, window functions); the PostgreSQL backend
+ * renumbers placeholders to $1..$n. The few DDL words that differ are written
+ * as @ID@, @INT@, @REAL@, @NOROWID@, @TEXT@ and expanded by the backend.
+ *
+ * Bulk rows (integer-only join tables, millions of rows) go through
+ * struct db_bulk: SQLite inserts them at once with a prepared statement,
+ * PostgreSQL buffers them and sends one COPY per table at commit time
+ * (facts.md: one transaction and one round trip per record made XALT take
+ * 4.5 days for 5 M runs).
+ *
+ * Errors are reported with error() by the layer itself; callers get -1/NULL.
+ */
+#ifndef XALT_DB_H
+#define XALT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+struct db_bulk;
+
+/* db_step results */
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/* Schema version this binary writes and reads (table schema_version). */
+#define DB_SCHEMA_VERSION 1
+
+/*
+ * Resolve the --db argument: NULL means $XDG_DATA_HOME/xalt/xalt.db, else
+ * ~/.local/share/xalt/xalt.db. Returns a malloc'd string the caller frees.
+ */
+char *db_default_spec(const char *spec);
+
+/* True when spec names a PostgreSQL server (postgresql:// or postgres://). */
+int db_spec_is_pg(const char *spec);
+
+/*
+ * Open a database. With create, a missing SQLite file (and its directory,
+ * mode 0700) is created; without, a missing file is an error. Returns NULL
+ * after printing an error.
+ */
+struct db *db_open(const char *spec, int create);
+/* Close, rolling back an open transaction; frees everything. NULL is fine. */
+void db_close(struct db *db);
+/* "sqlite" or "postgresql" */
+const char *db_kind(const struct db *db);
+
+/* Run SQL without parameters or rows (may hold several statements). 0 or -1. */
+int db_exec(struct db *db, const char *sql);
+/* Transactions; commit flushes every bulk buffer first. 0 or -1. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* Prepared statements; `?` placeholders numbered from 1. NULL on error. */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len);
+void db_bind_str(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
+void db_bind_int64(struct db_stmt *st, int i, int64_t v);
+void db_bind_double(struct db_stmt *st, int i, double v);
+void db_bind_null(struct db_stmt *st, int i);
+/* Execute (first call) and advance: DB_ROW, DB_DONE, or -1 after error(). */
+int db_step(struct db_stmt *st);
+/* Make the statement ready to bind and run again (bindings are kept). */
+void db_reset(struct db_stmt *st);
+void db_finalize(struct db_stmt *st);
+/* Columns of the current row; text is valid until the next step/reset. */
+int db_column_count(struct db_stmt *st);
+const char *db_column_name(struct db_stmt *st, int i);
+int db_column_is_null(struct db_stmt *st, int i);
+const char *db_column_text(struct db_stmt *st, int i);  /* "" for NULL */
+int64_t db_column_int64(struct db_stmt *st, int i);
+double db_column_double(struct db_stmt *st, int i);
+
+/*
+ * Bulk insertion of integer rows into table(cols...), ncols <= 8.
+ * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
+ * Rows are durable only after db_commit. Returns 0 or -1.
+ */
+#define DB_BULK_NULL INT64_MIN
+struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const *cols, int ncols);
+int db_bulk_row(struct db_bulk *b, const int64_t *vals);
+
+/*
+ * Schema: the version stored in the database (0 for an empty database, -1
+ * on error), and migration to DB_SCHEMA_VERSION (creates it when empty).
+ */
+int db_schema_version(struct db *db);
+int db_migrate(struct db *db);
+/* Open for reading and check the schema version; NULL after an error. */
+struct db *db_open_current(const char *spec);
+
+/* --- backend interface (db-sqlite.c, db-pg.c) ------------------------------- */
+struct db_ops {
+	const char *kind;
+	void (*close)(struct db *db);
+	int (*exec)(struct db *db, const char *sql);
+	struct db_stmt *(*prepare)(struct db *db, const char *sql);
+	void (*bind)(struct db_stmt *st, int i, int type, const void *p, size_t len);
+	int (*step)(struct db_stmt *st);
+	void (*reset)(struct db_stmt *st);
+	void (*finalize)(struct db_stmt *st);
+	int (*column_count)(struct db_stmt *st);
+	const char *(*column_name)(struct db_stmt *st, int i);
+	int (*column_is_null)(struct db_stmt *st, int i);
+	const char *(*column_text)(struct db_stmt *st, int i);
+	int (*bulk_init)(struct db_bulk *b);
+	int (*bulk_row)(struct db_bulk *b, const int64_t *vals);
+	int (*bulk_flush)(struct db_bulk *b);
+	void (*bulk_free)(struct db_bulk *b);
+	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
+};
+
+enum { DB_T_NULL, DB_T_TEXT, DB_T_INT64, DB_T_DOUBLE };
+
+struct db {
+	const struct db_ops *ops;   /* backend */
+	struct db_bulk *bulks;      /* open bulk inserters, flushed at commit */
+	int in_txn;                 /* a transaction is open */
+	void *impl;                 /* sqlite3 * or PGconn * */
+};
+
+struct db_stmt {
+	struct db *db;              /* owner */
+	void *impl;                 /* backend statement */
+};
+
+struct db_bulk {
+	struct db *db;              /* owner */
+	struct db_bulk *next;       /* list of db->bulks */
+	char *table;                /* table name */
+	char *cols[8];              /* column names */
+	int ncols;                  /* number of columns */
+	void *impl;                 /* backend state */
+};
+
+struct db *db_sqlite_open(const char *path, int create);
+struct db *db_pg_open(const char *conninfo);
+
+#endif

@@ -1,0 +1,684 @@
+/*
+ * Record loader (see ingest.h): parse with jansson, validate against the
+ * xalt-run/1 schema of docs/records.md, resolve the entity ids (cached in
+ * memory, see idmap.h), insert the run, and queue its package and library
+ * rows on bulk inserters.
+ *
+ * Validation happens entirely before the first write, so a rejected record
+ * leaves nothing behind. The run row is inserted with ON CONFLICT (uuid) DO
+ * NOTHING RETURNING id: no row back means the run is already stored, and
+ * nothing else of it is written (idempotent re-ingest).
+ *
+ * Sections: validation | entity ids | loading
+ */
+#include "ingest.h"
+#include "cli.h"
+#include "db.h"
+#include "idmap.h"
+#include "xbuf.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+/* A record after validation: pointers borrow from the json_t tree. */
+struct pkg {
+	const char *program, *name, *version, *path;  /* version/path "" if null */
+	int64_t import_us;                            /* DB_BULK_NULL if unknown */
+	int64_t name_id, package_id;
+};
+
+struct rec {
+	const char *uuid, *syshost, *host, *user;
+	json_t *uid;                                   /* integer or NULL */
+	const char *exec_path, *exec_sha1, *exec_program;
+	int64_t exec_size, exec_mtime, exec_inode;
+	const char *cwd;
+	char *cmdline, *env;                           /* compact JSON, malloc'd */
+	double start_time;
+	json_t *end_time, *run_time;                   /* numbers or NULL */
+	const char *exit_how;
+	json_t *exit_status, *exit_signal;
+	json_t *sampling_probability, *sampling_forced;
+	const char *job_scheduler, *omp;
+	char *job_id;                                  /* malloc'd (may be a number) */
+	json_t *job_ntasks, *job_nnodes, *job_rank;
+	const char *interp_program, *interp_version, *interp_kind, *interp_prefix;
+	size_t nlibs, npkgs;
+	const char **libs;                             /* library paths */
+	struct pkg *pkgs;
+};
+
+struct ingest {
+	struct db *db;
+	struct db_stmt *user, *host, *exec, *lib, *libset_new, *libset_get;
+	struct db_stmt *pname, *pkg, *run;
+	struct db_bulk *run_package, *libset_library;
+	struct idmap users, hosts, execs, libs, libsets, pnames, pkgs;
+	struct xbuf key;                               /* scratch for cache keys */
+};
+
+/* === validation ============================================================= */
+
+static int reject(struct xbuf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reject(struct xbuf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xbuf_reset(why);
+	xbuf_vaddf(why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Fetch obj[key] as a string of at most max bytes into *out. Absent or null:
+ * required is an error, else *out = dflt. Returns 0 or -1 with why set.
+ */
+static int get_str(json_t *obj, const char *key, const char *where, int required,
+		   size_t max, const char *dflt, const char **out, struct xbuf *why)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return reject(why, "missing field '%s%s'", where, key);
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return reject(why, "field '%s%s' is not a string", where, key);
+	if (max && json_string_length(v) > max)
+		return reject(why, "field '%s%s' is longer than %zu bytes", where, key, max);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* obj[key] must be absent, null, or of the type test accepts. */
+static int get_opt(json_t *obj, const char *key, const char *where, int (*ok)(const json_t *),
+		   const char *type, json_t **out, struct xbuf *why)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!ok(v))
+		return reject(why, "field '%s%s' is not %s", where, key, type);
+	*out = v;
+	return 0;
+}
+
+static int is_number(const json_t *v) { return json_is_number(v); }
+static int is_integer(const json_t *v) { return json_is_integer(v); }
+static int is_bool(const json_t *v) { return json_is_boolean(v); }
+
+static int valid_uuid(const char *s)
+{
+	if (strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void rec_free(struct rec *r)
+{
+	free(r->cmdline);
+	free(r->env);
+	free(r->job_id);
+	free(r->libs);
+	free(r->pkgs);
+}
+
+static int cmp_pkg(const void *a, const void *b)
+{
+	const struct pkg *x = *(const struct pkg *const *)a, *y = *(const struct pkg *const *)b;
+	int c = strcmp(x->program, y->program);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The schema promises one entry per (program, name); a second one would break
+ * run_package's primary key and fail the whole batch, so reject it here. */
+static int check_unique_packages(const struct rec *r, struct xbuf *why)
+{
+	const struct pkg **v;
+	size_t i;
+	int rc = 0;
+
+	if (r->npkgs < 2)
+		return 0;
+	v = xcalloc(r->npkgs, sizeof(*v));
+	for (i = 0; i < r->npkgs; i++)
+		v[i] = &r->pkgs[i];
+	qsort(v, r->npkgs, sizeof(*v), cmp_pkg);
+	for (i = 1; i < r->npkgs; i++) {
+		if (!cmp_pkg(&v[i], &v[i - 1])) {
+			rc = reject(why, "package '%s' of '%s' listed twice", v[i]->name, v[i]->program);
+			break;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+/* Validate root against xalt-run/1 and fill r. 0, or -1 with why set. */
+static int validate(json_t *root, struct rec *r, struct xbuf *why)
+{
+	json_t *v, *exec, *o, *a;
+	const char *schema;
+	size_t i;
+
+	if (!json_is_object(root))
+		return reject(why, "not a JSON object");
+	if (get_str(root, "schema", "", 1, 64, NULL, &schema, why))
+		return -1;
+	if (strcmp(schema, "xalt-run/1"))
+		return reject(why, "unknown schema '%s' (expected 'xalt-run/1')", schema);
+	if (get_str(root, "run_uuid", "", 1, 64, NULL, &r->uuid, why))
+		return -1;
+	if (!valid_uuid(r->uuid))
+		return reject(why, "field 'run_uuid' is not a lower-case UUID");
+	if (get_str(root, "syshost", "", 1, INGEST_NAME_MAX, NULL, &r->syshost, why) ||
+	    get_str(root, "host", "", 1, INGEST_NAME_MAX, NULL, &r->host, why) ||
+	    get_str(root, "user", "", 1, INGEST_NAME_MAX, NULL, &r->user, why) ||
+	    get_opt(root, "uid", "", is_integer, "an integer", &r->uid, why) ||
+	    get_str(root, "cwd", "", 0, 0, NULL, &r->cwd, why))
+		return -1;
+
+	exec = json_object_get(root, "exec");
+	if (!json_is_object(exec))
+		return reject(why, "missing object 'exec'");
+	if (get_str(exec, "path", "exec.", 1, INGEST_PATH_MAX, NULL, &r->exec_path, why) ||
+	    get_str(exec, "sha1", "exec.", 0, 64, "", &r->exec_sha1, why) ||
+	    get_str(exec, "program", "exec.", 0, INGEST_NAME_MAX, "", &r->exec_program, why))
+		return -1;
+	static const char *const ids[] = { "size", "mtime", "inode" };
+	int64_t *idv[] = { &r->exec_size, &r->exec_mtime, &r->exec_inode };
+	for (i = 0; i < 3; i++) {
+		if (get_opt(exec, ids[i], "exec.", is_integer, "an integer", &v, why))
+			return -1;
+		*idv[i] = v ? json_integer_value(v) : 0;
+	}
+
+	v = json_object_get(root, "cmdline");
+	if (v && !json_is_null(v)) {
+		if (!json_is_array(v))
+			return reject(why, "field 'cmdline' is not an array");
+		json_array_foreach(v, i, o)
+			if (!json_is_string(o))
+				return reject(why, "field 'cmdline[%zu]' is not a string", i);
+		r->cmdline = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	}
+	v = json_object_get(root, "env");
+	if (v && !json_is_null(v)) {
+		if (!json_is_object(v))
+			return reject(why, "field 'env' is not an object");
+		r->env = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+	}
+
+	v = json_object_get(root, "start_time");
+	if (!json_is_number(v))
+		return reject(why, "missing or non-numeric field 'start_time'");
+	r->start_time = json_number_value(v);
+	if (get_opt(root, "end_time", "", is_number, "a number", &r->end_time, why) ||
+	    get_opt(root, "run_time", "", is_number, "a number", &r->run_time, why))
+		return -1;
+
+	r->exit_how = NULL;
+	if ((o = json_object_get(root, "exit")) && !json_is_null(o)) {
+		if (!json_is_object(o))
+			return reject(why, "field 'exit' is not an object");
+		if (get_str(o, "how", "exit.", 0, 32, NULL, &r->exit_how, why) ||
+		    get_opt(o, "status", "exit.", is_integer, "an integer", &r->exit_status, why) ||
+		    get_opt(o, "signal", "exit.", is_integer, "an integer", &r->exit_signal, why))
+			return -1;
+	}
+	if ((o = json_object_get(root, "sampling")) && !json_is_null(o)) {
+		if (!json_is_object(o))
+			return reject(why, "field 'sampling' is not an object");
+		if (get_opt(o, "probability", "sampling.", is_number, "a number",
+			    &r->sampling_probability, why) ||
+		    get_opt(o, "forced", "sampling.", is_bool, "a boolean", &r->sampling_forced, why))
+			return -1;
+	}
+	if ((o = json_object_get(root, "job")) && !json_is_null(o)) {
+		if (!json_is_object(o))
+			return reject(why, "field 'job' is not an object");
+		v = json_object_get(o, "id");
+		if (json_is_integer(v)) {
+			struct xbuf sb = XBUF_INIT;
+			xbuf_addf(&sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			r->job_id = xbuf_detach(&sb, NULL);
+		} else {
+			const char *id;
+			if (get_str(o, "id", "job.", 0, INGEST_NAME_MAX, NULL, &id, why))
+				return -1;
+			r->job_id = id ? xstrdup(id) : NULL;
+		}
+		if (get_str(o, "scheduler", "job.", 0, INGEST_NAME_MAX, NULL, &r->job_scheduler, why) ||
+		    get_opt(o, "ntasks", "job.", is_integer, "an integer", &r->job_ntasks, why) ||
+		    get_opt(o, "nnodes", "job.", is_integer, "an integer", &r->job_nnodes, why) ||
+		    get_opt(o, "rank", "job.", is_integer, "an integer", &r->job_rank, why))
+			return -1;
+	}
+	if (get_str(root, "omp_num_threads", "", 0, INGEST_NAME_MAX, NULL, &r->omp, why))
+		return -1;
+	if ((o = json_object_get(root, "interpreter")) && !json_is_null(o)) {
+		if (!json_is_object(o))
+			return reject(why, "field 'interpreter' is not an object");
+		if (get_str(o, "program", "interpreter.", 0, INGEST_NAME_MAX, NULL, &r->interp_program, why) ||
+		    get_str(o, "version", "interpreter.", 0, INGEST_NAME_MAX, NULL, &r->interp_version, why) ||
+		    get_str(o, "kind", "interpreter.", 0, INGEST_NAME_MAX, NULL, &r->interp_kind, why) ||
+		    get_str(o, "prefix", "interpreter.", 0, 0, NULL, &r->interp_prefix, why))
+			return -1;
+	}
+
+	a = json_object_get(root, "libraries");
+	if (a && !json_is_null(a)) {
+		if (!json_is_array(a))
+			return reject(why, "field 'libraries' is not an array");
+		r->nlibs = json_array_size(a);
+		r->libs = xcalloc(r->nlibs, sizeof(*r->libs));
+		json_array_foreach(a, i, o) {
+			char where[48];
+			if (!json_is_object(o))
+				return reject(why, "field 'libraries[%zu]' is not an object", i);
+			snprintf(where, sizeof(where), "libraries[%zu].", i);
+			if (get_str(o, "path", where, 1, INGEST_PATH_MAX, NULL, &r->libs[i], why))
+				return -1;
+		}
+	}
+	a = json_object_get(root, "packages");
+	if (a && !json_is_null(a)) {
+		if (!json_is_array(a))
+			return reject(why, "field 'packages' is not an array");
+		r->npkgs = json_array_size(a);
+		r->pkgs = xcalloc(r->npkgs, sizeof(*r->pkgs));
+		json_array_foreach(a, i, o) {
+			struct pkg *p = &r->pkgs[i];
+			char where[48];
+			if (!json_is_object(o))
+				return reject(why, "field 'packages[%zu]' is not an object", i);
+			snprintf(where, sizeof(where), "packages[%zu].", i);
+			if (get_str(o, "program", where, 1, INGEST_NAME_MAX, NULL, &p->program, why) ||
+			    get_str(o, "name", where, 1, INGEST_NAME_MAX, NULL, &p->name, why) ||
+			    get_str(o, "version", where, 0, INGEST_NAME_MAX, "", &p->version, why) ||
+			    get_str(o, "path", where, 0, INGEST_PATH_MAX, "", &p->path, why) ||
+			    get_opt(o, "import_time", where, is_number, "a number", &v, why))
+				return -1;
+			if (v && (json_number_value(v) < 0 || json_number_value(v) > 1e9))
+				return reject(why, "field '%simport_time' is out of range", where);
+			p->import_us = v ? (int64_t)(json_number_value(v) * 1e6 + 0.5) : DB_BULK_NULL;
+		}
+	}
+	return check_unique_packages(r, why);
+}
+
+/* === entity ids ============================================================= */
+
+/*
+ * The id for key from the cache, else by running st (an upsert with
+ * RETURNING id, parameters already bound). Returns the id or -1.
+ */
+static int64_t resolve(struct idmap *m, struct db_stmt *st, const char *key, size_t len)
+{
+	int64_t id = idmap_get(m, key, len);
+	int rc;
+
+	if (id >= 0)
+		return id;
+	rc = db_step(st);
+	id = rc == DB_ROW ? db_column_int64(st, 0) : -1;
+	db_reset(st);
+	if (rc == DB_DONE)
+		error("internal error: no id returned");
+	if (id >= 0)
+		idmap_put(m, key, len, id);
+	return id;
+}
+
+/* Cache key: the fields joined by NUL bytes (no field can hold a NUL). */
+static void make_key(struct xbuf *k, int n, ...)
+{
+	va_list ap;
+
+	xbuf_reset(k);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		const char *s = va_arg(ap, const char *);
+		xbuf_add(k, s, strlen(s) + 1);
+	}
+	va_end(ap);
+}
+
+static int64_t user_id(struct ingest *in, const char *name)
+{
+	int64_t id = idmap_get(&in->users, name, strlen(name));
+
+	if (id >= 0)
+		return id;
+	db_bind_str(in->user, 1, name);
+	return resolve(&in->users, in->user, name, strlen(name));
+}
+
+static int64_t host_id(struct ingest *in, const struct rec *r)
+{
+	int64_t id;
+
+	make_key(&in->key, 2, r->syshost, r->host);
+	if ((id = idmap_get(&in->hosts, in->key.buf, in->key.len)) >= 0)
+		return id;
+	db_bind_str(in->host, 1, r->syshost);
+	db_bind_str(in->host, 2, r->host);
+	return resolve(&in->hosts, in->host, in->key.buf, in->key.len);
+}
+
+static int64_t exec_id(struct ingest *in, const struct rec *r)
+{
+	char nums[80];
+	int64_t id;
+
+	snprintf(nums, sizeof(nums), "%" PRId64 ":%" PRId64 ":%" PRId64,
+		 r->exec_size, r->exec_mtime, r->exec_inode);
+	make_key(&in->key, 3, r->exec_path, nums, r->exec_sha1);
+	if ((id = idmap_get(&in->execs, in->key.buf, in->key.len)) >= 0)
+		return id;
+	db_bind_str(in->exec, 1, r->exec_path);
+	db_bind_int64(in->exec, 2, r->exec_size);
+	db_bind_int64(in->exec, 3, r->exec_mtime);
+	db_bind_int64(in->exec, 4, r->exec_inode);
+	db_bind_str(in->exec, 5, r->exec_sha1);
+	db_bind_str(in->exec, 6, r->exec_program);
+	return resolve(&in->execs, in->exec, in->key.buf, in->key.len);
+}
+
+/*
+ * The id of the run's library set (NULL-able: DB_BULK_NULL when the run has
+ * no libraries). A new set gets its member rows; a known set costs one
+ * cache lookup. The set is keyed by its library ids in load order; the
+ * database key is a 128-bit hash of that list (two FNV-1a variants), so it
+ * stays short enough to index whatever the number of libraries.
+ */
+static int64_t libset_id(struct ingest *in, const struct rec *r)
+{
+	struct xbuf ids = XBUF_INIT;
+	int64_t *lib = xcalloc(r->nlibs, sizeof(*lib));
+	int64_t id = -1;
+	uint64_t h1 = 1469598103934665603ULL, h2 = 0x84222325cbf29ce4ULL;
+	char hex[40];
+
+	if (!r->nlibs) {
+		free(lib);
+		return DB_BULK_NULL;
+	}
+	for (size_t i = 0; i < r->nlibs; i++) {
+		size_t n = strlen(r->libs[i]);
+		if ((lib[i] = idmap_get(&in->libs, r->libs[i], n)) < 0) {
+			db_bind_str(in->lib, 1, r->libs[i]);
+			if ((lib[i] = resolve(&in->libs, in->lib, r->libs[i], n)) < 0)
+				goto out;
+		}
+		xbuf_addf(&ids, "%s%" PRId64, i ? "," : "", lib[i]);
+	}
+	if ((id = idmap_get(&in->libsets, ids.buf, ids.len)) >= 0)
+		goto out;
+	for (size_t i = 0; i < ids.len; i++) {
+		h1 = (h1 ^ (unsigned char)ids.buf[i]) * 1099511628211ULL;
+		h2 = (h2 ^ (unsigned char)ids.buf[i]) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+	}
+	snprintf(hex, sizeof(hex), "%016" PRIx64 "%016" PRIx64, h1, h2);
+	db_bind_str(in->libset_new, 1, hex);
+	db_bind_int64(in->libset_new, 2, (int64_t)r->nlibs);
+	int rc = db_step(in->libset_new);
+	if (rc == DB_ROW) {
+		id = db_column_int64(in->libset_new, 0);
+		db_reset(in->libset_new);
+		for (size_t i = 0; i < r->nlibs; i++) {
+			int64_t row[3] = { id, lib[i], (int64_t)i };
+			if (db_bulk_row(in->libset_library, row)) {
+				id = -1;
+				goto out;
+			}
+		}
+	} else {
+		db_reset(in->libset_new);
+		if (rc < 0)
+			goto out;
+		db_bind_str(in->libset_get, 1, hex);
+		rc = db_step(in->libset_get);
+		id = rc == DB_ROW ? db_column_int64(in->libset_get, 0) : -1;
+		db_reset(in->libset_get);
+		if (id < 0)
+			goto out;
+	}
+	idmap_put(&in->libsets, ids.buf, ids.len, id);
+out:
+	free(lib);
+	xbuf_release(&ids);
+	return id;
+}
+
+static int package_ids(struct ingest *in, struct rec *r)
+{
+	for (size_t i = 0; i < r->npkgs; i++) {
+		struct pkg *p = &r->pkgs[i];
+		char num[24];
+
+		make_key(&in->key, 2, p->program, p->name);
+		if ((p->name_id = idmap_get(&in->pnames, in->key.buf, in->key.len)) < 0) {
+			db_bind_str(in->pname, 1, p->program);
+			db_bind_str(in->pname, 2, p->name);
+			p->name_id = resolve(&in->pnames, in->pname, in->key.buf, in->key.len);
+			if (p->name_id < 0)
+				return INGEST_ERROR;
+		}
+		snprintf(num, sizeof(num), "%" PRId64, p->name_id);
+		make_key(&in->key, 3, num, p->version, p->path);
+		if ((p->package_id = idmap_get(&in->pkgs, in->key.buf, in->key.len)) < 0) {
+			db_bind_int64(in->pkg, 1, p->name_id);
+			db_bind_str(in->pkg, 2, p->version);
+			db_bind_str(in->pkg, 3, p->path);
+			p->package_id = resolve(&in->pkgs, in->pkg, in->key.buf, in->key.len);
+			if (p->package_id < 0)
+				return INGEST_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* === loading ================================================================ */
+
+#define UPSERT_ID(table, cols, vals, key, set) \
+	"INSERT INTO " table " (" cols ") VALUES (" vals ") ON CONFLICT (" key \
+	") DO UPDATE SET " set " = excluded." set " RETURNING id"
+
+struct ingest *ingest_open(struct db *db)
+{
+	struct ingest *in = xcalloc(1, sizeof(*in));
+	static const char *const rp_cols[] = { "run_id", "name_id", "package_id", "user_id", "import_us" };
+	static const char *const ll_cols[] = { "libset_id", "library_id", "position" };
+
+	in->db = db;
+	xbuf_init(&in->key, 0);
+	if (!(in->user = db_prepare(db, UPSERT_ID("users", "name", "?", "name", "name"))) ||
+	    !(in->host = db_prepare(db, UPSERT_ID("hosts", "syshost, host", "?, ?", "syshost, host", "host"))) ||
+	    !(in->exec = db_prepare(db, UPSERT_ID("executables", "path, size, mtime, inode, sha1, program",
+						  "?, ?, ?, ?, ?, ?", "path, size, mtime, inode, sha1", "program"))) ||
+	    !(in->lib = db_prepare(db, UPSERT_ID("libraries", "path", "?", "path", "path"))) ||
+	    !(in->libset_new = db_prepare(db, "INSERT INTO libsets (hash, nlibs) VALUES (?, ?)"
+					  " ON CONFLICT (hash) DO NOTHING RETURNING id")) ||
+	    !(in->libset_get = db_prepare(db, "SELECT id FROM libsets WHERE hash = ?")) ||
+	    !(in->pname = db_prepare(db, UPSERT_ID("package_names", "program, name", "?, ?",
+						   "program, name", "name"))) ||
+	    !(in->pkg = db_prepare(db, UPSERT_ID("packages", "name_id, version, path", "?, ?, ?",
+						 "name_id, version, path", "path"))) ||
+	    !(in->run = db_prepare(db,
+		"INSERT INTO runs (uuid, user_id, uid, host_id, exec_id, libset_id, cwd, cmdline,"
+		" start_time, end_time, run_time, exit_how, exit_status, exit_signal,"
+		" sampling_probability, sampling_forced, job_scheduler, job_id, job_ntasks,"
+		" job_nnodes, job_rank, omp_num_threads, env, interp_program, interp_version,"
+		" interp_kind, interp_prefix, origin, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (uuid) DO NOTHING RETURNING id")) ||
+	    !(in->run_package = db_bulk_open(db, "run_package", rp_cols, 5)) ||
+	    !(in->libset_library = db_bulk_open(db, "libset_library", ll_cols, 3))) {
+		ingest_close(in);
+		return NULL;
+	}
+	return in;
+}
+
+static void bind_opt_int(struct db_stmt *st, int i, json_t *v)
+{
+	if (v && json_is_integer(v))
+		db_bind_int64(st, i, json_integer_value(v));
+	else if (v && json_is_boolean(v))
+		db_bind_int64(st, i, json_is_true(v));
+	else
+		db_bind_null(st, i);
+}
+
+static void bind_opt_real(struct db_stmt *st, int i, json_t *v)
+{
+	if (v)
+		db_bind_double(st, i, json_number_value(v));
+	else
+		db_bind_null(st, i);
+}
+
+/* Insert the run row; returns its id, 0 for a duplicate, -1 on error. */
+static int64_t insert_run(struct ingest *in, const struct rec *r, int64_t uid_, int64_t hid,
+			  int64_t eid, int64_t lsid, const char *origin)
+{
+	struct db_stmt *st = in->run;
+	struct timeval now;
+	int64_t id;
+	int rc, i = 1;
+
+	gettimeofday(&now, NULL);
+	db_bind_str(st, i++, r->uuid);
+	db_bind_int64(st, i++, uid_);
+	bind_opt_int(st, i++, r->uid);
+	db_bind_int64(st, i++, hid);
+	db_bind_int64(st, i++, eid);
+	if (lsid == DB_BULK_NULL)
+		db_bind_null(st, i++);
+	else
+		db_bind_int64(st, i++, lsid);
+	db_bind_str(st, i++, r->cwd);
+	db_bind_str(st, i++, r->cmdline);
+	db_bind_double(st, i++, r->start_time);
+	bind_opt_real(st, i++, r->end_time);
+	bind_opt_real(st, i++, r->run_time);
+	db_bind_str(st, i++, r->exit_how);
+	bind_opt_int(st, i++, r->exit_status);
+	bind_opt_int(st, i++, r->exit_signal);
+	bind_opt_real(st, i++, r->sampling_probability);
+	bind_opt_int(st, i++, r->sampling_forced);
+	db_bind_str(st, i++, r->job_scheduler);
+	db_bind_str(st, i++, r->job_id);
+	bind_opt_int(st, i++, r->job_ntasks);
+	bind_opt_int(st, i++, r->job_nnodes);
+	bind_opt_int(st, i++, r->job_rank);
+	db_bind_str(st, i++, r->omp);
+	db_bind_str(st, i++, r->env);
+	db_bind_str(st, i++, r->interp_program);
+	db_bind_str(st, i++, r->interp_version);
+	db_bind_str(st, i++, r->interp_kind);
+	db_bind_str(st, i++, r->interp_prefix);
+	db_bind_str(st, i++, origin);
+	db_bind_double(st, i++, now.tv_sec + now.tv_usec / 1e6);
+	rc = db_step(st);
+	id = rc == DB_ROW ? db_column_int64(st, 0) : rc == DB_DONE ? 0 : -1;
+	db_reset(st);
+	return id;
+}
+
+enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
+				 const char *origin, struct xbuf *why)
+{
+	json_error_t jerr;
+	json_t *root;
+	struct rec r;
+	int64_t uid_, hid, eid, lsid, run;
+	enum ingest_result res = INGEST_ERROR;
+
+	memset(&r, 0, sizeof(r));
+	/* jansson rejects invalid UTF-8, \u0000 and lone surrogates by default:
+	 * what we store is valid UTF-8 without NULs on both engines. */
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		reject(why, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return INGEST_REJECTED;
+	}
+	if (validate(root, &r, why)) {
+		res = INGEST_REJECTED;
+		goto out;
+	}
+	if (!in->db->in_txn && db_begin(in->db))
+		goto out;
+	if ((uid_ = user_id(in, r.user)) < 0 || (hid = host_id(in, &r)) < 0 ||
+	    (eid = exec_id(in, &r)) < 0 || (lsid = libset_id(in, &r)) == -1)
+		goto out;
+	if (package_ids(in, &r))
+		goto out;
+	if ((run = insert_run(in, &r, uid_, hid, eid, lsid, origin)) < 0)
+		goto out;
+	if (run == 0) {
+		res = INGEST_DUPLICATE;
+		goto out;
+	}
+	for (size_t i = 0; i < r.npkgs; i++) {
+		int64_t row[5] = { run, r.pkgs[i].name_id, r.pkgs[i].package_id, uid_, r.pkgs[i].import_us };
+		if (db_bulk_row(in->run_package, row))
+			goto out;
+	}
+	res = INGEST_LOADED;
+out:
+	rec_free(&r);
+	json_decref(root);
+	return res;
+}
+
+int ingest_commit(struct ingest *in)
+{
+	if (!in->db->in_txn)
+		return 0;
+	return db_commit(in->db);
+}
+
+void ingest_close(struct ingest *in)
+{
+	if (!in)
+		return;
+	if (in->db->in_txn)
+		db_rollback(in->db);
+	db_finalize(in->user);
+	db_finalize(in->host);
+	db_finalize(in->exec);
+	db_finalize(in->lib);
+	db_finalize(in->libset_new);
+	db_finalize(in->libset_get);
+	db_finalize(in->pname);
+	db_finalize(in->pkg);
+	db_finalize(in->run);
+	idmap_clear(&in->users);
+	idmap_clear(&in->hosts);
+	idmap_clear(&in->execs);
+	idmap_clear(&in->libs);
+	idmap_clear(&in->libsets);
+	idmap_clear(&in->pnames);
+	idmap_clear(&in->pkgs);
+	xbuf_release(&in->key);
+	free(in);
+}

@@ -1,0 +1,49 @@
+/*
+ * The record loader behind `xalt ingest`: one run record's JSON text in, rows
+ * in the database out.
+ *
+ * It knows nothing of files: the file walker (cmd-ingest.c) and the syslog
+ * reassembler (a later issue) both hand it a complete record text plus an
+ * origin name (a path, or "syslog:<file>:<line>"), and commit in batches.
+ */
+#ifndef XALT_INGEST_H
+#define XALT_INGEST_H
+
+#include <stddef.h>
+
+struct db;
+struct xbuf;
+struct ingest;
+
+enum ingest_result {
+	INGEST_ERROR = -1,      /* database failure: stop, the batch is lost */
+	INGEST_LOADED = 0,      /* new run stored (durable after ingest_commit) */
+	INGEST_DUPLICATE = 1,   /* run_uuid already stored: nothing written */
+	INGEST_REJECTED = 2,    /* not a valid xalt-run/1 record: reason in why */
+};
+
+/* Limits on strings that are part of a unique key (see docs/database.md):
+ * PostgreSQL cannot index a row above ~2700 bytes. Longer values reject the
+ * record with a reason; free-text fields (cmdline, cwd, env) have no limit. */
+#define INGEST_NAME_MAX 1024     /* user, host, package name/version, ... */
+#define INGEST_PATH_MAX 1536     /* executable, library and package paths */
+
+/* Prepare the statements on db (which must hold the current schema).
+ * Returns NULL after error(). */
+struct ingest *ingest_open(struct db *db);
+
+/*
+ * Validate and load one record. text need not be NUL-terminated. A
+ * transaction is opened when none is; rows become durable at ingest_commit.
+ * On INGEST_REJECTED, why holds a one-line reason (no path).
+ */
+enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
+				 const char *origin, struct xbuf *why);
+
+/* Commit the open transaction, if any. 0 or -1 after error(). */
+int ingest_commit(struct ingest *in);
+
+/* Roll back anything uncommitted and free in (NULL is fine). */
+void ingest_close(struct ingest *in);
+
+#endif
