@@ -1,0 +1,618 @@
+# XALT Python hook: record every module a tracked Python run imports.
+#
+# Installed as $XALT_DIR/site/sitecustomize.py and found through
+# PYTHONPATH=$XALT_DIR/site (set by `xalt run` and the env module). One file
+# for Python 2.7 and 3.6-3.13. Contract: docs/design.md ("Spool"); user page:
+# docs/python.md.
+#
+# Why it looks like this (measurements in docs/python.md, bench/RESULTS.md):
+#  - It runs inside every Python start on the cluster, so it does nothing and
+#    imports nothing unless this very process is a tracked PKGS run
+#    (XALT_RUN_UUID, XALT_SPOOL_DIR ending in ".<our pid>"). It imports only
+#    modules `site` already loaded (os, sys) and builtins: no subprocess,
+#    re, importlib.metadata (30-55 ms) and no getattr(mod, '__version__')
+#    (PEP 562 lazy attributes: 17 ms seen).
+#  - Records are appended as we go, one os.write() of one line per module to
+#    $XALT_SPOOL_DIR/pkgs (about 1 us on tmpfs; a process per import, the
+#    talk's design, costs about 1.5 ms). The preload library filters and
+#    sends them at exit (one filter implementation, in C).
+#  - A sys.meta_path finder at position 0 sees each first import (a cache
+#    miss). On 3.x it asks the finders behind it for the spec and returns
+#    that same object; for a top-level module it times the load by wrapping
+#    spec.loader, and puts the original loader back on the spec and the module
+#    before the module's code runs. On 2.7 it only notes names (no timing:
+#    a loader of ours would be a frame on the import stack, visible to
+#    warnings' stacklevel and in tracebacks) and writes them once loaded.
+#  - Modules imported before the finder exists are swept from sys.modules.
+#  - The sitecustomize we shadow (Debian's apport hook, a site's or a conda
+#    env's) is executed afterwards as module `sitecustomize`; its errors are
+#    reported by Python exactly as without us. Our own errors are swallowed.
+#
+# Sections: state and output / versions / the finder (3.x, 2.7) / start /
+# chaining.
+
+import os
+import sys
+
+_PY3 = sys.version_info[0] >= 3
+_TRACE = os.environ.get('XALT_TRACING') == 'yes'
+
+
+def _trace(msg):
+    """Print one 'xalt: ' line on stderr when XALT_TRACING=yes; never fails."""
+    if _TRACE:
+        try:
+            sys.stderr.write('xalt: python hook: %s\n' % (msg,))
+        except Exception:
+            pass
+
+
+# --- state and output ---------------------------------------------------------
+
+if _PY3:
+    _FSENC = sys.getfilesystemencoding()
+    try:
+        _FSERR = sys.getfilesystemencodeerrors()
+    except AttributeError:
+        _FSERR = 'surrogateescape'
+
+    def _b(s):
+        """Text to bytes as the OS sees it (surrogateescape keeps raw bytes)."""
+        if isinstance(s, bytes):
+            return s
+        return s.encode(_FSENC, _FSERR)
+else:
+    _FSENC = sys.getfilesystemencoding() or 'utf-8'
+
+    def _b(s):
+        """Python 2: str is already bytes; unicode paths are encoded."""
+        if isinstance(s, unicode):  # noqa: F821 (Python 2 only)
+            return s.encode(_FSENC, 'replace')
+        return s
+
+
+def _esc(b):
+    """Escape one spool field (docs/design.md): \\ TAB LF CR as two chars."""
+    if b'\\' in b or b'\t' in b or b'\n' in b or b'\r' in b:
+        b = (b.replace(b'\\', b'\\\\').replace(b'\t', b'\\t')
+             .replace(b'\n', b'\\n').replace(b'\r', b'\\r'))
+    return b
+
+
+class _State(object):
+    """This run's spool file and what was recorded.
+
+    fd is ours, opened once; before each write we check that the process is
+    still the tracked one (a fork()ed child is not) and that the fd still is
+    our file (a program may close or dup2 over it): else we stop for good.
+    """
+
+    def __init__(self, fd, pid):
+        self.fd = fd          # $XALT_SPOOL_DIR/pkgs, O_APPEND
+        self.pid = pid        # the tracked process
+        st = os.fstat(fd)
+        self.ident = (st.st_dev, st.st_ino)
+        self.on = True        # False after any failure: record nothing more
+        self.seen = set()     # names already recorded or being imported
+        self.dists = {}       # site dir -> {normalised dist name: (ver, meta)}
+        self.toplevel = {}    # site dir -> {top_level.txt name: dist key}
+        self.stdlib = ()      # dirs of the interpreter's own library
+        self.pending = []     # 2.7: names found, written once loaded
+        self.module = None    # our module object, kept alive (2.7 clears
+                              # a dead module's globals)
+        self.batch = None     # a list while sweeping: lines written together
+
+    def write(self, line):
+        """Append one line with one write(); on any problem stop recording."""
+        if not self.on:
+            return
+        try:
+            if os.getpid() != self.pid:
+                self.on = False
+                return
+            st = os.fstat(self.fd)
+            if (st.st_dev, st.st_ino) != self.ident:
+                self.on = False
+                return
+            os.write(self.fd, line)
+        except Exception:
+            self.on = False
+
+    def flush(self):
+        """Write the batched lines, whole lines in writes of < 4 KiB."""
+        lines, self.batch = self.batch or [], None
+        chunk, size = [], 0
+        for line in lines:
+            if size + len(line) > 4000 and chunk:
+                self.write(b''.join(chunk))
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            self.write(b''.join(chunk))
+
+    def package(self, name, version, path, usec):
+        """Write (or batch) the P line of one module (docs/design.md)."""
+        (self.write if self.batch is None else self.batch.append)(b'\t'.join((
+            b'P', b'python', _esc(_b(name)), _esc(_b(version or '')),
+            _esc(_b(path or '')),
+            b'' if usec is None else str(int(usec)).encode('ascii'))) + b'\n')
+
+
+_st = None  # the _State of a tracked run, else None
+_clock = None  # time.perf_counter, imported only by tracked runs
+
+
+# --- where a module came from, and its version --------------------------------
+
+def _spec_path(spec):
+    """File or directory a spec loads from; '' for built-in/frozen modules."""
+    origin = getattr(spec, 'origin', None)
+    locs = getattr(spec, 'submodule_search_locations', None)
+    if origin and getattr(spec, 'has_location', False):
+        if locs is not None:
+            return os.path.dirname(origin)  # a package: its directory
+        return origin
+    if locs is not None:
+        for loc in locs:  # a namespace package: its first portion
+            return loc
+    return ''
+
+
+def _module_path(mod):
+    """Path of an already loaded module, from __spec__ or __file__."""
+    d = vars(mod)
+    spec = d.get('__spec__')
+    if spec is not None:
+        return _spec_path(spec)
+    f = d.get('__file__')
+    if not f:
+        return ''
+    if '__path__' in d:
+        return os.path.dirname(f)
+    if f.endswith('.pyc') or f.endswith('.pyo'):
+        f = f[:-1]  # 2.7 reports the byte code next to the source
+    return f
+
+
+def _norm(name):
+    """Distribution/module name in one form: lower case, '-' and '.' -> '_'."""
+    return name.lower().replace('-', '_').replace('.', '_')
+
+
+def _meta_version(meta):
+    """The Version: header of a METADATA/PKG-INFO file (or egg-info dir)."""
+    if os.path.isdir(meta):
+        for n in ('METADATA', 'PKG-INFO'):
+            p = os.path.join(meta, n)
+            if os.path.isfile(p):
+                meta = p
+                break
+        else:
+            return None
+    try:
+        with open(meta, 'rb') as f:
+            for _ in range(64):  # the header comes first
+                line = f.readline()
+                if not line or line in (b'\n', b'\r\n'):
+                    break
+                if line.startswith(b'Version:'):
+                    v = line[8:].strip()
+                    return v.decode('utf-8', 'replace') if _PY3 else v
+    except (IOError, OSError):
+        pass
+    return None
+
+
+def _dist_index(site):
+    """{normalised dist name: (version or None, metadata path)} of a dir.
+
+    One listdir per directory per run; the version is read from the
+    directory name (name-ver.dist-info, name-ver[-pyX.Y].egg-info), the file
+    only when the name has none.
+    """
+    idx = _st.dists.get(site)
+    if idx is not None:
+        return idx
+    idx = {}
+    try:
+        names = os.listdir(site)
+    except OSError:
+        names = []
+    for n in names:
+        if n.endswith('.dist-info'):
+            stem = n[:-10]
+        elif n.endswith('.egg-info'):
+            stem = n[:-9]
+        else:
+            continue
+        parts = stem.split('-')
+        key = _norm(parts[0])
+        if key not in idx:
+            idx[key] = (parts[1] if len(parts) > 1 and parts[1] else None,
+                        os.path.join(site, n))
+    _st.dists[site] = idx
+    return idx
+
+
+def _top_level_index(site, idx):
+    """{module name: dist key} from the top_level.txt files of a dir (once)."""
+    tl = _st.toplevel.get(site)
+    if tl is not None:
+        return tl
+    tl = {}
+    for key, (_, meta) in idx.items():
+        p = os.path.join(meta, 'top_level.txt')
+        try:
+            with open(p, 'rb') as f:
+                for line in f.read().split(b'\n'):
+                    line = line.strip()
+                    if line:
+                        tl.setdefault(line.decode('utf-8', 'replace')
+                                      if _PY3 else line, key)
+        except (IOError, OSError):
+            pass
+    _st.toplevel[site] = tl
+    return tl
+
+
+def _version(name, path, mod):
+    """Version of top-level module `name` loaded from `path`, or None.
+
+    The distribution's metadata next to it (matched by normalised name, then
+    by top_level.txt), else the module's own __version__ (read from its dict:
+    never getattr). The interpreter's own library has no version of its own:
+    None (the I line carries the interpreter's).
+    """
+    if not path:
+        return None
+    site = os.path.dirname(path)
+    if site in _st.stdlib:
+        return None
+    idx = _dist_index(site)
+    hit = idx.get(_norm(name))
+    # Reading every top_level.txt of a dir costs 0.3-1 ms (81-entry Debian
+    # dist-packages): done once per dir, and not for private names (skipped
+    # by the default filters; Debian's _distutils_hack is in every run).
+    if hit is None and idx and not name.startswith('_'):
+        key = _top_level_index(site, idx).get(name)
+        if key is not None:
+            hit = idx.get(key)
+    if hit is not None:
+        ver, meta = hit
+        if ver is None:
+            ver = _meta_version(meta)
+        if ver:
+            return ver
+    if mod is not None:
+        v = vars(mod).get('__version__')
+        if isinstance(v, str):
+            return v
+    return None
+
+
+def _record_loaded(name, mod, usec):
+    """Write the P line of a loaded module (version only for top-level)."""
+    path = _module_path(mod)
+    ver = None if '.' in name else _version(name, path, mod)
+    _st.package(name, ver, path, usec)
+
+
+def _done(name, spec, module, usec):
+    """After a timed load (3.x): write the line; never raises."""
+    try:
+        _st.package(name, _version(name, _spec_path(spec), module),
+                    _spec_path(spec), usec)
+    except Exception:
+        pass
+
+
+def _found(name, spec):
+    """A submodule was found (3.x): write its line now; never raises."""
+    try:
+        _st.package(name, None, _spec_path(spec), None)
+    except Exception:
+        pass
+
+
+# --- the finder -----------------------------------------------------------------
+#
+# The 3.x finder and loader wrapper carry importlib's own file name (see
+# _as_importlib). Their frames sit on the user's import stack, and CPython's
+# traceback trimming of import frames (import.c remove_importlib_frames) and
+# warnings' stacklevel walk (_is_internal_frame: 'importlib' and '_bootstrap'
+# in the file name) then skip them as they skip importlib's: an error or a
+# warning raised while importing reads exactly as without the hook
+# (t/t1000-python-hook.sh compares them).
+
+class _TimedLoader(object):
+    """Stands in for a top-level module's loader while it loads: times
+    create_module..exec_module, forwards every other attribute, and puts the
+    original loader back on spec and module before the module's code runs."""
+
+    __slots__ = ('_x_loader', '_x_spec', '_x_t0')
+
+    def __init__(self, loader, spec):
+        self._x_loader = loader
+        self._x_spec = spec
+        self._x_t0 = None
+
+    def __getattr__(self, attr):
+        if attr.startswith('_x_'):  # a slot not set yet: no recursion
+            raise AttributeError(attr)
+        return getattr(self._x_loader, attr)
+
+    def create_module(self, spec):
+        self._x_t0 = _clock()
+        return self._x_loader.create_module(spec)
+
+    def exec_module(self, module):
+        loader = self._x_loader
+        spec = self._x_spec
+        try:
+            if spec.loader is self:
+                spec.loader = loader
+            if vars(module).get('__loader__') is self:
+                module.__loader__ = loader
+        except Exception:
+            pass
+        t0 = self._x_t0
+        if t0 is None:
+            t0 = _clock()
+        loader.exec_module(module)  # its errors pass through untouched
+        _done(spec.name, spec, module, (_clock() - t0) * 1e6)
+
+
+class _Finder(object):
+    """sys.meta_path[0]: asks the finders behind it, returns their answer."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        st = _st
+        if not st.on or fullname in st.seen:
+            return None
+        # Only real imports (not importlib.util.find_spec probes) are
+        # recorded; everything else is left to the finders behind us.
+        try:
+            if sys._getframe(2).f_code.co_name != '_find_and_load_unlocked':
+                return None
+        except Exception:
+            return None
+        st.seen.add(fullname)
+        spec = None
+        after = False
+        for finder in sys.meta_path:
+            if not after:
+                after = finder is self
+                continue
+            fs = getattr(finder, 'find_spec', None)
+            if fs is None:
+                # A find_module-only finder: importlib's own loop (and its
+                # warning) must handle it and everything behind it.
+                return None
+            spec = fs(fullname, path, target)
+            if spec is not None:
+                break
+        if spec is None:
+            return None
+        if '.' in fullname:
+            _found(fullname, spec)
+        else:
+            loader = spec.loader
+            if loader is not None and hasattr(loader, 'exec_module') \
+                    and hasattr(loader, 'create_module'):
+                try:
+                    spec.loader = _TimedLoader(loader, spec)
+                except Exception:
+                    _found(fullname, spec)
+            else:
+                _found(fullname, spec)
+        return spec
+
+
+_IMPORTLIB_FILE = '<frozen importlib._bootstrap_external>'
+
+
+def _as_importlib(cls):
+    """Give the methods of cls importlib's file name (see above).
+
+    code.replace() on 3.8+, the CodeType constructor on 3.6/3.7; about 10 us,
+    where compiling the same source at start cost 0.9 ms. The methods hold no
+    nested code objects (no comprehensions or lambdas), so one level suffices.
+    """
+    for f in vars(cls).values():
+        code = getattr(f, '__code__', None)
+        if code is None:
+            continue
+        if hasattr(code, 'replace'):
+            f.__code__ = code.replace(co_filename=_IMPORTLIB_FILE)
+        else:
+            f.__code__ = type(code)(
+                code.co_argcount, code.co_kwonlyargcount, code.co_nlocals,
+                code.co_stacksize, code.co_flags, code.co_code,
+                code.co_consts, code.co_names, code.co_varnames,
+                _IMPORTLIB_FILE, code.co_name, code.co_firstlineno,
+                code.co_lnotab, code.co_freevars, code.co_cellvars)
+
+
+class _Finder2(object):
+    """Python 2.7 meta_path finder: notes each first import, never loads.
+
+    2.7 asks meta_path finders for a loader; returning None leaves the import
+    to the built-in machinery, unchanged. Names noted here are written (with
+    path and version) at the next import or at exit, once in sys.modules.
+    """
+
+    def find_module(self, fullname, path=None):
+        st = _st
+        if st is None or not st.on:
+            return None
+        try:
+            if st.pending:
+                _flush_pending()
+            if fullname not in st.seen:
+                st.seen.add(fullname)
+                st.pending.append(fullname)
+        except Exception:
+            pass
+        return None
+
+
+def _flush_pending(final=False):
+    """2.7: write the noted modules now loaded; drop failed ones at exit."""
+    keep = []
+    mods = sys.modules
+    for name in _st.pending:
+        mod = mods.get(name)
+        if mod is not None:
+            _record_loaded(name, mod, None)
+        elif not final and name not in mods:
+            keep.append(name)  # maybe still loading (a package's body)
+    _st.pending = keep
+
+
+def _at_exit():
+    try:
+        if _st is not None and _st.pending:
+            _flush_pending(True)
+    except Exception:
+        pass
+
+
+# --- start ------------------------------------------------------------------------
+
+def _interpreter_line():
+    """The I line: program, version, kind (conda/venv/system), prefix."""
+    prefix = sys.prefix
+    if os.path.isdir(os.path.join(prefix, 'conda-meta')):
+        kind = 'conda'
+    elif (getattr(sys, 'base_prefix', prefix) != prefix
+          or getattr(sys, 'real_prefix', None)):
+        kind = 'venv'
+    else:
+        kind = 'system'
+    version = sys.version.split()[0]
+    return b'\t'.join((b'I', b'python', _esc(_b(version)), _b(kind),
+                       _esc(_b(prefix)))) + b'\n'
+
+
+def _start():
+    """Install the finder if this process is a tracked PKGS run."""
+    global _st, _clock
+    env = os.environ
+    uuid = env.get('XALT_RUN_UUID')
+    spool = env.get('XALT_SPOOL_DIR')
+    if not uuid or not spool:
+        return
+    pid = os.getpid()
+    if not os.path.basename(spool.rstrip('/')).endswith('.%d' % pid):
+        _trace('spool %s is not this process (%d): not recording' % (spool, pid))
+        return
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    flags |= getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0o2000000)
+    try:
+        fd = os.open(os.path.join(spool, 'pkgs'), flags, 0o600)
+    except OSError as e:
+        _trace('cannot open spool %s: %s' % (spool, e))
+        return
+    st = _State(fd, pid)
+    st.module = sys.modules.get(__name__)
+    lib = os.path.dirname(os.__file__)
+    st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
+    _st = st
+    st.write(_interpreter_line())
+
+    # Everything imported before the finder exists (site, .pth files, ...),
+    # in a few writes: one per line cost 2 us each (getpid, fstat, write).
+    st.batch = []
+    for name, mod in list(sys.modules.items()):
+        if mod is None or name in ('__main__', __name__):
+            continue
+        st.seen.add(name)
+        _record_loaded(name, mod, None)
+    st.flush()
+
+    if _PY3:
+        from time import perf_counter
+        _clock = perf_counter
+        _as_importlib(_TimedLoader)
+        _as_importlib(_Finder)
+        finder = _Finder()
+    else:
+        finder = _Finder2()
+        import atexit
+        atexit.register(_at_exit)
+    finder._xalt_module = st.module
+    sys.meta_path.insert(0, finder)
+    _trace('recording imports into %s' % spool)
+
+
+try:
+    _start()
+except Exception as _e:  # never break the user's program
+    _trace('disabled: %r' % (_e,))
+
+
+# --- chaining ---------------------------------------------------------------------
+
+def _next_path():
+    """sys.path entries after our own directory: where the shadowed one is.
+
+    Every entry naming our directory is dropped, so a copy of us found later
+    (our dir twice on sys.path) cannot chain to itself; each chained hook
+    searches strictly further along sys.path.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def ours(p):
+        return os.path.abspath(p or '.') == here
+    path = sys.path
+    for i, p in enumerate(path):
+        if ours(p):
+            return [q for q in path[i + 1:] if not ours(q)]
+    return [q for q in path if not ours(q)]
+
+
+def _chain():
+    """Find the sitecustomize we shadow; return a function that runs it.
+
+    Finding is ours (errors swallowed); running is the shadowed module's own
+    import, so its errors reach site.py as they would without us.
+    """
+    path = _next_path()
+    if _PY3:
+        boot = sys.modules['_frozen_importlib']
+        spec = sys.modules['_frozen_importlib_external'].PathFinder.find_spec(
+            'sitecustomize', path)
+        if spec is None or spec.loader is None:
+            return None
+
+        def run():
+            mod = boot.module_from_spec(spec)
+            sys.modules['sitecustomize'] = mod
+            spec.loader.exec_module(mod)
+        return run
+    import imp
+    try:
+        found = imp.find_module('sitecustomize', path)
+    except ImportError:
+        return None
+
+    def run2():
+        f = found[0]
+        sys.modules.pop('sitecustomize', None)
+        try:
+            imp.load_module('sitecustomize', *found)
+        finally:
+            if f is not None:
+                f.close()
+    return run2
+
+
+try:
+    _run_chained = _chain()
+except Exception as _e:
+    _trace('cannot look for the shadowed sitecustomize: %r' % (_e,))
+    _run_chained = None
+if _run_chained is not None:
+    _trace('chaining to the shadowed sitecustomize')
+    _run_chained()

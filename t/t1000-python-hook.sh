@@ -1,0 +1,243 @@
+#!/bin/bash
+test_description='Python hook (site/sitecustomize.py), standalone
+
+The hook alone, without the preload library: a shell makes the run spool
+<base>/xalt-<uid>/<uuid>.<pid> and execs the interpreter, so the pid matches
+as it does under the preload library. Every pyenv Python present and
+Debian'"'"'s /usr/bin/python3, by absolute path. Expected values come from the
+interpreter itself run untracked, or from dpkg, never typed in here.'
+
+. "$(dirname "$0")/test-lib.sh"
+
+SITE=$XALT_PREFIX/site
+UDIR=$TRASH_DIRECTORY/shm/xalt-$(id -u)
+UUID=0a4c3e52-7a9e-4f0b-9a53-6a1f2de0c1b7
+ALL_PY="$PY_DEBIAN $PY_VERSIONS"
+test -n "${ALL_PY// /}" || { skip_all='no Python interpreter'; test_done; }
+mkdir -p -m 700 "$UDIR"
+unset PYTHONDONTWRITEBYTECODE
+
+# py_tracked PY ARGS...: run PY tracked; its spool dir's path goes to ./spool.
+# Extra environment for the interpreter comes from $EXTRA_PYTHONPATH.
+py_tracked() {
+	bash -c 'd=$1/$2.$$; shift 2; mkdir -m 700 "$d" && echo "$d" >spool &&
+		XALT_RUN_UUID=$U XALT_SPOOL_DIR=$d \
+		PYTHONPATH=$S${EXTRA_PYTHONPATH:+:$EXTRA_PYTHONPATH} exec "$@"' \
+		x "$UDIR" "$UUID" "$@"
+}
+export U=$UUID S=$SITE
+
+# pkgs: the P/I lines of the last tracked run.
+pkgs() { cat "$(cat spool)/pkgs"; }
+
+# field NAME COL: column COL (1-based) of the P line of NAME.
+field() { pkgs | awk -F'\t' -v n="$1" -v c="$2" '$1 == "P" && $3 == n { print $c; exit }'; }
+
+# untracked PY CODE: what the interpreter itself says, without our hook.
+untracked() { "$1" -c "$2"; }
+
+# is_py2 PY
+is_py2() { "$1" -c 'import sys; sys.exit(sys.version_info[0] != 2)'; }
+
+test_expect_success 'the hook is installed' '
+	test -f "$SITE/sitecustomize.py"
+'
+
+for PY in $ALL_PY; do
+	test_expect_success "$PY: I line, json and submodules recorded, silently" '
+		py_tracked $PY -c "import json; print(json.dumps(1))" >out 2>err &&
+		echo 1 >expect && test_cmp expect out && test ! -s err &&
+		ver=$(untracked $PY "import sys; print(sys.version.split()[0])") &&
+		prefix=$(untracked $PY "import sys; print(sys.prefix)") &&
+		printf "I\tpython\t%s\tsystem\t%s\n" "$ver" "$prefix" >expect &&
+		pkgs | grep "^I" >actual && test_cmp expect actual &&
+		jdir=$(untracked $PY "import os, json; print(os.path.dirname(json.__file__))") &&
+		test "$(field json 5)" = "$jdir" &&
+		test "$(field json 4)" = "" &&
+		test "$(field json.decoder 5)" = "$jdir/decoder.py" &&
+		test "$(pkgs | grep -c "^P	python	json	")" = 1 &&
+		if is_py2 $PY; then test "$(field json 6)" = ""
+		else field json 6 | grep -E "^[0-9]+$"; fi
+	'
+
+	test_expect_success "$PY: modules imported before the hook are swept" '
+		py_tracked $PY -c pass &&
+		test "$(field os 3)" = os && test "$(field sys 3)" = sys &&
+		test "$(field sys 5)" = "" &&
+		test "$(field site 3)" = site
+	'
+
+	test_expect_success "$PY: errors, warnings and output as without the hook" '
+		mkdir -p m &&
+		printf "x = 1\nraise ValueError(\"boom\")\n" >m/broken.py &&
+		printf "import warnings\nwarnings.warn(\"old\", DeprecationWarning, stacklevel=2)\n" >m/warny.py &&
+		printf "import broken\n" >m/t1.py &&
+		printf "import no_such_module_xyz\n" >m/t2.py &&
+		printf "import warnings\nwarnings.simplefilter(\"always\")\nimport warny\nfrom json import nosuchname\n" >m/t3.py &&
+		for s in t1 t2 t3; do
+			(cd m && test_must_fail $PY $s.py >../out.a 2>../err.a) &&
+			(cd m && test_must_fail py_tracked $PY $s.py >../out.b 2>../err.b) &&
+			test_cmp out.a out.b && test_cmp err.a err.b || return 1
+		done
+	'
+
+	test_expect_success "$PY: a top-level module whose code fails is not recorded" '
+		(cd m && test_must_fail py_tracked $PY t1.py 2>/dev/null) &&
+		grep "^P	python	os	" "$(cat m/spool)/pkgs" &&
+		! grep "^P	python	broken	" "$(cat m/spool)/pkgs"
+	'
+
+	test_expect_success "$PY: loader and __spec__ unchanged after import" '
+		py_tracked $PY -c "
+import json, sys
+assert json.__loader__ is json.__spec__.loader if sys.version_info[0] > 2 else True
+name = type(getattr(json, \"__loader__\", None)).__name__
+print(name)" >out.b &&
+		$PY -c "
+import json
+print(type(getattr(json, \"__loader__\", None)).__name__)" >out.a &&
+		test_cmp out.a out.b
+	'
+
+	test_expect_success "$PY: a sitecustomize after ours on the path still runs" '
+		mkdir -p other &&
+		printf "import os\nopen(os.environ[\"MARK\"], \"w\").write(__name__)\nflag = 42\n" >other/sitecustomize.py &&
+		rm -f mark && MARK=$PWD/mark EXTRA_PYTHONPATH=$PWD/other py_tracked $PY -c "
+import sitecustomize, os
+import sys
+sys.stdout.write(\"%d %s\\n\" % (sitecustomize.flag, os.path.basename(os.path.dirname(sitecustomize.__file__))))" >out &&
+		echo "42 other" >expect && test_cmp expect out &&
+		printf sitecustomize >expect && test_cmp expect mark &&
+		rm -f mark && MARK=$PWD/mark PYTHONPATH=$SITE:$PWD/other $PY -c pass &&
+		test_cmp expect mark
+	'
+
+	test_expect_success "$PY: errors in the chained sitecustomize read as without us" '
+		mkdir -p bad &&
+		printf "raise ValueError(\"site boom\")\n" >bad/sitecustomize.py &&
+		PYTHONPATH=$PWD/bad $PY -c "print(1)" >out.a 2>err.a &&
+		EXTRA_PYTHONPATH=$PWD/bad py_tracked $PY -c "print(1)" >out.b 2>err.b &&
+		PYTHONPATH=$SITE:$PWD/bad $PY -c "print(1)" >out.c 2>err.c &&
+		test_cmp out.a out.b && test_cmp err.a err.b &&
+		test_cmp out.a out.c && test_cmp err.a err.c &&
+		test -s err.a
+	'
+
+	test_expect_success "$PY: a fork()ed child records nothing" '
+		py_tracked $PY -c "
+import os
+pid = os.fork()
+if pid == 0:
+    import fractions
+    os._exit(0)
+os.waitpid(pid, 0)
+import decimal" &&
+		test "$(field decimal 3)" = decimal &&
+		test "$(field fractions 3)" = ""
+	'
+
+	test_expect_success "$PY: the spool of another pid is left alone" '
+		d=$UDIR/$UUID.1 && mkdir -p -m 700 $d &&
+		XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$d PYTHONPATH=$SITE $PY -c "import json" &&
+		test ! -e $d/pkgs && rmdir $d
+	'
+
+	test_expect_success "$PY: spool missing, not a dir, or pkgs a symlink: program unaffected" '
+		$PY -c "import json; print(2)" >expect 2>&1 &&
+		bash -c "XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$UDIR/gone.\$\$ PYTHONPATH=$SITE exec $PY -c \"import json; print(2)\"" >out 2>&1 &&
+		test_cmp expect out &&
+		bash -c ": >$UDIR/file.\$\$; XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$UDIR/file.\$\$ PYTHONPATH=$SITE exec $PY -c \"import json; print(2)\"" >out 2>&1 &&
+		test_cmp expect out &&
+		: >victim &&
+		bash -c "mkdir -m 700 $UDIR/link.\$\$ && ln -s $PWD/victim $UDIR/link.\$\$/pkgs && XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$UDIR/link.\$\$ PYTHONPATH=$SITE exec $PY -c \"import json; print(2)\"" >out 2>&1 &&
+		test_cmp expect out && test ! -s victim
+	'
+done
+
+# --- names that need escaping, versions, kinds, chaining on Debian -----------
+
+test_expect_success PYTHON 'names with TAB, backslash and non-UTF-8 bytes are escaped, raw bytes kept' '
+	mkdir -p odd &&
+	: >"odd/tab	x.py" && : >"odd/back\\y.py" && : >"$(printf "odd/bad\\377z.py")" &&
+	EXTRA_PYTHONPATH=$PWD/odd py_tracked $PY_DEBIAN -c "
+import importlib, os
+importlib.import_module(\"tab\\tx\")
+importlib.import_module(\"back\\\\y\")
+importlib.import_module(os.fsdecode(b\"bad\\xffz\"))" &&
+	pkgs | grep -F "	tab\\tx	" &&
+	pkgs | grep -F "	back\\\\y	" &&
+	pkgs | grep -a "$(printf "\tbad\377z\t")"
+'
+
+test_expect_success PYTHON 'Debian numpy and PyYAML: the versions dpkg installed' '
+	npv=$(dpkg-query -W -f="\${Version}" python3-numpy) &&
+	npv=${npv#*:} && npv=${npv%-*} &&
+	yv=$(dpkg-query -W -f="\${Version}" python3-yaml) &&
+	yv=${yv#*:} && yv=${yv%-*} &&
+	py_tracked $PY_DEBIAN -c "import numpy, yaml" &&
+	test "$(field numpy 4)" = "$npv" &&
+	test "$(field yaml 4)" = "$yv" &&
+	test "$(field numpy 5)" = /usr/lib/python3/dist-packages/numpy &&
+	field numpy 6 | grep -E "^[0-9]+$" &&
+	test "$(field numpy.core 4)" = ""
+'
+
+test_expect_success PYTHON 'Debian: its apport sitecustomize is chained' '
+	mkdir -p apport &&
+	printf "def install():\n    open(\"apport-mark\", \"w\").write(\"installed\")\n" \
+		>apport/apport_python_hook.py &&
+	rm -f apport-mark &&
+	EXTRA_PYTHONPATH=$PWD/apport py_tracked $PY_DEBIAN -c "
+import sitecustomize; print(sitecustomize.__file__)" >out &&
+	echo /usr/lib/python3.11/sitecustomize.py >expect && test_cmp expect out &&
+	echo installed >expect && printf "\n" >>apport-mark && test_cmp expect apport-mark
+'
+
+# A venv from the first Python 3 with the venv module; a conda-like one is a
+# venv with a conda-meta directory (what conda checks for, and so do we).
+VPY=
+for p in $PY_VERSIONS $PY_DEBIAN; do
+	is_py2 $p && continue
+	$p -m venv --without-pip venvprobe >/dev/null 2>&1 && { VPY=$p; break; }
+done
+rm -rf venvprobe
+test -n "$VPY" && test_set_prereq VENV
+
+test_expect_success VENV 'a venv is classified venv, with its own prefix' '
+	$VPY -m venv --without-pip v1 &&
+	py_tracked v1/bin/python -c pass &&
+	printf "venv\t%s\n" "$PWD/v1" >expect &&
+	pkgs | awk -F"\t" "\$1 == \"I\" { print \$4 \"\t\" \$5 }" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success VENV 'a prefix with conda-meta/ is classified conda' '
+	$VPY -m venv --without-pip c1 && mkdir c1/conda-meta &&
+	py_tracked c1/bin/python -c pass &&
+	printf "conda\t%s\n" "$PWD/c1" >expect &&
+	pkgs | awk -F"\t" "\$1 == \"I\" { print \$4 \"\t\" \$5 }" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success VENV 'a package in a venv: version from its dist-info, or __version__' '
+	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
+	mkdir -p "$sp/foo_pkg" "$sp/Foo_Pkg-1.2.3.dist-info" "$sp/bar" "$sp/Other-0.9.dist-info" \
+		"$sp/baz" &&
+	: >"$sp/foo_pkg/__init__.py" &&
+	echo "bar" >"$sp/Other-0.9.dist-info/top_level.txt" && : >"$sp/bar/__init__.py" &&
+	echo "__version__ = \"4.5\"" >"$sp/baz/__init__.py" &&
+	py_tracked v1/bin/python -c "import foo_pkg, bar, baz" &&
+	test "$(field foo_pkg 4)" = 1.2.3 &&
+	test "$(field bar 4)" = 0.9 &&
+	test "$(field baz 4)" = 4.5
+'
+
+test_expect_success PYTHON 'importlib.util.find_spec probes return the finders'"'"' own loader' '
+	py_tracked $PY_DEBIAN -c "
+import importlib.util
+s = importlib.util.find_spec(\"fractions\")
+print(type(s.loader).__name__)" >out &&
+	echo SourceFileLoader >expect && test_cmp expect out
+'
+
+test_done
