@@ -12,6 +12,7 @@
  * kind (setting, pattern, sample), the line loop.
  */
 #include "config.h"
+#include "syslog_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,7 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->file_prefix = "~/.xalt.d";
 	cfg->syslog_socket = "/dev/log";
 	cfg->syslog_tag = "xalt";
-	cfg->syslog_chunk = 2048;  /* under the 4 KB UDP and 8 KB rsyslog limits (facts.md) */
+	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits (facts.md) */
 	cfg->record_args = ARGS_KEEP;
 	cfg->hash_users = 0;
 	cfg->allow_opt_out = 1;
