@@ -57,7 +57,7 @@ CLI_OBJ     := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN    := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
 
 CLI_LIBS := -ljansson -lsqlite3 -lpq -lm
-UNIT_LIBS := -lcmocka $(CLI_LIBS)
+UNIT_LIBS := -lcmocka $(CLI_LIBS) -lpthread
 
 PRELOAD_SO := $(B)/libxalt_init.so
 XALT_BIN   := $(B)/xalt

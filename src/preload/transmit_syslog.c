@@ -16,10 +16,11 @@
  * Every chunk carries the CRC-32 and length of the whole record, so the
  * record is collected first (flush appends to an anonymous mapping grown
  * with mremap: system calls only, no malloc on the exit path) and sent at
- * finish. The socket is non-blocking: EAGAIN/ENOBUFS (the daemon is behind)
- * is retried after a 100 us sleep, at most SEND_RETRIES times per record in
- * total, so a stalled daemon costs the user's exit at most ~10 ms and the
- * record (reported incomplete by the reassembler) instead of a hang.
+ * finish. The socket is non-blocking: EAGAIN/ENOBUFS (the daemon is behind;
+ * Linux queues only net.unix.max_dgram_qlen = 10 datagrams per socket) is
+ * retried after a 100 us sleep until WAIT_BUDGET_NS of waiting is spent for
+ * the record, so a stalled daemon costs the user's exit at most ~10 ms and
+ * the record (reported incomplete by the reassembler) instead of a hang.
  */
 #include "crc32.h"
 #include "run.h"
@@ -35,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SEND_RETRIES 100          /* x 100 us: the most a stalled daemon costs */
+#define WAIT_BUDGET_NS (10 * 1000 * 1000L)  /* the most a stalled daemon costs an exit */
 #define TAG_MAX      32           /* RFC 3164: the tag is at most 32 characters */
 
 static struct syslog_state {
@@ -46,7 +47,8 @@ static struct syslog_state {
 	char prefix[64];              /* "<14>tag[pid]: " */
 	size_t prefix_len;
 	char uuid[40];
-	int retries;                  /* EAGAIN budget left for this record */
+	struct timespec give_up;      /* after the first EAGAIN: when to stop retrying */
+	int waiting;                  /* give_up is set */
 	char msg[SYSLOG_HEADER_MAX + 65536];   /* one message (syslog_chunk <= 65536) */
 } st = { .fd = -1 };
 
@@ -103,7 +105,7 @@ static int syslog_open(void **ctx, const struct xalt_run *r, const struct timesp
 	*ctx = &st;
 	st.fd = -1;
 	st.len = 0;
-	st.retries = SEND_RETRIES;
+	st.waiting = 0;
 	st.chunk = r->cfg.syslog_chunk > 0 ? (size_t)r->cfg.syslog_chunk : SYSLOG_CHUNK_DEFAULT;
 	if (st.chunk > sizeof(st.msg) - SYSLOG_HEADER_MAX)
 		st.chunk = sizeof(st.msg) - SYSLOG_HEADER_MAX;
@@ -155,6 +157,27 @@ static int syslog_flush(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
+/* 1 once the record's waiting budget is spent (clock_gettime is
+ * async-signal-safe); the first call starts the clock. */
+static int past_budget(struct syslog_state *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!s->waiting) {
+		s->waiting = 1;
+		s->give_up = now;
+		s->give_up.tv_nsec += WAIT_BUDGET_NS;
+		if (s->give_up.tv_nsec >= 1000000000L) {
+			s->give_up.tv_sec++;
+			s->give_up.tv_nsec -= 1000000000L;
+		}
+		return 0;
+	}
+	return now.tv_sec > s->give_up.tv_sec ||
+	       (now.tv_sec == s->give_up.tv_sec && now.tv_nsec >= s->give_up.tv_nsec);
+}
+
 /* One datagram, retried on EINTR and (within the budget) EAGAIN/ENOBUFS. */
 static int send_one(struct syslog_state *s, const char *m, size_t len)
 {
@@ -171,9 +194,12 @@ static int send_one(struct syslog_state *s, const char *m, size_t len)
 		}
 		if (errno == EINTR)
 			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) || s->retries <= 0)
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
 			return -1;
-		s->retries--;
+		if (past_budget(s)) {
+			errno = EAGAIN;
+			return -1;
+		}
 		nanosleep(&pause, NULL);
 	}
 }
