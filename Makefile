@@ -140,10 +140,10 @@ FUZZ_TARGETS := $(FUZZ_SRC:fuzz/%.c=%)
 fuzz:
 	$(MAKE) --no-print-directory B=$(FB) CC=clang SANITIZE=1 CFLAGS=-fsanitize=fuzzer-no-link \
 		$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@set -e; for t in $(FUZZ_TARGETS:fuzz-%=%); do \
 		echo "    FUZZ $$t ($(FUZZ_SECONDS) s)"; \
 		clang $(REQ_CFLAGS) -Isrc/preload -Isrc/cli -fsanitize=fuzzer,address,undefined \
-			-fno-sanitize-recover=undefined -o $(FB)/fuzz-$$t fuzz/$$t.c \
+			-fno-sanitize-recover=undefined -o $(FB)/fuzz-$$t fuzz/fuzz-$$t.c \
 			$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a $(CLI_LIBS); \
 		mkdir -p $(FB)/corpus/$$t; \
 		$(FB)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=200000 -timeout=10 \
