@@ -52,6 +52,15 @@ test_expect_success 'allow_opt_out = no in the site config: the opt-out is ignor
 	rm -rf "$XALT_FILE_PREFIX"
 '
 
+test_expect_success 'two copies of the library preloaded: one record, from the first' '
+	mkdir -p copy/lib &&
+	cp "$XALT_LIB" copy/lib/ &&
+	LD_PRELOAD=$XALT_LD_PRELOAD:$PWD/copy/lib/libxalt_init.so XALT_EXECUTABLE_TRACKING=yes \
+		./keepdir/prog &&
+	test "$(xalt_records | wc -l)" = 1 &&
+	rm -rf "$XALT_FILE_PREFIX"
+'
+
 test_expect_success 'our own helpers are never tracked' '
 	xalt_tracked "$XALT_PREFIX/bin/xalt" version >/dev/null &&
 	nothing_left

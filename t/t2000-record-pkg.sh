@@ -156,6 +156,20 @@ test_expect_success 'the shared filter cases (t/filter-cases.tsv) hold through x
 	test_cmp expect actual
 '
 
+test_expect_success 'the shipped config: R dotted names and user R libraries are kept' '
+	rm -f "$RUN/pkgs" &&
+	(
+		XALT_CONFIG=$XALT_PREFIX/etc/xalt.conf &&
+		rec R data.table package_path /usr/lib/R/site-library/data.table &&
+		rec python numpy.linalg package_path /usr/lib/python3/dist-packages/numpy/linalg &&
+		rec R mine package_path /home/u/R/x86_64-pc-linux-gnu-library/4.2/mine &&
+		rec R script package_path /home/u/proj/script
+	) &&
+	cut -f3 "$RUN/pkgs" >actual &&
+	printf "data.table\nmine\n" >expect &&
+	test_cmp expect actual
+'
+
 # Hostile names: quotes, spaces, TAB/LF/CR/backslash, non-UTF-8 bytes, 4 KiB.
 # Each must give one spool line whose name field unescapes to the same bytes.
 check_roundtrip() {

@@ -34,8 +34,8 @@ struct xalt_pattern {
 };
 
 struct xalt_table {
+	int n;                    /* first: it is read at every exec, pat[] is 14 KB */
 	struct xalt_pattern pat[CONFIG_MAX_PATTERNS];
-	int n;
 };
 
 struct xalt_sample {

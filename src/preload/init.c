@@ -99,6 +99,21 @@ static void install_signal_handlers(void)
 	}
 }
 
+/*
+ * Two installs in LD_PRELOAD (a module's and a user's copy): the first copy
+ * loaded tracks, later ones stand aside, or a run would have two records.
+ * dlsym finds the first definition in load order; dladdr says whose it is.
+ */
+static int first_copy(void)
+{
+	Dl_info mine, first;
+	void *sym = dlsym(RTLD_DEFAULT, "xalt_version");
+
+	if (!sym || !dladdr(sym, &first) || !dladdr((void *)on_exit_cb, &mine))
+		return 1;
+	return first.dli_fbase == mine.dli_fbase;
+}
+
 /* XALT_DIR = dirname(dirname(this library's file)); self = that file. */
 static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 {
@@ -106,7 +121,9 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 	char *slash;
 	size_t n;
 
-	if (!dladdr((void *)xalt_version, &info) || !info.dli_fname)
+	/* A static function: taking xalt_version's address would go through the
+	 * GOT and name the first copy of the library, not necessarily this one. */
+	if (!dladdr((void *)on_exit_cb, &info) || !info.dli_fname)
 		return -1;
 	n = strlen(info.dli_fname);
 	if (n >= selfcap || n >= cap)
@@ -127,7 +144,6 @@ static int find_prefix(char *dir, size_t cap, char *self, size_t selfcap)
 
 static void xalt_init(int argc, char **argv, char **envp)
 {
-	static char dir[PATH_MAX], self[PATH_MAX];
 	int saved = errno, opted_out = 0;
 	const char *on;
 
@@ -141,11 +157,15 @@ static void xalt_init(int argc, char **argv, char **envp)
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
 	trace_init();
-	if (find_prefix(dir, sizeof(dir), self, sizeof(self)) < 0) {
+	if (!first_copy()) {
+		XTRACE("another copy of the library is loaded first: this one stands aside");
+		goto out;
+	}
+	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), run.self, sizeof(run.self)) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
 	}
-	if (!run_start(&run, dir, self, opted_out, argc, argv))
+	if (!run_start(&run, opted_out, argc, argv))
 		goto out;
 	if (on_exit(on_exit_cb, NULL) == 0)
 		have_on_exit = 1;

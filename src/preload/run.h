@@ -32,37 +32,43 @@ struct run_job {
 };
 
 struct xalt_run {
+	/*
+	 * Field order follows use: every exec with tracking on touches the
+	 * first members, the config and its text; tracked runs the rest. Each
+	 * page first touched costs a page fault of 1-3 us in this VM
+	 * (bench/RESULTS.md), a visible part of the SKIP budget.
+	 */
 	int tracked;                  /* 1 once start decided to track */
 	enum xalt_action track;       /* KEEP or PKGS */
 	pid_t pid;                    /* the pid that ran the constructor */
+	int forced;                   /* XALT_SAMPLING=no */
+	int nargs;                    /* how many strings are in args */
+	const char *program;          /* "python", "R" or NULL */
+	long long exe_size, exe_mtime, exe_inode;
+	struct timespec start_rt;     /* CLOCK_REALTIME at start */
+	struct timespec start_mono;   /* CLOCK_MONOTONIC at start */
+	struct run_job job;           /* batch job and MPI task info */
 	char uuid[40];                /* run uuid, NUL-terminated */
 	char xalt_dir[PATH_MAX];      /* install prefix */
 	char self[PATH_MAX];          /* this library's file name (not a record library) */
-	char exe[PATH_MAX];           /* resolved executable path */
-	const char *program;          /* "python", "R" or NULL */
-	long long exe_size, exe_mtime, exe_inode;
-	char cwd[PATH_MAX];           /* working directory at start ("" if unknown) */
-	struct timespec start_rt;     /* CLOCK_REALTIME at start */
-	struct timespec start_mono;   /* CLOCK_MONOTONIC at start */
-	char spool[SPOOL_PATH_MAX];   /* PKGS: this run's spool dir ("" if none) */
-	char args[RUN_ARGS_MAX];      /* argv strings, NUL-separated */
-	int nargs;                    /* how many are in args */
-	struct run_job job;           /* batch job and MPI task info */
-	int forced;                   /* XALT_SAMPLING=no */
 	struct xalt_config cfg;       /* parsed site config (points into cfgtext) */
 	char cfgtext[CONFIG_MAX_BYTES];
+	/* tracked runs only */
+	char exe[PATH_MAX];           /* resolved executable path */
+	char cwd[PATH_MAX];           /* working directory at start ("" if unknown) */
+	char spool[SPOOL_PATH_MAX];   /* PKGS: this run's spool dir ("" if none) */
+	char args[RUN_ARGS_MAX];      /* argv strings, NUL-separated */
 };
 
 /*
- * start.c: decide whether to track this run and prepare it. `xalt_dir` and
- * `self` come from dladdr (init.c). `opted_out`: XALT_EXECUTABLE_TRACKING is
+ * start.c: decide whether to track this run and prepare it. r->xalt_dir and
+ * r->self must be filled by the caller (init.c, from dladdr). `opted_out`: XALT_EXECUTABLE_TRACKING is
  * set but not "yes"; the run is then tracked only if the site's own config
  * ($XALT_DIR/etc/xalt.conf, never $XALT_CONFIG) says allow_opt_out = no.
  * Returns 1 when tracked (r filled, env set), 0 when not (nothing changed
  * but r). Never fails otherwise.
  */
-int run_start(struct xalt_run *r, const char *xalt_dir, const char *self,
-	      int opted_out, int argc, char **argv);
+int run_start(struct xalt_run *r, int opted_out, int argc, char **argv);
 
 /*
  * finish.c: end a tracked run: sampling, the record, transmission, spool

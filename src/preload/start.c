@@ -3,9 +3,10 @@
  * prepare everything the exit path will need (it may not allocate).
  *
  * Order matters for cost: the kill switch was checked by the caller; here
- * come our own helpers, MPI ranks other than 0, the config, hosts, then the
- * path table. A SKIP returns after one readlink, one small file read and a
- * few strncmp (no regcomp in the common case: literal prefixes, filter.c).
+ * come MPI ranks other than 0, the config, hosts, the path table on the
+ * name the program was started by, then on its resolved path (and our own
+ * helpers). A SKIP returns after one small file read and a few strncmp (no
+ * regcomp in the common case: literal prefixes, filter.c).
  * Only tracked runs pay for the uuid, clocks, setenv and the compilation of
  * the regexes the exit path will use (env and pkg tables): regcomp mallocs,
  * and the exit path must not.
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -136,19 +138,42 @@ static void save_args(struct xalt_run *r, int argc, char **argv)
 	}
 }
 
-int run_start(struct xalt_run *r, const char *xalt_dir, const char *self,
-	      int opted_out, int argc, char **argv)
+int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 {
-	const char *s;
+	const char *s, *invoked;
 	ssize_t n;
 	struct stat st;
 	enum xalt_action act;
 
 	r->tracked = 0;
-	if (strlen(xalt_dir) >= sizeof(r->xalt_dir) || strlen(self) >= sizeof(r->self))
+	job_read(&r->job);
+	if (r->job.ntasks > 1 && r->job.rank != 0) {
+		XTRACE("MPI rank %ld of %ld: only rank 0 records", r->job.rank, r->job.ntasks);
 		return 0;
-	strcpy(r->xalt_dir, xalt_dir);
-	strcpy(r->self, self);
+	}
+	if (load_config(r, opted_out) < 0)
+		return 0;
+	if (opted_out && r->cfg.allow_opt_out) {
+		XTRACE("%s is not 'yes': not tracked", XALT_ENV_TRACKING);
+		return 0;
+	}
+	if (!host_ok(r)) {
+		XTRACE("host not in the config's host table: not tracked");
+		return 0;
+	}
+	/*
+	 * The path the program was started by (AT_EXECFN; absolute when a shell
+	 * found it on PATH) is checked for SKIP before the resolved path: it
+	 * saves the readlink of /proc/self/exe (12-25 us here, measured in
+	 * bench/RESULTS.md) on the most common SKIP. A program is thus SKIP if
+	 * either name of it matches a SKIP line first (docs/config.md).
+	 */
+	invoked = (const char *)getauxval(AT_EXECFN);
+	if (invoked && invoked[0] == '/' &&
+	    filter_table(&r->cfg.path, invoked, XALT_KEEP) == XALT_SKIP) {
+		XTRACE("%s: SKIP", invoked);
+		return 0;
+	}
 	n = readlink("/proc/self/exe", r->exe, sizeof(r->exe) - 1);
 	if (n <= 0) {
 		XTRACE("cannot resolve /proc/self/exe: not tracked");
@@ -157,22 +182,6 @@ int run_start(struct xalt_run *r, const char *xalt_dir, const char *self,
 	r->exe[n] = '\0';
 	if (under(r->exe, r->xalt_dir, "bin") || under(r->exe, r->xalt_dir, "libexec")) {
 		XTRACE("%s: our own helper: not tracked", r->exe);
-		return 0;
-	}
-	job_read(&r->job);
-	if (r->job.ntasks > 1 && r->job.rank != 0) {
-		XTRACE("%s: MPI rank %ld of %ld: only rank 0 records", r->exe,
-		       r->job.rank, r->job.ntasks);
-		return 0;
-	}
-	if (load_config(r, opted_out) < 0)
-		return 0;
-	if (opted_out && r->cfg.allow_opt_out) {
-		XTRACE("%s: %s is not 'yes': not tracked", r->exe, XALT_ENV_TRACKING);
-		return 0;
-	}
-	if (!host_ok(r)) {
-		XTRACE("%s: host not in the config's host table: not tracked", r->exe);
 		return 0;
 	}
 	act = filter_table(&r->cfg.path, r->exe, XALT_KEEP);

@@ -1,0 +1,260 @@
+/*
+ * Unit tests of the site-config parser (src/common/config.c): defaults, every
+ * setting, every table, comments and blanks, CRLF files, errors with their
+ * line numbers (all of them, parsing goes on), regex checking on demand,
+ * the literal-prefix computation, table limits, and config_read_file's size
+ * cap. Tests that need the filter semantics live with filter.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "filter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct xalt_config cfg;
+static char text[CONFIG_MAX_BYTES];
+static char msgs[8192];     /* "LINE: message\n" for each error */
+
+static void collect(void *ctx, const char *path, int line, const char *msg)
+{
+	size_t n = strlen(msgs);
+
+	(void)ctx;
+	assert_string_equal(path, "test.conf");
+	snprintf(msgs + n, sizeof(msgs) - n, "%d: %s\n", line, msg);
+}
+
+static int parse(const char *s, int check)
+{
+	int rc;
+
+	msgs[0] = '\0';
+	filter_release(&cfg);
+	snprintf(text, sizeof(text), "%s", s);
+	rc = config_parse(&cfg, text, "test.conf", check, collect, NULL);
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("", 0), 0);
+	assert_string_equal(cfg.syshost, "hostname");
+	assert_string_equal(cfg.transmission, "file");
+	assert_string_equal(cfg.file_prefix, "~/.xalt.d");
+	assert_string_equal(cfg.syslog_socket, "/dev/log");
+	assert_string_equal(cfg.syslog_tag, "xalt");
+	assert_int_equal(cfg.syslog_chunk, 2048);
+	assert_int_equal(cfg.record_args, ARGS_KEEP);
+	assert_int_equal(cfg.hash_users, 0);
+	assert_int_equal(cfg.allow_opt_out, 1);
+	assert_int_equal(cfg.sha1, 0);
+	assert_string_equal(cfg.hash_key, "");
+	assert_int_equal(cfg.host.n + cfg.path.n + cfg.env.n + cfg.pkg.n + cfg.nsample, 0);
+	assert_string_equal(cfg.file, "test.conf");
+}
+
+static void test_settings(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(
+		"syshost = nth:2\n"
+		"transmission=syslog\n"
+		"file_prefix = /var/xalt records\n"
+		"  syslog_socket = /run/log  # comment\n"
+		"syslog_tag = xt\n"
+		"syslog_chunk = 4000\n"
+		"record_args = hash\n"
+		"hash_users = yes\n"
+		"allow_opt_out = no\n"
+		"sha1 = true\n"
+		"hash_key = s3cret\n", 0), 0);
+	assert_string_equal(cfg.syshost, "nth:2");
+	assert_string_equal(cfg.transmission, "syslog");
+	assert_string_equal(cfg.file_prefix, "/var/xalt records");
+	assert_string_equal(cfg.syslog_socket, "/run/log");
+	assert_string_equal(cfg.syslog_tag, "xt");
+	assert_int_equal(cfg.syslog_chunk, 4000);
+	assert_int_equal(cfg.record_args, ARGS_HASH);
+	assert_int_equal(cfg.hash_users, 1);
+	assert_int_equal(cfg.allow_opt_out, 0);
+	assert_int_equal(cfg.sha1, 1);
+	assert_string_equal(cfg.hash_key, "s3cret");
+	assert_int_equal(parse("record_args = drop\nsyshost = name:frontera\n", 0), 0);
+	assert_int_equal(cfg.record_args, ARGS_DROP);
+	assert_string_equal(cfg.syshost, "name:frontera");
+}
+
+static void test_tables(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(
+		"# comment line\n"
+		"\n"
+		"host KEEP ^c[0-9]+\n"
+		"path PKGS ^.*/python[0-9.]*$\n"
+		"path SKIP   ^/usr/bin/  \n"
+		"path KEEP a b  # regex with a blank\n"
+		"env KEEP ^SLURM_\n"
+		"sample 0 60 0.0001\n"
+		"sample 60 inf 1\n"
+		"pkg python SKIP name ^_\n"
+		"pkg * KEEP path site-packages/\n"
+		"path SKIP ^/a#b\r\n", 0), 0);
+	assert_int_equal(cfg.host.n, 1);
+	assert_int_equal(cfg.path.n, 4);
+	assert_int_equal(cfg.path.pat[0].action, XALT_PKGS);
+	assert_string_equal(cfg.path.pat[0].regex, "^.*/python[0-9.]*$");
+	assert_int_equal(cfg.path.pat[0].line, 4);
+	assert_string_equal(cfg.path.pat[1].regex, "^/usr/bin/");
+	assert_int_equal(cfg.path.pat[1].prefix_len, 9);
+	assert_string_equal(cfg.path.pat[2].regex, "a b");
+	assert_string_equal(cfg.path.pat[3].regex, "^/a#b");   /* '#' not after a blank */
+	assert_int_equal(cfg.env.n, 1);
+	assert_int_equal(cfg.nsample, 2);
+	assert_true(cfg.sample[0].min_s == 0 && cfg.sample[0].max_s == 60);
+	assert_true(cfg.sample[0].prob == 0.0001);
+	assert_true(isinf(cfg.sample[1].max_s));
+	assert_int_equal(cfg.pkg.n, 2);
+	assert_string_equal(cfg.pkg.pat[0].program, "python");
+	assert_int_equal(cfg.pkg.pat[0].kind, PATTERN_NAME);
+	assert_int_equal(cfg.pkg.pat[0].action, XALT_SKIP);
+	assert_string_equal(cfg.pkg.pat[1].program, "*");
+	assert_int_equal(cfg.pkg.pat[1].kind, PATTERN_PATH);
+	for (int i = 0; i < cfg.path.n; i++)
+		assert_int_equal(cfg.path.pat[i].state, 0);   /* lazy: nothing compiled */
+}
+
+static void test_prefix_len(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(
+		"path SKIP ^/usr/bin/\n"
+		"path SKIP ^/usr/lib*\n"
+		"path SKIP ^/opt/(a|b)\n"
+		"path SKIP /usr/bin/\n"
+		"path SKIP ^/x.y\n"
+		"path SKIP ^/a\\.b\n", 0), 0);
+	assert_int_equal(cfg.path.pat[0].prefix_len, 9);
+	assert_int_equal(cfg.path.pat[1].prefix_len, 7);   /* "b*": the b is optional */
+	assert_int_equal(cfg.path.pat[2].prefix_len, 0);   /* alternation */
+	assert_int_equal(cfg.path.pat[3].prefix_len, 0);   /* not anchored */
+	assert_int_equal(cfg.path.pat[4].prefix_len, 2);
+	assert_int_equal(cfg.path.pat[5].prefix_len, 2);
+}
+
+static void test_errors_with_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(
+		"syshost = nth:x\n"
+		"transmission = pigeon\n"
+		"file_prefix = relative/dir\n"
+		"syslog_chunk = 12\n"
+		"hash_users = maybe\n"
+		"nope = 1\n"
+		"= 3\n"
+		"record_args =\n"
+		"path KEEP\n"
+		"host PKGS ^x\n"
+		"pkg\n"
+		"pkg averyveryverylongprogramname KEEP name x\n"
+		"sample 1 2\n"
+		"sample x 2 0.5\n"
+		"sample 1 y 0.5\n"
+		"sample 5 1 0.5\n"
+		"whatever\n", 0), 17);
+	assert_string_equal(msgs,
+		"1: bad value 'nth:x' for 'syshost' (hostname, nth:N or name:STRING)\n"
+		"2: bad value 'pigeon' for 'transmission'\n"
+		"3: 'file_prefix' must be absolute or start with '~/': 'relative/dir'\n"
+		"4: bad value '12' for 'syslog_chunk' (an integer, 256 to 65536)\n"
+		"5: bad value 'maybe' for 'hash_users' (yes or no)\n"
+		"6: unknown setting 'nope'\n"
+		"7: missing setting name before '='\n"
+		"8: missing value for 'record_args'\n"
+		"9: path: missing regular expression\n"
+		"10: host: expected KEEP or SKIP, got 'PKGS'\n"
+		"11: pkg: expected a program (python, R or *)\n"
+		"12: pkg: program name too long: 'averyveryverylongprogramname'\n"
+		"13: sample: expected MIN_SECONDS MAX_SECONDS|inf PROBABILITY\n"
+		"14: sample: bad minimum 'x'\n"
+		"15: sample: bad maximum 'y'\n"
+		"16: sample: minimum 5 is not below maximum 1\n"
+		"17: unknown directive 'whatever'\n");
+}
+
+static void test_regex_check(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("path SKIP ^/usr/(bin\nenv KEEP [a-\n", 0), 0);
+	assert_int_equal(parse("path SKIP ^/usr/(bin\nenv KEEP [a-\npath KEEP ok\n", 1), 2);
+	assert_non_null(strstr(msgs, "1: path: bad regular expression '^/usr/(bin': "));
+	assert_non_null(strstr(msgs, "2: env: bad regular expression '[a-': "));
+	assert_int_equal(cfg.path.n, 1);
+	assert_int_equal(cfg.path.pat[0].state, 1);        /* compiled in check mode */
+}
+
+static void test_table_limits(void **state)
+{
+	static char big[CONFIG_MAX_BYTES];
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < CONFIG_MAX_PATTERNS + 1; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "env SKIP ^V%d$\n", i);
+	for (int i = 0; i < CONFIG_MAX_SAMPLES + 1; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "sample %d %d 1\n", i, i + 1);
+	assert_int_equal(parse(big, 0), 2);
+	assert_int_equal(cfg.env.n, CONFIG_MAX_PATTERNS);
+	assert_int_equal(cfg.nsample, CONFIG_MAX_SAMPLES);
+	assert_non_null(strstr(msgs, "env: too many patterns (at most 128)"));
+	assert_non_null(strstr(msgs, "sample: too many rows (at most 16)"));
+}
+
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/test-config.XXXXXX", buf[16];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	assert_int_equal(config_read_file(path, buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "0123456789");
+	assert_int_equal(config_read_file(path, buf, 11), 10);   /* exactly fits */
+	assert_int_equal(config_read_file(path, buf, 10), -1);
+	assert_int_equal(errno, EFBIG);
+	unlink(path);
+	assert_int_equal(config_read_file(path, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_prefix_len),
+		cmocka_unit_test(test_errors_with_lines),
+		cmocka_unit_test(test_regex_check),
+		cmocka_unit_test(test_table_limits),
+		cmocka_unit_test(test_read_file),
+	};
+	int rc = cmocka_run_group_tests_name("config", tests, NULL, NULL);
+
+	filter_release(&cfg);
+	return rc;
+}

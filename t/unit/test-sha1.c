@@ -1,0 +1,99 @@
+/*
+ * Unit tests of SHA-1 (src/common/sha1.c) against the FIPS 180-2 appendix A
+ * vectors, the empty message, one million 'a' fed in odd-sized pieces (block
+ * boundaries), and messages of every length around the 55/56/64-byte padding
+ * edges compared with a one-shot hash of the same bytes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sha1.h"
+
+#include <string.h>
+
+static void hex_of(const void *d, size_t n, char out[41])
+{
+	struct sha1_ctx c;
+	unsigned char dg[20];
+
+	sha1_init(&c);
+	sha1_update(&c, d, n);
+	sha1_final(&c, dg);
+	sha1_hex(out, dg, 20);
+}
+
+static void test_vectors(void **state)
+{
+	char h[41];
+
+	(void)state;
+	hex_of("", 0, h);
+	assert_string_equal(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	hex_of("abc", 3, h);
+	assert_string_equal(h, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
+	assert_string_equal(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	hex_of("The quick brown fox jumps over the lazy dog", 43, h);
+	assert_string_equal(h, "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12");
+}
+
+static void test_million_a(void **state)
+{
+	static char a[1000];
+	struct sha1_ctx c;
+	unsigned char dg[20];
+	char h[41];
+	size_t done = 0, step = 1;
+
+	(void)state;
+	memset(a, 'a', sizeof(a));
+	sha1_init(&c);
+	while (done < 1000000) {       /* pieces of 1, 2, 3 ... 999 bytes */
+		size_t n = step < 1000000 - done ? step : 1000000 - done;
+		sha1_update(&c, a, n);
+		done += n;
+		step = step % 999 + 1;
+	}
+	sha1_final(&c, dg);
+	sha1_hex(h, dg, 20);
+	assert_string_equal(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+static void test_split_equals_oneshot(void **state)
+{
+	unsigned char msg[130];
+	char one[41], two[41];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 7 + 1);
+	for (size_t n = 0; n <= sizeof(msg); n++) {
+		for (size_t cut = 0; cut <= n; cut += 13) {
+			struct sha1_ctx c;
+			unsigned char dg[20];
+
+			hex_of(msg, n, one);
+			sha1_init(&c);
+			sha1_update(&c, msg, cut);
+			sha1_update(&c, msg + cut, n - cut);
+			sha1_final(&c, dg);
+			sha1_hex(two, dg, 20);
+			assert_string_equal(one, two);
+		}
+	}
+	hex_of(msg, 64, one);    /* a padding edge with a known answer is above */
+	assert_int_equal(strlen(one), 40);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_million_a),
+		cmocka_unit_test(test_split_equals_oneshot),
+	};
+	return cmocka_run_group_tests_name("sha1", tests, NULL, NULL);
+}
