@@ -58,7 +58,9 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
-/* Prepared statements; `?` placeholders numbered from 1. NULL on error. */
+/* Prepared statements; `?` placeholders numbered from 1. NULL on error.
+ * Bound text is not copied: it must stay valid until the statement is
+ * stepped to its end, reset or rebound. */
 struct db_stmt *db_prepare(struct db *db, const char *sql);
 void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len);
 void db_bind_str(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
@@ -81,7 +83,9 @@ double db_column_double(struct db_stmt *st, int i);
 /*
  * Bulk insertion of integer rows into table(cols...), ncols <= 8.
  * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
- * Rows are durable only after db_commit. Returns 0 or -1.
+ * Rows are buffered and written at db_commit (SQLite: sorted by the columns
+ * in the order given, so list the primary key first). A duplicate key fails
+ * the commit: callers insert each key once. Returns 0 or -1.
  */
 #define DB_BULK_NULL INT64_MIN
 struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const *cols, int ncols);

@@ -40,6 +40,33 @@ struct ingest *ingest_open(struct db *db);
 enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
 				 const char *origin, struct xbuf *why);
 
+/*
+ * The same in two stages, so files can be parsed on another thread while
+ * this one writes: ingest_parse needs no database and is thread-safe;
+ * ingest_load must run on the thread owning in. ingest_parsed_error is the
+ * rejection reason, or NULL for a valid record. Free with ingest_parsed_free
+ * on the thread (and with the arena) that parsed it.
+ */
+struct ingest_parsed;
+struct ingest_parsed *ingest_parse(const char *text, size_t len);
+const char *ingest_parsed_error(const struct ingest_parsed *p);
+enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
+void ingest_parsed_free(struct ingest_parsed *p);
+
+/*
+ * Parsing arena: while a thread has one set, the JSON trees it parses are
+ * carved from it (no per-value malloc/free), and ingest_parsed_free only
+ * frees the small parsed struct. ingest_arena_release drops every tree at
+ * once; none may be used afterwards. ingest_global_init must run before any
+ * thread parses (ingest_open calls it).
+ */
+struct ingest_arena {
+	struct arena_chunk *head;   /* newest chunk */
+};
+void ingest_global_init(void);
+void ingest_arena_use(struct ingest_arena *a);   /* NULL: plain malloc again */
+void ingest_arena_release(struct ingest_arena *a);
+
 /* Commit the open transaction, if any. 0 or -1 after error(). */
 int ingest_commit(struct ingest *in);
 

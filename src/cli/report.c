@@ -415,7 +415,7 @@ int report_print(const struct report_table *t, enum report_format fmt, FILE *out
 					fputc(',', out);
 				csv_field(r ? report_cell(t, r - 1, c) : t->colname[c], out);
 			}
-			fputs("\r\n", out);
+			fputc('\n', out);
 		}
 		return 0;
 	case RF_JSON:

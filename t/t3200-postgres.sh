@@ -1,0 +1,82 @@
+#!/bin/bash
+test_description='xalt ingest and report on a real PostgreSQL 15 server: same rows as SQLite'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-records.sh"
+. "$TEST_DIRECTORY/lib-corpus.sh"
+. "$TEST_DIRECTORY/lib-pg.sh"
+
+test_have_prereq JQ || { skip_all='jq is needed to write the records'; test_done; }
+if ! pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
+	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <pgstart.err)"
+	test_done
+fi
+
+xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
+CORPUS=$TRASH_DIRECTORY/corpus
+psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtc "$1"; }
+
+test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
+	make_corpus corpus &&
+	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 1" out &&
+	xalt ingest --db "$PG_URL" corpus >out &&
+	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
+	xalt ingest -q --db lite.db corpus
+'
+
+test_expect_success 'the tables have the documented rows' '
+	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
+	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 1
+'
+
+test_expect_success 'ingest is idempotent on PostgreSQL too' '
+	xalt ingest --db "$PG_URL" corpus >out &&
+	echo "read 9, loaded 0, duplicate 9, rejected 0" >expect && test_cmp expect out &&
+	test "$(psql_q "SELECT count(*) FROM runs")" = 9
+'
+
+for kind in packages conda import-time executables libraries summary; do
+	test_expect_success "report $kind: same rows as SQLite" '
+		xalt report '"$kind"' --db lite.db --format csv >expect &&
+		xalt report '"$kind"' --db "$PG_URL" --format csv >actual &&
+		test_cmp expect actual && test $(wc -l <actual) -gt 1
+	'
+done
+
+test_expect_success 'report packages matches jq, with filters, on PostgreSQL' '
+	expect_report packages >expect &&
+	xalt report packages --db "$PG_URL" --format csv >actual && test_cmp expect actual &&
+	since=$(corpus_json | jq ".[2].start_time") &&
+	for args in "--user alice" "--host node1" "--syshost beta" "--program R" "--top 1" "--by users" "--since $since"; do
+		xalt report packages $args --db lite.db --format csv >expect &&
+		xalt report packages $args --db "$PG_URL" --format csv >actual &&
+		test_cmp expect actual || return 1
+	done
+'
+
+test_expect_success 'report versions and json output agree' '
+	xalt report versions numpy --db lite.db --format json >expect &&
+	xalt report versions numpy --db "$PG_URL" --format json >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'hostile names survive the round trip' '
+	psql_q "SELECT name FROM users WHERE name LIKE '\''o%'\''" >actual &&
+	printf "%s\n" "o'\''brien; DROP TABLE runs" >expect && test_cmp expect actual
+'
+
+test_expect_success 'a batch larger than --batch commits in several transactions' '
+	mkdir big && for i in $(seq 200 260); do mkrec big/run.$i.json $i "u$((i % 7))"; done &&
+	xalt ingest --batch 7 --db "$PG_URL" big >out &&
+	echo "read 61, loaded 61, duplicate 0, rejected 0" >expect && test_cmp expect out &&
+	test "$(psql_q "SELECT count(*) FROM runs")" = 70
+'
+
+test_expect_success 'an unreachable server is a clear failure' '
+	test_must_fail xalt report packages --db "postgresql:///xalt?host=$TRASH_DIRECTORY/nosock" 2>err &&
+	grep "^error: cannot connect to the postgresql server" err
+'
+
+pg_stop
+test_done

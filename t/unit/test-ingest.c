@@ -1,0 +1,238 @@
+/*
+ * Unit tests of the record loader (src/cli/ingest.c), the id cache
+ * (idmap.c), the database layer's schema handling (db.c, SQLite backend)
+ * and the report helpers (report.c), on an in-memory SQLite database.
+ *
+ * The end-to-end tests (t/t3000, t3100) cover files, exit codes and output;
+ * here: the loader's contract record by record, the parse/load split with an
+ * arena, and edge values that are awkward to write from the shell.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "db.h"
+#include "idmap.h"
+#include "ingest.h"
+#include "report.h"
+#include "xbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char rec_fmt[] =
+	"{\"schema\":\"xalt-run/1\",\"run_uuid\":\"%s\",\"syshost\":\"s\",\"host\":\"h\","
+	"\"user\":\"%s\",\"exec\":{\"path\":\"/bin/x\"},\"start_time\":%s,"
+	"\"libraries\":[{\"path\":\"/lib/a.so\"},{\"path\":\"/lib/b.so\"}],"
+	"\"packages\":[%s]}";
+
+static char *record(const char *uuid, const char *user, const char *start, const char *pkgs)
+{
+	struct xbuf sb = XBUF_INIT;
+
+	xbuf_addf(&sb, rec_fmt, uuid, user, start, pkgs);
+	return xbuf_detach(&sb, NULL);
+}
+
+static struct db *db;
+static struct ingest *in;
+
+static int setup(void **state)
+{
+	(void)state;
+	db = db_open(":memory:", 1);
+	assert_non_null(db);
+	assert_int_equal(db_migrate(db), 0);
+	in = ingest_open(db);
+	assert_non_null(in);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ingest_close(in);
+	db_close(db);
+	return 0;
+}
+
+static int64_t count(const char *sql)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	int64_t n;
+
+	assert_non_null(st);
+	assert_int_equal(db_step(st), DB_ROW);
+	n = db_column_int64(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+static enum ingest_result load(const char *uuid, const char *user, const char *start,
+			       const char *pkgs, struct xbuf *why)
+{
+	char *t = record(uuid, user, start, pkgs);
+	enum ingest_result r = ingest_record(in, t, strlen(t), "unit", why);
+
+	free(t);
+	return r;
+}
+
+#define U1 "00000001-0000-4000-8000-000000000001"
+#define U2 "00000002-0000-4000-8000-000000000002"
+#define U3 "00000003-0000-4000-8000-000000000003"
+
+static void test_load_duplicate_commit(void **state)
+{
+	struct xbuf why = XBUF_INIT;
+
+	(void)state;
+	assert_int_equal(load(U1, "alice", "1.5", "{\"program\":\"python\",\"name\":\"numpy\",\"import_time\":0.25}", &why), INGEST_LOADED);
+	assert_int_equal(load(U1, "alice", "1.5", "", &why), INGEST_DUPLICATE);
+	assert_int_equal(load(U2, "bob", "2", "{\"program\":\"R\",\"name\":\"jsonlite\",\"version\":null}", &why), INGEST_LOADED);
+	assert_int_equal(ingest_commit(in), 0);
+	assert_int_equal(ingest_commit(in), 0);   /* nothing open: a no-op */
+	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
+	assert_int_equal(count("SELECT count(*) FROM run_package"), 2);
+	assert_int_equal(count("SELECT import_us FROM run_package WHERE name_id ="
+			       " (SELECT id FROM package_names WHERE name = 'numpy')"), 250000);
+	assert_int_equal(count("SELECT count(*) FROM libsets"), 1);     /* shared set */
+	assert_int_equal(count("SELECT count(*) FROM libset_library"), 2);
+	assert_int_equal(count("SELECT count(*) FROM packages WHERE version = ''"), 2);
+	xbuf_release(&why);
+}
+
+static void test_reject_reasons(void **state)
+{
+	struct xbuf why = XBUF_INIT;
+	static const struct { const char *text, *reason; } cases[] = {
+		{ "", "invalid JSON at line 1" },
+		{ "{\"schema\":\"xalt-run/1\",\"schema\":\"x\"}", "invalid JSON" },   /* duplicate key */
+		{ "{\"schema\":1}", "field 'schema' is not a string" },
+		{ "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" U3 "\"}", "missing field 'syshost'" },
+		{ "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" "00000003-0000-4000-8000-00000000000G" "\"}",
+		  "field 'run_uuid' is not a lower-case UUID" },
+		{ "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" U3 "\",\"syshost\":\"s\",\"host\":\"h\","
+		  "\"user\":\"u\",\"exec\":{\"path\":\"/x\",\"size\":\"big\"},\"start_time\":1}",
+		  "field 'exec.size' is not an integer" },
+		{ "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" U3 "\",\"syshost\":\"s\",\"host\":\"h\","
+		  "\"user\":\"u\",\"exec\":{\"path\":\"/x\"},\"start_time\":1,\"packages\":[{\"program\":\"p\","
+		  "\"name\":\"n\",\"import_time\":-1}]}", "field 'packages[0].import_time' is out of range" },
+		{ "{\"schema\":\"\\u0007bell\"}", "unknown schema '\\x07bell'" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum ingest_result r = ingest_record(in, cases[i].text, strlen(cases[i].text), "unit", &why);
+		assert_int_equal(r, INGEST_REJECTED);
+		if (!strstr(why.buf, cases[i].reason))
+			fail_msg("case %zu: '%s' does not contain '%s'", i, why.buf, cases[i].reason);
+	}
+	assert_int_equal(count("SELECT count(*) FROM runs"), 0);
+	xbuf_release(&why);
+}
+
+/* The two-stage API with an arena, as cmd-ingest.c's reading thread uses it. */
+static void test_parse_in_arena(void **state)
+{
+	struct ingest_arena arena = { NULL };
+	struct ingest_parsed *p[3];
+	char *t[3] = { record(U1, "a", "1", ""), record(U2, "b", "2", ""), xstrdup("[") };
+
+	(void)state;
+	ingest_arena_use(&arena);
+	for (int i = 0; i < 3; i++)
+		p[i] = ingest_parse(t[i], strlen(t[i]));
+	ingest_arena_use(NULL);
+	assert_null(ingest_parsed_error(p[0]));
+	assert_non_null(ingest_parsed_error(p[2]));
+	assert_int_equal(ingest_load(in, p[0], "x"), INGEST_LOADED);
+	assert_int_equal(ingest_load(in, p[1], "y"), INGEST_LOADED);
+	assert_int_equal(ingest_load(in, p[2], "z"), INGEST_REJECTED);
+	for (int i = 0; i < 3; i++) {
+		ingest_parsed_free(p[i]);
+		free(t[i]);
+	}
+	ingest_arena_release(&arena);
+	assert_null(arena.head);
+	assert_int_equal(ingest_commit(in), 0);
+	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
+}
+
+static void test_idmap(void **state)
+{
+	struct idmap m = IDMAP_INIT;
+	char key[32];
+
+	(void)state;
+	assert_int_equal(idmap_get(&m, "x", 1), -1);
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		idmap_put(&m, key, (size_t)n, i);
+	}
+	idmap_put(&m, "k7", 2, 77);                      /* replace */
+	assert_int_equal(m.count, 5000);
+	assert_int_equal(idmap_get(&m, "k7", 2), 77);
+	assert_int_equal(idmap_get(&m, "k4999", 5), 4999);
+	assert_int_equal(idmap_get(&m, "k4999", 4), 499); /* length is part of the key */
+	assert_int_equal(idmap_get(&m, "a\0b", 3), -1);
+	idmap_put(&m, "a\0b", 3, 1);
+	assert_int_equal(idmap_get(&m, "a\0c", 3), -1);
+	idmap_clear(&m);
+	assert_int_equal(idmap_get(&m, "k7", 2), -1);
+}
+
+static void test_parse_time(void **state)
+{
+	double t;
+
+	(void)state;
+	assert_int_equal(report_parse_time("2026-01-02", &t), 0);
+	assert_true(t == 1767312000.0);
+	assert_int_equal(report_parse_time("2026-01-02T03:04:05", &t), 0);
+	assert_true(t == 1767312000.0 + 3 * 3600 + 4 * 60 + 5);
+	assert_int_equal(report_parse_time("2026-01-02 03:04", &t), 0);
+	assert_true(t == 1767312000.0 + 3 * 3600 + 4 * 60);
+	assert_int_equal(report_parse_time("1764090000.5", &t), 0);
+	assert_true(t == 1764090000.5);
+	assert_int_equal(report_parse_time("", &t), -1);
+	assert_int_equal(report_parse_time("2026-13-45x", &t), -1);
+	assert_int_equal(report_parse_time("yesterday", &t), -1);
+}
+
+static void test_default_spec(void **state)
+{
+	char *s;
+
+	(void)state;
+	setenv("XDG_DATA_HOME", "/xdg", 1);
+	s = db_default_spec(NULL);
+	assert_string_equal(s, "/xdg/xalt/xalt.db");
+	free(s);
+	setenv("XDG_DATA_HOME", "relative", 1);     /* the spec: absolute paths only */
+	setenv("HOME", "/home/u", 1);
+	s = db_default_spec(NULL);
+	assert_string_equal(s, "/home/u/.local/share/xalt/xalt.db");
+	free(s);
+	s = db_default_spec("postgres://h/db");
+	assert_string_equal(s, "postgres://h/db");
+	assert_true(db_spec_is_pg(s));
+	assert_false(db_spec_is_pg("postgresql.db"));
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_load_duplicate_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_in_arena, setup, teardown),
+		cmocka_unit_test(test_idmap),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_default_spec),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
