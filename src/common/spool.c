@@ -213,6 +213,20 @@ static int each_entry(int dirfd, entry_fn fn, void *ctx)
 	return n < 0 ? -1 : 0;
 }
 
+/* each_entry over the directory at `path`, opened without following a link. */
+static int each_entry_in(const char *path, entry_fn fn, void *ctx)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r, e;
+
+	if (fd < 0)
+		return -1;
+	r = each_entry(fd, fn, ctx);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 struct find_ctx {
 	const char *uuid;      /* what we look for */
 	char *out;             /* user dir path on entry; run dir path on success */
@@ -237,7 +251,7 @@ static int find_one(int dirfd, const char *name, void *vctx)
 int spool_find(char *out, size_t len, const char *uuid)
 {
 	struct find_ctx c = { uuid, out, len };
-	int fd, r, e;
+	int r;
 
 	if (!uuid_ok(uuid)) {
 		errno = EINVAL;
@@ -246,15 +260,11 @@ int spool_find(char *out, size_t len, const char *uuid)
 	/* Never create the user dir here: a lookup must leave no trace. */
 	if (user_dir(out, len, getuid(), 0))
 		return -1;
-	fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = each_entry(fd, find_one, &c);
-	e = errno;
-	close(fd);
+	r = each_entry_in(out, find_one, &c);
 	if (r == 1)
 		return 0;
-	errno = r == 0 ? ENOENT : e;
+	if (r == 0)
+		errno = ENOENT;
 	return -1;
 }
 
@@ -423,22 +433,11 @@ int spool_reap_stale(unsigned min_age)
 	char dir[SPOOL_PATH_MAX];
 	struct reap_ctx c;
 	struct timespec now;
-	int fd, r, e;
 
 	if (user_dir(dir, sizeof(dir), getuid(), 0))
 		return errno == ENOENT ? 0 : -1;
 	clock_gettime(CLOCK_REALTIME, &now);   /* async-signal-safe (POSIX list) */
 	c.cutoff = now.tv_sec - (time_t)min_age;
 	c.removed = 0;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = each_entry(fd, reap_one, &c);
-	e = errno;
-	close(fd);
-	if (r < 0) {
-		errno = e;
-		return -1;
-	}
-	return c.removed;
+	return each_entry_in(dir, reap_one, &c) < 0 ? -1 : c.removed;
 }
