@@ -4,6 +4,7 @@
 #   make                 build everything into $(B)/
 #   make check           unit tests (cmocka) and end-to-end tests (t/*.sh) via prove
 #   make check-asan      the same suite, built with ASan+UBSan into build-asan/
+#   make check-valgrind  the CLI tools under valgrind on a small corpus
 #   make install         install into $(DESTDIR)$(PREFIX)
 #   make bench           interleaved benchmarks; results in bench/RESULTS.md
 #   make fuzz            bounded libFuzzer runs (clang)
@@ -126,6 +127,10 @@ check: all
 check-asan:
 	$(MAKE) B=build-asan SANITIZE=1 CC=$(CC) check
 
+# The CLI tools under valgrind on a small corpus (scripts/check-valgrind.sh).
+check-valgrind: all
+	B=$(B) scripts/check-valgrind.sh
+
 bench: all
 	@rm -rf $(TEST_PREFIX)
 	@$(MAKE) --no-print-directory install PREFIX=$(TEST_PREFIX) DESTDIR= >/dev/null
@@ -155,5 +160,5 @@ fuzz:
 clean:
 	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all install check check-asan bench clean fuzz
+.PHONY: all install check check-asan check-valgrind bench clean fuzz
 -include $(COMMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(RECPKG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/$(CLI_MAIN:.c=.d)

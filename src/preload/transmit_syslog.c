@@ -18,9 +18,12 @@
  * with mremap: system calls only, no malloc on the exit path) and sent at
  * finish. The socket is non-blocking: EAGAIN/ENOBUFS (the daemon is behind;
  * Linux queues only net.unix.max_dgram_qlen = 10 datagrams per socket) is
- * retried after a 100 us sleep until WAIT_BUDGET_NS of waiting is spent for
- * the record, so a stalled daemon costs the user's exit at most ~10 ms and
- * the record (reported incomplete by the reassembler) instead of a hang.
+ * retried after a 100 us sleep. We give up when the daemon took nothing for
+ * STALL_NS (it is stopped or gone), or after TOTAL_WAIT_NS of waiting for the
+ * whole record (it is alive but starved, e.g. a node running 200 Pythons at
+ * once: t4000 lost 48-chunk records there with a flat 10 ms budget). So a
+ * dead daemon costs an exit at most ~10 ms, a slow one at most ~100 ms, and
+ * the record (reported incomplete by the reassembler), never a hang.
  */
 #include "crc32.h"
 #include "run.h"
@@ -36,7 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_BUDGET_NS (10 * 1000 * 1000L)  /* the most a stalled daemon costs an exit */
+#define STALL_NS      (10 * 1000 * 1000L)   /* no datagram taken for this long: give up */
+#define TOTAL_WAIT_NS (100 * 1000 * 1000L)  /* the most waiting one record may cost */
 #define TAG_MAX      32           /* RFC 3164: the tag is at most 32 characters */
 
 static struct syslog_state {
@@ -47,8 +51,10 @@ static struct syslog_state {
 	char prefix[64];              /* "<14>tag[pid]: " */
 	size_t prefix_len;
 	char uuid[40];
-	struct timespec give_up;      /* after the first EAGAIN: when to stop retrying */
-	int waiting;                  /* give_up is set */
+	struct timespec stall_end;    /* give up if still blocked then (reset by progress) */
+	struct timespec total_end;    /* give up then in any case (set at the first wait) */
+	int waiting;                  /* stall_end is set (since the last progress) */
+	int waited;                   /* total_end is set */
 	char msg[SYSLOG_HEADER_MAX + 65536];   /* one message (syslog_chunk <= 65536) */
 } st = { .fd = -1 };
 
@@ -105,7 +111,7 @@ static int syslog_open(void **ctx, const struct xalt_run *r, const struct timesp
 	*ctx = &st;
 	st.fd = -1;
 	st.len = 0;
-	st.waiting = 0;
+	st.waiting = st.waited = 0;
 	st.chunk = r->cfg.syslog_chunk > 0 ? (size_t)r->cfg.syslog_chunk : SYSLOG_CHUNK_DEFAULT;
 	if (st.chunk > sizeof(st.msg) - SYSLOG_HEADER_MAX)
 		st.chunk = sizeof(st.msg) - SYSLOG_HEADER_MAX;
@@ -157,25 +163,39 @@ static int syslog_flush(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-/* 1 once the record's waiting budget is spent (clock_gettime is
- * async-signal-safe); the first call starts the clock. */
+static void deadline(struct timespec *t, const struct timespec *now, long ns)
+{
+	*t = *now;
+	t->tv_nsec += ns % 1000000000L;
+	t->tv_sec += ns / 1000000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static int passed(const struct timespec *now, const struct timespec *t)
+{
+	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+/* 1 once waiting must stop (see the top); the first calls start the clocks.
+ * clock_gettime is async-signal-safe. */
 static int past_budget(struct syslog_state *s)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!s->waited) {
+		s->waited = 1;
+		deadline(&s->total_end, &now, TOTAL_WAIT_NS);
+	}
 	if (!s->waiting) {
 		s->waiting = 1;
-		s->give_up = now;
-		s->give_up.tv_nsec += WAIT_BUDGET_NS;
-		if (s->give_up.tv_nsec >= 1000000000L) {
-			s->give_up.tv_sec++;
-			s->give_up.tv_nsec -= 1000000000L;
-		}
+		deadline(&s->stall_end, &now, STALL_NS);
 		return 0;
 	}
-	return now.tv_sec > s->give_up.tv_sec ||
-	       (now.tv_sec == s->give_up.tv_sec && now.tv_nsec >= s->give_up.tv_nsec);
+	return passed(&now, &s->stall_end) || passed(&now, &s->total_end);
 }
 
 /* One datagram, retried on EINTR and (within the budget) EAGAIN/ENOBUFS. */
@@ -186,8 +206,10 @@ static int send_one(struct syslog_state *s, const char *m, size_t len)
 	for (;;) {
 		ssize_t n = send(s->fd, m, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n == (ssize_t)len)
+		if (n == (ssize_t)len) {
+			s->waiting = 0;   /* progress: the stall clock starts again */
 			return 0;
+		}
 		if (n >= 0) {         /* a datagram is all or nothing: cannot happen */
 			errno = EMSGSIZE;
 			return -1;

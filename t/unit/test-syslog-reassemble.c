@@ -36,6 +36,7 @@
 static struct xalt_run run;      /* large: static */
 static char sockpath[108];
 static int rfd = -1;
+static unsigned reader_delay_us;  /* the daemon's pace: sleep before each read */
 
 /* What the test got back: datagrams, as text. */
 static char *msg[MAXMSG];
@@ -87,6 +88,7 @@ static int setup(void **state)
 	run.cfg.syslog_socket = sockpath;
 	run.cfg.syslog_chunk = 256;
 	nmsg = ngot = nlost = 0;
+	reader_delay_us = 0;
 	return 0;
 }
 
@@ -111,6 +113,8 @@ static void *reader(void *arg)
 
 	(void)arg;
 	for (;;) {
+		if (reader_delay_us)
+			usleep(reader_delay_us);
 		ssize_t n = recv(rfd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -434,6 +438,27 @@ static void test_stalled_daemon(void **state)
 	free(text);
 }
 
+/* A daemon slower than the sender (1 ms a message, the queue holds 10) but
+ * never stopped: every chunk gets through, the stall clock restarting on
+ * each progress. */
+static void test_slow_daemon(void **state)
+{
+	char *text = make_text(40 * 256, 'a');
+	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
+
+	(void)state;
+	reader_delay_us = 1000;
+	send_text(UUID_A, text);
+	assert_int_equal(nmsg, 40);
+	for (size_t i = 0; i < nmsg; i++)
+		feed(r, i, i + 1);
+	syslog_reasm_finish(r, on_lost, NULL);
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got_text[0], text);
+	syslog_reasm_free(r);
+	free(text);
+}
+
 static void test_no_daemon(void **state)
 {
 	const struct transmit_ops *t = transmit_lookup("syslog");
@@ -459,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_and_foreign_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_daemon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_daemon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_daemon, setup, teardown),
 	};
 
