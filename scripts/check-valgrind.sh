@@ -37,7 +37,7 @@ vg "0" "$XALT" config check etc/xalt.conf
 vg "0" "$XALT" config show etc/xalt.conf
 vg "1" "$XALT" config check fuzz/corpus/config/broken
 vg "0" "$XALT" db init --db "$DB"
-vg "1" "$XALT" ingest --quiet --db "$DB" fuzz/corpus/ingest
+vg "1" "$XALT" ingest --quiet --db "$DB" fuzz/corpus/ingest/*
 vg "0 1" "$XALT" ingest --syslog --db "$DB" fuzz/corpus/syslog/real-log
 vg "1" "$XALT" ingest --syslog --db "$DB" fuzz/corpus/syslog/shuffled-dup fuzz/corpus/syslog/missing \
 	fuzz/corpus/syslog/corrupt fuzz/corpus/syslog/malformed
