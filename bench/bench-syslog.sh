@@ -35,7 +35,7 @@ echo "rsyslogd $("$RSYSLOGD" -v | sed -n '1s/^rsyslogd *\([^ ]*\).*/\1/p') on a 
 echo "the scratch dir; \`trivial\` tracked (\`path KEEP .*\`), \`XALT_SAMPLING=no\`. The record is"
 echo "about 1 KB (1-2 chunks) without arguments, and about 7 chunks of 900 B with"
 echo "400 arguments (\`argument-0001 ...\`)."
-for case in "1-chunk::" "7-chunk:$ARGS"; do
+for case in "1-chunk:" "7-chunk:$ARGS"; do
 	label=${case%%:*}
 	args=${case#*:}
 	echo
@@ -54,5 +54,6 @@ for case in "1-chunk::" "7-chunk:$ARGS"; do
 done
 sleep 1
 echo
-echo "Chunk lines rsyslogd wrote: $(grep -c XALTCHUNK1 "$D/out.log"); records they make, checked by"
-echo "\`xalt ingest --syslog\`: $("$XALT_PREFIX/bin/xalt" ingest --syslog --quiet --db "$D/db.sqlite" "$D/out.log" 2>&1 | tail -1; sqlite3 "$D/db.sqlite" 'select count(*) from runs' 2>/dev/null || echo '?')."
+echo "Every syslog run's record, checked by \`xalt ingest --syslog\` afterwards (no chunk may be lost):"
+echo
+echo "    $("$XALT_PREFIX/bin/xalt" ingest --syslog --db "$D/db.sqlite" "$D/out.log" 2>&1 | head -1)"
