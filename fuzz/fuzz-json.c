@@ -11,18 +11,8 @@
 #include <jansson.h>
 #include <string.h>
 
-static char out[8 << 20];
-static size_t outlen;
-
-static int sink(void *ctx, const char *d, size_t n)
-{
-	(void)ctx;
-	if (outlen + n > sizeof(out))
-		return -1;
-	memcpy(out + outlen, d, n);
-	outlen += n;
-	return 0;
-}
+static char outmem[8 << 20];
+static struct fuzz_buf ob = { outmem, sizeof(outmem), 0 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&n, s, sizeof(n));
 	if (size >= sizeof(d))
 		memcpy(&d, s + size - sizeof(d), sizeof(d));
-	outlen = 0;
-	json_out_init(&j, buf, sizeof(buf), sink, NULL);
+	ob.len = 0;
+	json_out_init(&j, buf, sizeof(buf), fuzz_sink, &ob);
 	json_out_begin_object(&j, NULL);
 	json_out_string_len(&j, "v", s, size);
 	json_out_string(&j, "k", key);
@@ -63,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_out_double(&j, "d", d, (int)(size % 12));
 	json_out_end_object(&j);
 	FUZZ_CHECK(json_out_finish(&j) == 0);
-	for (size_t i = 0; i < outlen; i++)
-		FUZZ_CHECK(out[i] >= 0x20 && out[i] < 0x7f);
-	v = json_loadb(out, outlen, JSON_ALLOW_NUL, &err);
+	for (size_t i = 0; i < ob.len; i++)
+		FUZZ_CHECK(ob.data[i] >= 0x20 && ob.data[i] < 0x7f);
+	v = json_loadb(ob.data, ob.len, JSON_ALLOW_NUL, &err);
 	if (!v)
 		fprintf(stderr, "jansson: %s at %d\n", err.text, err.position);
 	FUZZ_CHECK(v != NULL);

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 static struct xalt_run run;
-static char out[64 << 20];
-static size_t outlen;
+static char outmem[64 << 20];
+static struct fuzz_buf ob = { outmem, sizeof(outmem), 0 };
 
 /* The sample config's package rules (etc/xalt.conf). */
 static const char rules[] =
@@ -27,16 +27,6 @@ static const char rules[] =
 	"pkg * KEEP path dist-packages/\n"
 	"pkg python SKIP path ^/usr/lib/python3\\.[0-9]+/\n"
 	"pkg * KEEP path .*\n";
-
-static int sink(void *ctx, const char *d, size_t n)
-{
-	(void)ctx;
-	if (outlen + n > sizeof(out))
-		return -1;
-	memcpy(out + outlen, d, n);
-	outlen += n;
-	return 0;
-}
 
 static int setup(void)
 {
@@ -72,15 +62,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(write(fd, data, size) == (ssize_t)size);
 	close(fd);
 
-	outlen = 0;
-	json_out_init(&j, buf, sizeof(buf), sink, NULL);
+	ob.len = 0;
+	json_out_init(&j, buf, sizeof(buf), fuzz_sink, &ob);
 	json_out_begin_object(&j, NULL);
 	record_packages(&j, &run);
 	json_out_end_object(&j);
 	FUZZ_CHECK(json_out_finish(&j) == 0);
-	for (i = 0; i < outlen; i++)
-		FUZZ_CHECK(out[i] >= 0x20 && out[i] < 0x7f);
-	v = json_loadb(out, outlen, 0, NULL);
+	for (i = 0; i < ob.len; i++)
+		FUZZ_CHECK(ob.data[i] >= 0x20 && ob.data[i] < 0x7f);
+	v = json_loadb(ob.data, ob.len, 0, NULL);
 	FUZZ_CHECK(v != NULL);
 	pk = json_object_get(v, "packages");
 	FUZZ_CHECK(json_is_array(pk));
