@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char report_usage[] =
-	"usage: xalt report packages|conda|import-time|executables|libraries [options]\n"
+	"usage: xalt report packages|conda|import-time|executables|libraries|summary [options]\n"
 	"   or: xalt report versions [options] PACKAGE\n"
 	"   or: xalt report html [options] OUT.html\n";
 
@@ -26,6 +26,7 @@ static const char report_help[] =
 	"import-time  packages costing the most total import time\n"
 	"executables  most run executables (runs, users, summed run time)\n"
 	"libraries    most loaded shared libraries\n"
+	"summary      totals: runs, users, hosts, executables, package names\n"
 	"html         all of the above as one self-contained HTML page\n"
 	"\n"
 	"options:\n"

@@ -41,16 +41,27 @@ static void pg_close(struct db *db)
 	PQfinish(PG(db));
 }
 
-/* One error line from the server's message (drop libpq's trailing newline). */
-static int pg_error(struct db *db, const char *what)
+/* One error line "<what>: <libpq's message>" (its trailing newline dropped).
+ * Returns -1. */
+static int pg_report(PGconn *c, const char *what)
 {
-	char *msg = xstrdup(PQerrorMessage(PG(db)));
+	char *msg = xstrdup(PQerrorMessage(c));
 	size_t n = strlen(msg);
 
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	error("postgresql: %s: %s", what, msg);
+	error("%s: %s", what, msg);
 	free(msg);
+	return -1;
+}
+
+static int pg_error(struct db *db, const char *what)
+{
+	struct xbuf sb = XBUF_INIT;
+
+	xbuf_addf(&sb, "postgresql: %s", what);
+	pg_report(PG(db), sb.buf);
+	xbuf_release(&sb);
 	return -1;
 }
 
@@ -298,12 +309,7 @@ struct db *db_pg_open(const char *conninfo)
 	struct db *db;
 
 	if (PQstatus(c) != CONNECTION_OK) {
-		char *msg = xstrdup(PQerrorMessage(c));
-		size_t n = strlen(msg);
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			msg[--n] = '\0';
-		error("cannot connect to the postgresql server: %s", msg);
-		free(msg);
+		pg_report(c, "cannot connect to the postgresql server");
 		PQfinish(c);
 		return NULL;
 	}
