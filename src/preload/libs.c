@@ -56,7 +56,7 @@ static int maps_line(const char *l, size_t n, const char **path, size_t *plen)
 static void libs_from_maps(struct json_out *j, const char *self)
 {
 	static char buf[256 * 1024];      /* static: the signal path has no heap */
-	char last[PATH_MAX];
+	static char last[PATH_MAX];      /* static: keep the signal path's stack small */
 	size_t lastlen = 0;
 	ssize_t n;
 	int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);

@@ -121,7 +121,7 @@ static void out_opt_string(struct json_out *j, const char *key, const char *s)
 
 void record_packages(struct json_out *j, struct xalt_run *r)
 {
-	char path[SPOOL_PATH_MAX + 16];
+	static char path[SPOOL_PATH_MAX + 16];   /* static: small signal-path stack */
 	char *map = MAP_FAILED, *interp[5] = { 0 };
 	struct stat st;
 	int fd = -1, n = 0, have_interp = 0;
