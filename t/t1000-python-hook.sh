@@ -232,6 +232,16 @@ test_expect_success VENV 'a package in a venv: version from its dist-info, or __
 	test "$(field baz 4)" = 4.5
 '
 
+test_expect_success PYTHON 'XALT_TRACING=yes explains, one xalt: line per decision' '
+	XALT_TRACING=yes py_tracked $PY_DEBIAN -c pass 2>err &&
+	grep "^xalt: python hook: recording imports into $UDIR/$UUID\." err &&
+	d=$UDIR/$UUID.1 && mkdir -p -m 700 $d &&
+	XALT_TRACING=yes XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$d PYTHONPATH=$SITE $PY_DEBIAN -c pass 2>err &&
+	grep "^xalt: python hook: spool .* is not this process" err &&
+	rmdir $d &&
+	test $(grep -vc "^xalt: " err) = 0
+'
+
 test_expect_success PYTHON 'importlib.util.find_spec probes return the finders'"'"' own loader' '
 	py_tracked $PY_DEBIAN -c "
 import importlib.util

@@ -206,6 +206,35 @@ test_expect_success 'a 4 KiB name round-trips in one line' '
 	check_roundtrip "$long"
 '
 
+# A full spool: a private mount namespace with an 8 KiB tmpfs, one page for
+# pkgs, the other filled. A 6000-byte line fills pkgs'"'"'s page, then ENOSPC: the
+# short write must not leave half a line for the next append to run into.
+if test_have_prereq ROOT && unshare -m true 2>/dev/null; then
+	test_set_prereq UNSHARE
+fi
+test_expect_success UNSHARE 'a full spool: exit 0, silent, traced, no half line left' '
+	mkdir full &&
+	cat >full.sh <<-\EOF &&
+	set -e
+	mount -t tmpfs -o size=8k,mode=755 none full
+	u=full/xalt-$(id -u) && mkdir -m 700 $u $u/$U1.7
+	export XALT_SPOOL_BASE=$PWD/full
+	"$RP" -u $U1 program R package_name first
+	head -c 65536 /dev/zero >full/filler 2>/dev/null || :
+	long=$(printf "%6000s" "" | tr " " n)
+	rc=0; XALT_TRACING=yes "$RP" -u $U1 program R package_name "$long" 2>err || rc=$?
+	echo $rc >rc
+	"$RP" -u $U1 program R package_name second
+	cp $u/$U1.7/pkgs pkgs.after
+	umount full
+	EOF
+	RP=$RP U1=$U1 unshare -m bash full.sh &&
+	test "$(cat rc)" = 0 &&
+	grep "cannot append .*No space left on device" err &&
+	printf "P\tR\tfirst\t\t\t\nP\tR\tsecond\t\t\t\n" >expect &&
+	test_cmp expect pkgs.after
+'
+
 # --- another user cannot inject into our runs, nor we into theirs ------------
 OTHER=xalttest
 if test_have_prereq ROOT; then

@@ -44,7 +44,9 @@ test_expect_success 'setup: the user spool dir' '
 test_expect_success 'R keeps the pid of the sh that execs Rscript (the spool name rule)' '
 	r_tracked Rscript -e "cat(Sys.getpid())" >pid &&
 	ls "$UDIR" | grep "^$RUN_UUID\.$(cat pid)\$" &&
-	spool >/dev/null
+	spool >/dev/null &&
+	test "$(stat -c %a "$UDIR/$RUN_UUID".*/pkgs)" = 600 &&
+	test "$(r_tracked Rscript -e "cat(format(Sys.umask()))")" = "$(Rscript -e "cat(format(Sys.umask()))")"
 '
 
 test_expect_success 'start-up: every loaded namespace, base packages included' '
@@ -199,6 +201,27 @@ test_expect_success 'a broken spool (missing dir): the user code runs, silently'
 	grep "^xalt: R hook: not installed: " err
 '
 
+if test_have_prereq ROOT && unshare -m true 2>/dev/null; then
+	test_set_prereq UNSHARE
+fi
+test_expect_success UNSHARE 'a full spool (ENOSPC, private 8 KiB tmpfs): the user code runs, silently' '
+	Rscript prog.R >expect.out 2>expect.err;
+	mkdir full &&
+	cat >full.sh <<-\EOF &&
+	mount -t tmpfs -o size=8k,mode=755 none full || exit 1
+	head -c 65536 /dev/zero >full/filler 2>/dev/null
+	U=$(cat /proc/sys/kernel/random/uuid)
+	R_PROFILE=$HOOK XALT_RUN_UUID=$U sh -c "mkdir -m 700 full/$U.\$\$ && XALT_SPOOL_DIR=$PWD/full/$U.\$\$ exec Rscript prog.R" >out 2>err
+	echo $? >rc
+	ls -d full/$U.* >spooldir
+	umount full
+	EOF
+	HOOK=$HOOK unshare -m bash full.sh &&
+	test -s spooldir &&
+	test "$(cat rc)" = 3 &&
+	test_cmp expect.out out && test_cmp expect.err err
+'
+
 # --- chaining to the site profile we shadow ----------------------------------
 test_expect_success 'XALT_R_PROFILE_CHAIN is sourced, tracked or not, printing nothing' '
 	echo "options(xalt.test.chain = \"yes\")" >chain.R &&
@@ -227,6 +250,15 @@ test_expect_success 'an error in the chained profile does not stop the user code
 	printf "options(a = 1)\nstop(\"site profile broken\")\n" >chain3.R &&
 	XALT_R_PROFILE_CHAIN=$PWD/chain3.R r_tracked Rscript -e "cat(getOption(\"a\"), \"ran\n\")" >out 2>err &&
 	test "$(cat out)" = "1 ran" && test ! -s err
+'
+
+test_expect_success 'chaining to the hook itself does not recurse' '
+	XALT_R_PROFILE_CHAIN=$HOOK r_tracked Rscript -e "cat(\"ran\n\")" >out 2>err &&
+	test "$(cat out)" = ran && test ! -s err &&
+	test $(spool | grep -c "^I$T") = 1 &&
+	XALT_TRACING=yes XALT_R_PROFILE_CHAIN=$HOOK r_tracked Rscript -e "invisible(0)" 2>err &&
+	grep "it is this hook" err &&
+	test $(grep -c "^xalt: R hook: sourcing" err) = 0
 '
 
 test_expect_success 'the hook leaves nothing in the global env or the search path' '

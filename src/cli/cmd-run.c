@@ -5,6 +5,7 @@
  *
  *   LD_PRELOAD                 P/lib/libxalt_init.so prepended (once)
  *   XALT_EXECUTABLE_TRACKING   yes
+ *   XALT_DIR                   P (the contract in the brief; the module sets it too)
  *   PYTHONPATH                 P/site prepended (once)
  *   R_PROFILE                  P/site/Rprofile.site; a different previous
  *                              value moves to XALT_R_PROFILE_CHAIN
@@ -30,6 +31,7 @@ static const char help_text[] =
 	"Run a command with execution tracking on, as the xalt module would:\n"
 	"  LD_PRELOAD                prepend P/lib/libxalt_init.so (not twice)\n"
 	"  XALT_EXECUTABLE_TRACKING  yes\n"
+	"  XALT_DIR                  P\n"
 	"  PYTHONPATH                prepend P/site (not twice)\n"
 	"  R_PROFILE                 P/site/Rprofile.site; a different earlier value\n"
 	"                            is kept in XALT_R_PROFILE_CHAIN and sourced by it\n"
@@ -113,6 +115,7 @@ int cmd_run(int argc, char **argv)
 	/* ld.so accepts ':' or ' ' between LD_PRELOAD entries; we add ':'. */
 	prepend("LD_PRELOAD", ": ", lib.buf);
 	set(XALT_ENV_TRACKING, "yes");
+	set(XALT_ENV_DIR, p);
 	prepend("PYTHONPATH", ":", site.buf);
 	old_r = getenv("R_PROFILE");
 	if (old_r && *old_r && strcmp(old_r, rprof.buf))

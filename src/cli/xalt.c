@@ -25,6 +25,7 @@ static const struct cmd_struct commands[] = {
 	{ "ingest", cmd_ingest, "load run records into the database" },
 	{ "db", cmd_db, "create or upgrade the database schema" },
 	{ "report", cmd_report, "tables and an HTML page of what ran and was imported" },
+	{ "doctor", cmd_doctor, "check this installation end to end" },
 };
 
 static const char usage_text[] =
@@ -47,7 +48,21 @@ int cmd_help(int argc, char **argv)
 		print_commands(stdout);
 		return XALT_EXIT_OK;
 	}
-	char page[256];
+	/*
+	 * The installed page first, by file (`man -l`), so help works without
+	 * the prefix in the system MANPATH: xalt-CMD.1, then CMD.1 and CMD.5
+	 * (`xalt help xalt.conf`, `xalt help xalt_record_pkg`).
+	 */
+	static const char *const forms[] = { "man1/xalt-%s.1", "man1/%s.1", "man5/%s.5" };
+	char page[4096], rel[256];
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(rel, sizeof(rel), forms[i], argv[1]);
+		snprintf(page, sizeof(page), "%s/share/man/%s", cli_prefix(), rel);
+		if (!strchr(argv[1], '/') && access(page, R_OK) == 0) {
+			execlp("man", "man", "-l", page, (char *)NULL);
+			die_errno("cannot run man for '%s'", page);
+		}
+	}
 	snprintf(page, sizeof(page), "xalt-%s", argv[1]);
 	execlp("man", "man", page, (char *)NULL);
 	die_errno("cannot run man for '%s'", page);

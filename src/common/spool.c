@@ -273,6 +273,7 @@ int spool_find(char *out, size_t len, const char *uuid)
 int spool_append(const char *dir, const char *line, size_t len)
 {
 	char path[SPOOL_PATH_MAX];
+	struct stat st;
 	ssize_t n;
 	int fd, e;
 
@@ -282,19 +283,29 @@ int spool_append(const char *dir, const char *line, size_t len)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) != 0)
+		st.st_size = -1;
 	/* ONE write: appends of one write are not interleaved with another
 	 * process's on tmpfs; a retry after a short write could be. */
 	do
 		n = write(fd, line, len);
 	while (n < 0 && errno == EINTR);
 	e = errno;
+	if (n >= 0 && (size_t)n != len) {
+		/* A short append (tmpfs full: it fills the last page, then
+		 * ENOSPC) leaves half a line that the next append would run
+		 * into. Cut it off, unless another writer appended meanwhile. */
+		struct stat now;
+		if (st.st_size >= 0 && fstat(fd, &now) == 0 && now.st_size == st.st_size + n) {
+			int r = ftruncate(fd, st.st_size);
+			(void)r;   /* failing, nothing more to do */
+		}
+		e = ENOSPC;
+		n = -1;
+	}
 	close(fd);
 	if (n < 0) {
 		errno = e;
-		return -1;
-	}
-	if ((size_t)n != len) {
-		errno = ENOSPC;   /* a short append to tmpfs means it is full */
 		return -1;
 	}
 	return 0;

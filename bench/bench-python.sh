@@ -1,0 +1,80 @@
+#!/bin/bash
+# The Python hook's budgets (issue 3): `python3 -c pass` tracked <= 1.15x
+# untracked; a script importing 30 distinct stdlib packages tracked <= 1.10x
+# untracked; <= 20 µs per recorded import. Also the seed talk's design (one
+# process per import) measured in the same interleaved runs, so the ratio shows.
+# Run by bench/run.sh (make bench), which sets XALT_PREFIX, BENCH_BIN,
+# BENCH_TMP and BENCH_RUNS.
+set -eu
+T=$BENCH_BIN/timer
+LIB=$XALT_PREFIX/lib/libxalt_init.so
+CONF=$XALT_PREFIX/etc/xalt.conf
+SITE=$XALT_PREFIX/site
+SPAWN=bench/python/spawn-hook
+WORK=bench/python/import30.py
+N=$BENCH_RUNS
+NI=$((N / 4))      # import30 runs last ~60 ms each
+PYTHONS=${BENCH_PYTHONS:-"/usr/bin/python3 $(ls -d "$HOME"/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -1)"}
+unset PYTHONDONTWRITEBYTECODE PYTHONPATH
+for py in $PYTHONS; do $py -m compileall -q "$SPAWN" >/dev/null; done
+
+TRACK="LD_PRELOAD=$LIB,XALT_EXECUTABLE_TRACKING=yes,XALT_CONFIG=$CONF,XALT_FILE_PREFIX=$BENCH_TMP/rec"
+VARIANTS=(-v "none:" -v "hook-off:PYTHONPATH=$SITE" -v "preload:$TRACK"
+	-v "xalt:$TRACK,PYTHONPATH=$SITE" -v "xalt-rec:$TRACK,PYTHONPATH=$SITE,XALT_SAMPLING=no"
+	-v "spawn:$TRACK,PYTHONPATH=$SPAWN")
+
+col() { echo "$1" | awk -F'|' -v l=" $2 " '$2 == l { print $3 }'; }
+
+# spool_lines PY ARGS...: lines the hook alone writes for one run
+spool_lines() {
+	bash -c 'd=$1.$$; mkdir -m 700 "$d"; PYTHONPATH=$2; shift 2; XALT_RUN_UUID=u \
+		XALT_SPOOL_DIR=$d PYTHONPATH=$PYTHONPATH exec "$@"' x "$BENCH_TMP/lines" "$SITE" "$@" >/dev/null
+	cat "$BENCH_TMP"/lines.*/pkgs | wc -l
+	rm -rf "$BENCH_TMP"/lines.*
+}
+
+echo "## Python hook: start-up, imports, per-import cost"
+echo
+echo "Config: the shipped \`etc/xalt.conf\` (\`path PKGS ^.*/python[0-9.]*\$\`; a short run is"
+echo "sampled with probability 0.0001, so \`xalt\` is the common case: spool written, then"
+echo "removed). Variants: \`none\` no XALT; \`hook-off\` only \`PYTHONPATH=$SITE\` (what every"
+echo "untracked Python pays); \`preload\` the preload library on a PKGS run without the"
+echo "hook; \`xalt\` preload + hook (the product); \`xalt-rec\` the same with \`XALT_SAMPLING=no\`"
+echo "(a record written every run); \`spawn\` preload + \`bench/python/spawn-hook\`, the seed"
+echo "talk's design: \`subprocess.call\` of \`/bin/true\` for each first import (XALT 3.2.4"
+echo "runs \`xalt_record_pkg\` there). \`import30\` is \`$WORK\`."
+for py in $PYTHONS; do
+	ver=$($py -c 'import sys; print(sys.version.split()[0])')
+	echo
+	echo "### $py ($ver)"
+	echo
+	echo "\`$T -n $N -w 5 ${VARIANTS[*]} -- $py -c pass\` (and \`-n $NI\` with \`$py $WORK\`)"
+	echo
+	echo "| variant | median µs | p10 | p90 | ratio | +µs |"
+	echo "|---|---|---|---|---|---|"
+	p=$("$T" -n "$N" -w 5 "${VARIANTS[@]}" -- "$py" -c pass)
+	echo "$p"
+	echo
+	echo "| import30 | median µs | p10 | p90 | ratio | +µs |"
+	echo "|---|---|---|---|---|---|"
+	i=$("$T" -n "$NI" -w 3 "${VARIANTS[@]}" -- "$py" "$WORK")
+	echo "$i"
+	n=$(( $(spool_lines "$py" "$WORK") - $(spool_lines "$py" -c pass) ))
+	echo
+	awk -v pn="$(col "$p" none)" -v px="$(col "$p" xalt)" -v pr="$(col "$p" preload)" \
+	    -v pxr="$(col "$p" xalt-rec)" -v ps="$(col "$p" spawn)" \
+	    -v in_="$(col "$i" none)" -v ix="$(col "$i" xalt)" -v ir="$(col "$i" preload)" \
+	    -v ixr="$(col "$i" xalt-rec)" -v is="$(col "$i" spawn)" -v n="$n" 'BEGIN {
+		printf "Budgets: `-c pass` xalt / none = %.3f (budget 1.15; xalt-rec %.3f);", px / pn, pxr / pn
+		printf " import30 xalt / none = %.3f (budget 1.10; xalt-rec %.3f).", ix / in_, ixr / in_
+		printf " The talk'"'"'s design: spawn / none = %.2f (`-c pass`), %.2f (import30).\n", ps / pn, is / in_
+		printf "Per recorded import, from these medians: ((xalt - preload) import30 - (xalt - preload) `-c pass`) / %d lines the hook writes for import30 beyond `-c pass` = %.1f µs (noisy: a difference of medians of ~60 ms runs).\n", n, ((ix - ir) - (px - pr)) / n
+	}'
+	echo
+	echo "In-process (\`bench/python/per-import.py\`, tracked by the hook alone: the same imports with the"
+	echo "finder on and off, CPU time, best of 60):"
+	echo
+	bash -c 'd=$1.$$; mkdir -m 700 "$d"; XALT_RUN_UUID=u XALT_SPOOL_DIR=$d PYTHONPATH=$2 \
+		exec $3 bench/python/per-import.py 60' x "$BENCH_TMP/inproc" "$SITE" "$py" | sed 's/^/    /'
+	rm -rf "$BENCH_TMP"/inproc.*
+done
