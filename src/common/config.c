@@ -261,7 +261,7 @@ static void setting(struct parser *ps, char *key, char *val)
 		cfg->hash_key = val;
 	} else if (!strcmp(key, "syslog_chunk")) {
 		double d;
-		if (parse_num(val, &d, 0) < 0 || d != (int)d || d < 256 || d > 65536)
+		if (parse_num(val, &d, 0) < 0 || !(d >= 256 && d <= 65536) || d != (int)d)
 			perr(ps, "bad value '%s' for 'syslog_chunk' (an integer, 256 to 65536)", val);
 		else
 			cfg->syslog_chunk = (int)d;
