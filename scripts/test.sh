@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, the normal build's
-# tests, then the same suite under ASan+UBSan, then valgrind on the CLI tools.
+# tests, then the same suite under ASan+UBSan, then valgrind on the CLI tools
+# (make check-valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -8,3 +9,4 @@ jobs=$(nproc)
 make -j"$jobs"
 make check PROVE_OPTS="-j$jobs"
 make check-asan PROVE_OPTS="-j$jobs"
+make check-valgrind
