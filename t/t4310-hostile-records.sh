@@ -86,7 +86,8 @@ test_expect_success '10k distinct packages in one run: a valid record, capped, t
 	rec=$(xalt_one_record) &&
 	n=$(jq ".packages | length" "$rec") &&
 	say_err "10000 spool lines -> $n packages in a $(wc -c <"$rec")-byte record" &&
-	test "$n" -ge 4096 &&
+	test "$n" = 4096 &&
+	test "$(jq -r ".packages_dropped" "$rec")" = $((10000 - n)) &&
 	test "$(jq -r ".packages[0].name" "$rec")" = pkg00001 &&
 	"$XALT_PREFIX/bin/xalt" ingest --db db3.sqlite "$rec" >summary &&
 	grep "^read 1, loaded 1" summary &&

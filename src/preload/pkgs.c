@@ -36,6 +36,7 @@ struct pkg {
 };
 
 static struct pkg pkgs[PKGS_MAX];
+static long pkgs_dropped;            /* kept lines past PKGS_MAX, reported in the record */
 static uint16_t slots[PKGS_SLOTS];   /* index + 1; 0 empty */
 
 static uint32_t hash2(const char *a, const char *b)
@@ -104,8 +105,10 @@ static int add_pkg(int n, char **f)
 		}
 		h = (h + 1) & (PKGS_SLOTS - 1);
 	}
-	if (n >= PKGS_MAX)
+	if (n >= PKGS_MAX) {
+		pkgs_dropped++;
 		return n;
+	}
 	pkgs[n] = (struct pkg){ f[1], f[2], f[3], f[4], us, has };
 	slots[h] = (uint16_t)(n + 1);
 	return n + 1;
@@ -181,6 +184,8 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 		json_out_end_object(j);
 	}
 	json_out_end_array(j);
+	if (pkgs_dropped)
+		json_out_int(j, "packages_dropped", pkgs_dropped);
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 }
