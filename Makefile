@@ -4,6 +4,7 @@
 #   make                 build everything into $(B)/
 #   make check           unit tests (cmocka) and end-to-end tests (t/*.sh) via prove
 #   make check-asan      the same suite, built with ASan+UBSan into build-asan/
+#   make check-valgrind  the CLI tools under valgrind on a small corpus
 #   make install         install into $(DESTDIR)$(PREFIX)
 #   make bench           interleaved benchmarks; results in bench/RESULTS.md
 #   make fuzz            bounded libFuzzer runs (clang)
@@ -24,7 +25,7 @@ PROVE ?= prove
 PROVE_OPTS ?=
 VERSION := 1.0.0
 
-REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -MMD -MP \
+REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -gdwarf-4 -MMD -MP \
 	-Isrc/common -DXALT_VERSION='"$(VERSION)"'
 CFLAGS ?=
 LDFLAGS ?=
@@ -47,6 +48,7 @@ RECPKG_SRC  := $(wildcard src/record_pkg/*.c)
 CLI_MAIN    := src/cli/xalt.c
 CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard src/cli/*.c))
 UNIT_SRC    := $(wildcard t/unit/test-*.c)
+FUZZ_SRC    := $(wildcard fuzz/fuzz-*.c)
 
 # The preload library and everything linked into it is PIC with hidden symbols.
 PIC_FLAGS := -fPIC -fvisibility=hidden
@@ -55,15 +57,16 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 RECPKG_OBJ  := $(RECPKG_SRC:%.c=$(B)/%.o)
 CLI_OBJ     := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN    := $(UNIT_SRC:t/unit/%.c=$(B)/t/unit/%)
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%-replay)
 
 CLI_LIBS := -ljansson -lsqlite3 -lpq -lm
-UNIT_LIBS := -lcmocka $(CLI_LIBS)
+UNIT_LIBS := -lcmocka $(CLI_LIBS) -lpthread
 
 PRELOAD_SO := $(B)/libxalt_init.so
 XALT_BIN   := $(B)/xalt
 RECPKG_BIN := $(B)/xalt_record_pkg
 
-all: $(PRELOAD_SO) $(XALT_BIN) $(RECPKG_BIN) $(UNIT_BIN)
+all: $(PRELOAD_SO) $(XALT_BIN) $(RECPKG_BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -91,6 +94,14 @@ $(B)/t/unit/%: t/unit/%.c $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload -Isrc/cli -Isrc/record_pkg $(ALL_LDFLAGS) \
 		-o $@ $< $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a $(UNIT_LIBS)
+
+# Fuzz harnesses without libFuzzer: replay.c feeds them the committed corpus
+# (t/t4300-fuzz-corpus.sh), so every build, ASan included, runs them.
+FUZZ_LIBS = $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a $(CLI_LIBS)
+$(B)/fuzz/%-replay: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload -Isrc/cli $(ALL_LDFLAGS) \
+		-o $@ $< fuzz/replay.c $(FUZZ_LIBS)
 
 # --- install ------------------------------------------------------------------
 INST = $(DESTDIR)$(PREFIX)
@@ -121,13 +132,38 @@ check: all
 check-asan:
 	$(MAKE) B=build-asan SANITIZE=1 CC=$(CC) check
 
+# The CLI tools under valgrind on a small corpus (scripts/check-valgrind.sh).
+check-valgrind: all
+	B=$(B) scripts/check-valgrind.sh
+
 bench: all
 	@rm -rf $(TEST_PREFIX)
 	@$(MAKE) --no-print-directory install PREFIX=$(TEST_PREFIX) DESTDIR= >/dev/null
 	XALT_TEST_PREFIX=$(TEST_PREFIX) XALT_TEST_BUILD=$(abspath $(B)) bench/run.sh
 
+# --- fuzzing: bounded libFuzzer runs (clang), FUZZ_SECONDS per target ------------
+# New inputs go to build-fuzz/corpus/<target>; copy the useful ones into
+# fuzz/corpus/<target>/ to commit them. Crashes land in build-fuzz/.
+FUZZ_SECONDS ?= 60
+FB := build-fuzz
+FUZZ_TARGETS := $(FUZZ_SRC:fuzz/%.c=%)
+fuzz:
+	$(MAKE) --no-print-directory B=$(FB) CC=clang SANITIZE=1 CFLAGS=-fsanitize=fuzzer-no-link \
+		$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a
+	@set -e; for t in $(FUZZ_TARGETS:fuzz-%=%); do \
+		echo "    FUZZ $$t ($(FUZZ_SECONDS) s)"; \
+		clang $(REQ_CFLAGS) -Isrc/preload -Isrc/cli -fsanitize=fuzzer,address,undefined \
+			-fno-sanitize-recover=undefined -o $(FB)/fuzz-$$t fuzz/fuzz-$$t.c \
+			$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a $(CLI_LIBS); \
+		mkdir -p $(FB)/corpus/$$t; \
+		$(FB)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=200000 -timeout=10 \
+			-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(FB)/$$t- \
+			$(FB)/corpus/$$t fuzz/corpus/$$t 2>$(FB)/$$t.log || { tail -40 $(FB)/$$t.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units|stat::new_units_added" $(FB)/$$t.log | tr "\n" " "; echo; \
+	done
+
 clean:
 	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all install check check-asan bench clean
+.PHONY: all install check check-asan check-valgrind bench clean fuzz
 -include $(COMMON_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(RECPKG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/$(CLI_MAIN:.c=.d)

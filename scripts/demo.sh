@@ -4,7 +4,7 @@
 # XALT_SAMPLING=no), ingest the records into SQLite, print the packages report.
 #
 # usage: scripts/demo.sh [--keep]     (--keep: leave the temp dir and say where)
-# Needs: scripts/deps.sh (python3-numpy, python3-yaml, r-cran-jsonlite, ...).
+# Installs what it needs first with scripts/deps.sh (root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=no
@@ -12,6 +12,8 @@ test "${1:-}" = --keep && keep=yes
 work=$(mktemp -d /tmp/xalt-demo.XXXXXX)
 test $keep = yes || trap 'rm -rf "$work"' EXIT
 
+echo "== Debian packages (scripts/deps.sh)"
+scripts/deps.sh >/dev/null
 echo "== build and install into $work/prefix"
 make -j2 >/dev/null
 make --no-print-directory install PREFIX="$work/prefix" >/dev/null

@@ -43,6 +43,7 @@ test_expect_success 'setup: a fake python3 that writes spool lines' '
 	printf "P\tpython\tsys\t\t\t\n" >>lines &&
 	printf "P\tpython\ttab\\\\tname\t1\\\\\\\\0\t/opt/x\\\\ny\t7\n" >>lines &&
 	printf "X\tunknown kind\n" >>lines &&
+	printf "P\tpython\thalfP\tpython\tjoined\t1\t/opt/j\t1\n" >>lines &&
 	printf "P\tpython\ttruncated\t1" >>lines &&
 	{ echo "pkg * SKIP path ^([^/]|$)"; echo "pkg * SKIP name ^_"; echo "pkg * SKIP name \\."; } |
 		xalt_write_config pkg.conf

@@ -219,6 +219,15 @@ test_expect_success VENV 'a prefix with conda-meta/ is classified conda' '
 	test_cmp expect actual
 '
 
+test_expect_success VENV 'a conda-like env'"'"'s own sitecustomize (site-packages) is chained' '
+	sp=$(c1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
+	printf "import os\nopen(os.environ[\"MARK\"], \"w\").write(\"env\")\n" >"$sp/sitecustomize.py" &&
+	rm -f mark && MARK=$PWD/mark py_tracked c1/bin/python -c pass &&
+	printf env >expect && test_cmp expect mark &&
+	pkgs | grep "^I	python	.*	conda	$PWD/c1\$" &&
+	rm "$sp/sitecustomize.py"
+'
+
 test_expect_success VENV 'a package in a venv: version from its dist-info, or __version__' '
 	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
 	mkdir -p "$sp/foo_pkg" "$sp/Foo_Pkg-1.2.3.dist-info" "$sp/bar" "$sp/Other-0.9.dist-info" \

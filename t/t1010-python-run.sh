@@ -22,6 +22,19 @@ is_py2() { "$1" -c 'import sys; sys.exit(sys.version_info[0] != 2)'; }
 # one_run: the only record, then clear the records for the next test.
 one_run() { cp "$(xalt_one_record)" rec.json && rm -rf "$XALT_FILE_PREFIX"; }
 
+test_expect_success PYTHON 'the hook holds no file descriptor: fds are as without tracking' '
+	cat >fds.py <<-\EOF &&
+	import os, json, csv
+	print(sorted(os.listdir("/proc/self/fd")))
+	print(os.open("/dev/null", os.O_RDONLY))
+	EOF
+	$PY_DEBIAN fds.py >want &&
+	xalt_tracked $PY_DEBIAN fds.py >got &&
+	test_cmp want got &&
+	one_run &&
+	jq -e ".interpreter.program == \"python\"" rec.json
+'
+
 for PY in $ALL_PY; do
 	test_expect_success "$PY: interpreter and json in the record, filters applied" '
 		xalt_tracked $PY -c "import json" >out 2>err &&

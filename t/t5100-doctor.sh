@@ -79,13 +79,19 @@ test_expect_success PRELOAD 'healthy install: exit 0, every check ok' '
 test_expect_success PRELOAD,PYTHON,PYHOOK 'healthy install: the Python self-test finds packages' '
 	xalt_setup &&
 	doctor >out &&
-	grep "^ok    selftest-python: .* python packages" out
+	grep "^ok    selftest-python: .*the python hook ran, [1-9][0-9]* packages kept" out
+'
+
+test_expect_success PRELOAD,PYTHON,PYHOOK 'shipped config (standard library skipped): the hook still counts as running' '
+	xalt_setup &&
+	XALT_CONFIG=$XALT_PREFIX/etc/xalt.conf doctor >out &&
+	grep "^ok    selftest-python: .*the python hook ran, 0 packages kept" out
 '
 
 test_expect_success PRELOAD,R,RHOOK 'healthy install: the R self-test finds packages' '
 	xalt_setup &&
 	doctor >out &&
-	grep "^ok    selftest-r: .* R packages" out
+	grep "^ok    selftest-r: .*the R hook ran, [1-9][0-9]* packages kept" out
 '
 
 test_expect_success PRELOAD,JQ 'healthy install, --format json' '

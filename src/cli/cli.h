@@ -43,11 +43,11 @@ const char *cli_prefix(void);
 /* Subcommands: argv[0] is the subcommand name; return an enum xalt_exit. */
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_run(int argc, char **argv);      /* cmd-run.c */
+int cmd_config(int argc, char **argv);   /* cmd-config.c */
 int cmd_ingest(int argc, char **argv);   /* cmd-ingest.c */
 int cmd_db(int argc, char **argv);       /* cmd-db.c */
 int cmd_report(int argc, char **argv);   /* cmd-report.c */
-int cmd_run(int argc, char **argv);      /* cmd-run.c */
-int cmd_config(int argc, char **argv);   /* cmd-config.c */
 int cmd_doctor(int argc, char **argv);     /* cmd-doctor.c */
 
 #endif

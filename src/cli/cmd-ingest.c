@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "db.h"
 #include "ingest.h"
+#include "syslog-reassemble.h"
 #include "xbuf.h"
 
 #include <dirent.h>
@@ -30,7 +31,8 @@
 
 static const char ingest_usage[] =
 	"usage: xalt ingest [--db DB] [--delete | --archive DIR] [--reject-dir DIR]\n"
-	"                   [--batch N] [--quiet] PATH...\n";
+	"                   [--batch N] [--quiet] PATH...\n"
+	"   or: xalt ingest --syslog [--db DB] [--batch N] [--quiet] LOGFILE...\n";
 
 static const char ingest_help[] =
 	"\n"
@@ -45,6 +47,9 @@ static const char ingest_help[] =
 	"  --archive DIR     move each file into DIR once its record is committed\n"
 	"  --reject-dir DIR  move rejected files into DIR\n"
 	"  --batch N         records per transaction (default 5000)\n"
+	"  --syslog          read rsyslog output files holding syslog-transmitted\n"
+	"                    chunks (docs/syslog.md); runs missing a chunk or failing\n"
+	"                    a checksum are reported and counted, never loaded\n"
 	"  -q, --quiet       no progress bar and no summary line\n"
 	"  -v, --verbose     explain each decision on stderr\n"
 	"  -h, --help        show this help\n"
@@ -52,9 +57,10 @@ static const char ingest_help[] =
 	"A file named on the command line is read whatever its name; in directories\n"
 	"only run.*.json files are (symbolic links are not followed there).\n"
 	"The summary line reads: read N, loaded N, duplicate N, rejected N.\n"
+	"With --syslog a second line counts chunks and incomplete/corrupt runs.\n"
 	"\n"
-	"exit status: 0 all records loaded or duplicate, 1 a file was rejected or the\n"
-	"database failed, 2 usage error\n"
+	"exit status: 0 all records loaded or duplicate, 1 a file was rejected, a\n"
+	"syslog run was incomplete or corrupt, or the database failed, 2 usage error\n"
 	"\n"
 	"example: xalt ingest --archive /var/xalt/done ~/.xalt.d\n";
 
@@ -75,6 +81,7 @@ struct ingest_run {
 	size_t npending, apending;
 	size_t in_batch;             /* records written since the last commit */
 	size_t read, loaded, duplicate, rejected;
+	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
 };
 
 static void push(char ***v, size_t *n, size_t *alloc, char *s)
@@ -385,6 +392,66 @@ static void load_all(struct ingest_run *ir)
 	pthread_cond_destroy(&q.cv);
 }
 
+/* --syslog: each complete, verified record from the reassembler. */
+static int syslog_record(void *ctx, const char *uuid, const char *text, size_t len,
+			 const char *origin)
+{
+	struct ingest_run *ir = ctx;
+	struct xbuf why = XBUF_INIT;
+	int res = ingest_record(ir->in, text, len, origin, &why);
+
+	ir->read++;
+	if (res == INGEST_LOADED || res == INGEST_DUPLICATE) {
+		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" : "duplicate",
+			  uuid, origin);
+		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+		if (++ir->in_batch >= ir->batch)
+			commit_batch(ir);
+	} else if (res == INGEST_REJECTED) {
+		ir->rejected++;
+		error("rejected run %s from '%s': %s", uuid, origin, why.buf);
+	} else {
+		die("database failure while loading run %s from '%s'; nothing of the open batch was committed",
+		    uuid, origin);
+	}
+	xbuf_release(&why);
+	return 0;
+}
+
+static void syslog_lost(void *ctx, const char *uuid, size_t have, size_t count, int corrupt,
+			const char *origin)
+{
+	struct ingest_run *ir = ctx;
+
+	ir->syslog_lost++;
+	if (count)
+		error("%s run %s (first chunk at '%s'): %zu of %zu chunks", corrupt ? "corrupt" : "incomplete",
+		      uuid, origin, have, count);
+	else
+		error("corrupt run %s (first chunk at '%s'): no valid chunk", uuid, origin);
+}
+
+/* --syslog: all files through one reassembler (a run's chunks may be spread
+ * over several hosts' files); summary of the chunks on stdout. */
+static void ingest_syslog(struct ingest_run *ir, char **files, int n)
+{
+	struct syslog_reasm *r = syslog_reasm_new(syslog_record, ir);
+	const struct syslog_reasm_stats *st;
+
+	for (int i = 0; i < n; i++)
+		if (syslog_reasm_file(r, files[i]) < 0)
+			ir->syslog_lost++;
+	syslog_reasm_finish(r, syslog_lost, ir);
+	st = syslog_reasm_stats(r);
+	if (!ir->quiet)
+		printf("syslog: lines %zu, chunks %zu, runs complete %zu, incomplete %zu, corrupt %zu; "
+		       "chunks duplicate %zu, corrupt %zu, malformed %zu, conflicting %zu\n",
+		       st->lines, st->chunks, st->complete, st->incomplete, st->corrupt,
+		       st->chunks_duplicate, st->chunks_corrupt, st->chunks_malformed,
+		       st->chunks_conflict);
+	syslog_reasm_free(r);
+}
+
 /* An existing directory we can write into, for --archive / --reject-dir. */
 static void check_dir(const char *opt, const char *dir)
 {
@@ -402,6 +469,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "archive", required_argument, NULL, 'a' },
 		{ "reject-dir", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "syslog", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -411,7 +479,7 @@ int cmd_ingest(int argc, char **argv)
 	const char *dbarg = NULL;
 	char *spec, *end;
 	struct db *db;
-	int c;
+	int c, syslog_mode = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
@@ -421,6 +489,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'a': ir.archive = optarg; break;
 		case 'r': ir.reject_dir = optarg; break;
 		case 'q': ir.quiet = 1; break;
+		case 'S': syslog_mode = 1; break;
 		case 'v': cli_verbose = 1; break;
 		case 'b':
 			errno = 0;
@@ -440,6 +509,9 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (ir.delete_files && ir.archive)
 		usage_error(ingest_usage, "--delete and --archive cannot be used together");
+	if (syslog_mode && (ir.delete_files || ir.archive || ir.reject_dir))
+		usage_error(ingest_usage, "--syslog cannot be used with %s",
+			    ir.delete_files ? "--delete" : ir.archive ? "--archive" : "--reject-dir");
 	if (optind >= argc)
 		usage_error(ingest_usage, "no PATH to ingest");
 	if (ir.archive)
@@ -447,7 +519,7 @@ int cmd_ingest(int argc, char **argv)
 	if (ir.reject_dir)
 		check_dir("--reject-dir", ir.reject_dir);
 
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < argc && !syslog_mode; i++) {
 		struct stat st;
 		if (stat(argv[i], &st)) {
 			error_errno("cannot access '%s'", argv[i]);
@@ -470,7 +542,10 @@ int cmd_ingest(int argc, char **argv)
 		return XALT_EXIT_FAILURE;
 	}
 	ir.progress = !ir.quiet && isatty(2);
-	load_all(&ir);
+	if (syslog_mode)
+		ingest_syslog(&ir, argv + optind, argc - optind);
+	else
+		load_all(&ir);
 	commit_batch(&ir);
 	draw_progress(&ir, ir.nfiles, 1);
 	ingest_close(ir.in);
@@ -483,5 +558,5 @@ int cmd_ingest(int argc, char **argv)
 	if (!ir.quiet)
 		printf("read %zu, loaded %zu, duplicate %zu, rejected %zu\n",
 		       ir.read, ir.loaded, ir.duplicate, ir.rejected);
-	return ir.rejected ? XALT_EXIT_FAILURE : XALT_EXIT_OK;
+	return ir.rejected || ir.syslog_lost ? XALT_EXIT_FAILURE : XALT_EXIT_OK;
 }

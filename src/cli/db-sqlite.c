@@ -288,7 +288,11 @@ struct db *db_sqlite_open(const char *path, int create)
 			"PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 			/* reports read whole tables: map them instead of a read(2)
 			 * per page (time-window report on 10 M rows: 1.8 -> 1.5 s system) */
-			"PRAGMA mmap_size=1073741824;")) {
+			"PRAGMA mmap_size=1073741824;"
+			/* checkpoint every 64 MiB of WAL, not 4: a hot page written many
+			 * times is copied to the database once (100 k-run ingest: system
+			 * time of the loading thread 1.65 -> 1.07 s) */
+			"PRAGMA wal_autocheckpoint=16384;")) {
 		db_close(db);
 		return NULL;
 	}

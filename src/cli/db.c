@@ -336,13 +336,16 @@ struct db *db_open_current(const char *spec)
 
 	if (!db)
 		return NULL;
+	/* a PostgreSQL URI may hold a password: never echo it */
+	const char *name = db_spec_is_pg(spec) ? "(postgresql server)" : spec;
+
 	v = db_schema_version(db);
 	if (v != DB_SCHEMA_VERSION) {
 		if (v == 0)
-			error("database '%s' is empty: run 'xalt db init' or 'xalt ingest'", spec);
+			error("database '%s' is empty: run 'xalt db init' or 'xalt ingest'", name);
 		else if (v > 0)
 			error("database '%s' has schema version %d, this xalt needs %d: run 'xalt db migrate'",
-			      spec, v, DB_SCHEMA_VERSION);
+			      name, v, DB_SCHEMA_VERSION);
 		db_close(db);
 		return NULL;
 	}

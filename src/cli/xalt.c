@@ -20,11 +20,11 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "help", cmd_help, "show help for xalt or a command" },
 	{ "version", cmd_version, "print the version" },
+	{ "run", cmd_run, "run a command with tracking on" },
+	{ "config", cmd_config, "check or show the site config" },
 	{ "ingest", cmd_ingest, "load run records into the database" },
 	{ "db", cmd_db, "create or upgrade the database schema" },
 	{ "report", cmd_report, "tables and an HTML page of what ran and was imported" },
-	{ "run", cmd_run, "run a command with tracking on" },
-	{ "config", cmd_config, "check or show the site config" },
 	{ "doctor", cmd_doctor, "check this installation end to end" },
 };
 

@@ -12,6 +12,7 @@
  * kind (setting, pattern, sample), the line loop.
  */
 #include "config.h"
+#include "syslog_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +113,7 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->file_prefix = "~/.xalt.d";
 	cfg->syslog_socket = "/dev/log";
 	cfg->syslog_tag = "xalt";
-	cfg->syslog_chunk = 2048;  /* under the 4 KB UDP and 8 KB rsyslog limits (facts.md) */
+	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits (facts.md) */
 	cfg->record_args = ARGS_KEEP;
 	cfg->hash_users = 0;
 	cfg->allow_opt_out = 1;
@@ -326,7 +327,7 @@ static void setting(struct parser *ps, char *key, char *val)
 		cfg->hash_key = val;
 	} else if (!strcmp(key, "syslog_chunk")) {
 		double d;
-		if (parse_num(val, &d, 0) < 0 || d != (int)d || d < 256 || d > 65536)
+		if (parse_num(val, &d, 0) < 0 || !(d >= 256 && d <= 65536) || d != (int)d)
 			perr(ps, "bad value '%s' for 'syslog_chunk' (an integer, 256 to 65536)", val);
 		else
 			cfg->syslog_chunk = (int)d;

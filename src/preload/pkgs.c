@@ -36,6 +36,7 @@ struct pkg {
 };
 
 static struct pkg pkgs[PKGS_MAX];
+static long pkgs_dropped;            /* kept lines past PKGS_MAX, reported in the record */
 static uint16_t slots[PKGS_SLOTS];   /* index + 1; 0 empty */
 
 static uint32_t hash2(const char *a, const char *b)
@@ -104,8 +105,10 @@ static int add_pkg(int n, char **f)
 		}
 		h = (h + 1) & (PKGS_SLOTS - 1);
 	}
-	if (n >= PKGS_MAX)
+	if (n >= PKGS_MAX) {
+		pkgs_dropped++;
 		return n;
+	}
 	pkgs[n] = (struct pkg){ f[1], f[2], f[3], f[4], us, has };
 	slots[h] = (uint16_t)(n + 1);
 	return n + 1;
@@ -141,16 +144,18 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 	if (map != MAP_FAILED) {
 		memset(slots, 0, sizeof(slots));
 		for (char *l = map, *end = map + st.st_size; l < end;) {
-			char *nl = memchr(l, '\n', (size_t)(end - l)), *f[6];
+			char *nl = memchr(l, '\n', (size_t)(end - l)), *f[7];
 			int k;
 
 			if (!nl)
 				break;    /* an incomplete last line is not a record */
-			k = fields(l, (size_t)(nl - l), f, 6);
+			/* Exactly 6 (P) or 5 (I) fields: a half line cut by a full
+			 * spool and joined to the next has more, and is dropped. */
+			k = fields(l, (size_t)(nl - l), f, 7);
 			if (k == 6 && !strcmp(f[0], "P") && f[1][0] && f[2][0]) {
 				if (filter_pkg(&r->cfg, f[1], f[2], f[4]))
 					n = add_pkg(n, f);
-			} else if (k >= 5 && !strcmp(f[0], "I") && !have_interp) {
+			} else if (k == 5 && !strcmp(f[0], "I") && !have_interp) {
 				memcpy(interp, f, sizeof(interp));
 				have_interp = 1;
 			}
@@ -179,6 +184,8 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 		json_out_end_object(j);
 	}
 	json_out_end_array(j);
+	if (pkgs_dropped)
+		json_out_int(j, "packages_dropped", pkgs_dropped);
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 }

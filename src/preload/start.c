@@ -26,6 +26,32 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+/*
+ * exec without fork: the image this one replaced (same pid) may have had a
+ * spool, $XALT_SPOOL_DIR = "<user dir>/<uuid>.<our pid>". Nothing will ever
+ * read it (its record went with the image, docs/design.md "Exit paths") and
+ * the reaper would skip it while this pid lives: remove it now. Only a dir
+ * directly in our own checked user dir, named for our pid, is touched.
+ * Cheap when it does not apply: one getenv, one strrchr.
+ */
+static void drop_replaced_spool(pid_t pid)
+{
+	const char *old = getenv(XALT_ENV_SPOOL_DIR), *dot, *slash;
+	char udir[SPOOL_PATH_MAX], *end;
+	size_t n;
+
+	if (!old || !(dot = strrchr(old, '.')) || strtol(dot + 1, &end, 10) != (long)pid || *end)
+		return;
+	if (spool_user_dir(udir, sizeof(udir), getuid()) < 0)
+		return;
+	n = strlen(udir);
+	slash = strrchr(old, '/');
+	if (strncmp(old, udir, n) || slash != old + n)
+		return;
+	if (spool_remove(old) == 0)
+		XTRACE("removed the spool of the image we replaced: %s", old);
+}
+
 /* Is `path` inside `dir` + "/" + sub + "/"? */
 static int under(const char *path, const char *dir, const char *sub)
 {
@@ -191,6 +217,7 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 		XTRACE("setenv failed: not tracked");
 		return 0;
 	}
+	drop_replaced_spool(r->pid);
 	r->spool[0] = '\0';
 	if (act == XALT_PKGS) {
 		precompile(&r->cfg.pkg);

@@ -8,6 +8,7 @@
 
 static const struct transmit_ops *const transmissions[] = {
 	&transmit_file_ops,
+	&transmit_syslog_ops,
 };
 
 const struct transmit_ops *transmit_lookup(const char *name)

@@ -28,6 +28,7 @@ struct transmit_ops {
 const struct transmit_ops *transmit_lookup(const char *name);
 
 extern const struct transmit_ops transmit_file_ops;   /* transmit_file.c */
+extern const struct transmit_ops transmit_syslog_ops; /* transmit_syslog.c */
 
 /*
  * transmit_file.c, exposed for tests: the record file name for a uuid and an

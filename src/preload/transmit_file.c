@@ -6,6 +6,11 @@
  * The prefix (XALT_FILE_PREFIX, else the config's file_prefix, "~/" expanded
  * from $HOME) is created mode 0700, with its parents, when missing.
  *
+ * The prefix must be a real directory (lstat: a planted symlink is refused)
+ * owned by the user, or a root-owned sticky directory (a site's shared
+ * drop box, like /tmp): a directory another user owns or planted in a shared
+ * place would let them delete, swap or expose records (docs/security.md).
+ *
  * The time in the name is UTC, computed by hand: gmtime_r takes a lock
  * (tzset) and this runs in the fatal-signal handler.
  */
@@ -17,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +127,23 @@ static int make_dirs(char *path)
 	}
 }
 
+/* Is dir a place we may write records into (see the top)? 0, or -1 with errno. */
+static int dir_trusted(const char *dir)
+{
+	struct stat sb;
+
+	if (lstat(dir, &sb) < 0)
+		return -1;
+	if (!S_ISDIR(sb.st_mode)) {
+		errno = S_ISLNK(sb.st_mode) ? ELOOP : ENOTDIR;
+		return -1;
+	}
+	if (sb.st_uid == getuid() || (sb.st_uid == 0 && (sb.st_mode & S_ISVTX)))
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
 static int file_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
 {
 	const char *prefix = getenv(XALT_ENV_FILE_PREFIX);
@@ -151,14 +174,12 @@ static int file_open(void **ctx, const struct xalt_run *r, const struct timespec
 	    join3(st.tmp, sizeof(st.tmp), st.dir, "/.", name) < 0 ||
 	    join3(st.tmp, sizeof(st.tmp), st.tmp, ".tmp", "") < 0)
 		return -1;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		st.fd = sys_open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (st.fd >= 0)
-			return 0;
-		if (errno != ENOENT || attempt || make_dirs(st.dir) < 0)
-			break;
+	if (dir_trusted(st.dir) < 0) {
+		if (errno != ENOENT || make_dirs(st.dir) < 0 || dir_trusted(st.dir) < 0)
+			return -1;
 	}
-	return -1;
+	st.fd = sys_open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return st.fd < 0 ? -1 : 0;
 }
 
 static int file_flush(void *ctx, const char *data, size_t len)

@@ -54,7 +54,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.file_prefix, "~/.xalt.d");
 	assert_string_equal(cfg.syslog_socket, "/dev/log");
 	assert_string_equal(cfg.syslog_tag, "xalt");
-	assert_int_equal(cfg.syslog_chunk, 2048);
+	assert_int_equal(cfg.syslog_chunk, 900);    /* SYSLOG_CHUNK_DEFAULT: message < 1 KiB */
 	assert_int_equal(cfg.record_args, ARGS_KEEP);
 	assert_int_equal(cfg.hash_users, 0);
 	assert_int_equal(cfg.allow_opt_out, 1);

@@ -1,0 +1,100 @@
+#!/bin/bash
+test_description='faults: the spool base missing, read-only, out of space or inodes'
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
+test_have_prereq PYTHON || { skip_all='the Python hook writes the spool: /usr/bin/python3 needed'; test_done; }
+
+xalt_setup
+
+# Faults on /dev/shm itself are made in a private mount namespace (unshare
+# -m: a tmpfs over /dev/shm there, never seen by the machine), so the
+# default spool base is what is tested. Root only; as another user the
+# read-only case uses chmod on XALT_SPOOL_BASE instead.
+if test_have_prereq ROOT && unshare -m --propagation private true 2>/dev/null; then
+	test_set_prereq NS
+fi
+cat >inns.sh <<\EOF
+#!/bin/sh
+# inns.sh MODE cmd...: mount a tmpfs on /dev/shm as MODE says, run cmd, list
+# what it left in /dev/shm into $SHM_LEFT.
+mode=$1; shift
+case $mode in
+ro)      mount -t tmpfs -o ro,size=64k tmpfs /dev/shm ;;
+fresh)   mount -t tmpfs -o size=1m tmpfs /dev/shm ;;
+full)    mount -t tmpfs -o size=16k tmpfs /dev/shm &&
+	 { dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; true; } ;;
+noinode) mount -t tmpfs -o size=1m,nr_inodes=2 tmpfs /dev/shm && : >/dev/shm/fill ;;
+esac || exit 99
+"$@"; rc=$?
+find /dev/shm -mindepth 1 ! -name fill >"$SHM_LEFT" 2>/dev/null
+exit $rc
+EOF
+chmod +x inns.sh
+SHM_LEFT=$TRASH_DIRECTORY/shm-left
+export SHM_LEFT
+
+PROG='import json, yaml, sys; print("hello"); sys.stderr.write("warn\n"); sys.exit(3)'
+
+# run_faulty MODE: the Python program, tracked, with /dev/shm as MODE says
+# (none: the test's own spool base); it must behave exactly as untracked.
+run_faulty() {
+	mode=$1
+	rm -rf "$XALT_FILE_PREFIX"
+	if test "$mode" = none; then
+		xalt_tracked /usr/bin/python3 -c "$PROG" >out 2>err
+	else
+		(unset XALT_SPOOL_BASE; LD_PRELOAD=${XALT_TEST_LIBASAN:-} unshare -m --propagation private \
+			./inns.sh "$mode" "$XALT_PREFIX/bin/xalt" run -- /usr/bin/python3 -c "$PROG" >out 2>err)
+	fi
+	test $? = 3 &&
+	echo hello >expect && test_cmp expect out &&
+	echo warn >expect && test_cmp expect err
+}
+
+# The record's package names, sorted.
+pkg_names() { jq -r ".packages[].name" "$(xalt_one_record)" | sort; }
+
+test_expect_success 'baseline: yaml recorded' '
+	run_faulty none &&
+	pkg_names | grep -x yaml
+'
+
+test_expect_success NS '/dev/shm read-only: same behaviour, one record without packages' '
+	run_faulty ro &&
+	jq -e ".packages == [] and .exec.track == \"PKGS\"" "$(xalt_one_record)"
+'
+
+test_expect_success !ROOT 'spool base not writable (chmod 500): one record without packages' '
+	chmod 500 "$XALT_SPOOL_BASE" &&
+	run_faulty none; rc=$?
+	chmod 700 "$XALT_SPOOL_BASE" &&
+	test $rc = 0 &&
+	jq -e ".packages == []" "$(xalt_one_record)"
+'
+
+# Allowed: appends fail from some point on (fewer packages, maybe none);
+# never a broken record, never a spool left behind.
+test_expect_success NS '/dev/shm out of space: same behaviour, one valid record, spool removed' '
+	run_faulty full &&
+	jq -e ".packages | type == \"array\"" "$(xalt_one_record)" &&
+	! grep -v "^/dev/shm/xalt-[0-9]*$" "$SHM_LEFT"
+'
+
+test_expect_success NS '/dev/shm out of inodes: same behaviour, one record without packages' '
+	run_faulty noinode &&
+	jq -e ".packages == []" "$(xalt_one_record)" &&
+	test_cmp /dev/null "$SHM_LEFT"
+'
+
+test_expect_success NS 'XALT_SPOOL_BASE missing: falls back to /dev/shm, packages kept, spool removed' '
+	rm -rf "$XALT_FILE_PREFIX" &&
+	(LD_PRELOAD=${XALT_TEST_LIBASAN:-} XALT_SPOOL_BASE=$TRASH_DIRECTORY/no-such-dir \
+		unshare -m --propagation private ./inns.sh fresh \
+		"$XALT_PREFIX/bin/xalt" run -- /usr/bin/python3 -c "$PROG" >out 2>err; test $? = 3) &&
+	echo hello >expect && test_cmp expect out &&
+	pkg_names | grep -x yaml &&
+	echo "/dev/shm/xalt-$(id -u)" >expect && test_cmp expect "$SHM_LEFT"
+'
+
+test_done
