@@ -19,6 +19,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct rec {
 	const char *interp_program, *interp_version, *interp_kind, *interp_prefix;
 	size_t nlibs, npkgs;
 	const char **libs;                             /* library paths */
+	int libs_known;                                /* libs borrowed from the known-lists cache */
 	struct pkg *pkgs;
 };
 
@@ -225,7 +227,8 @@ static void rec_free(struct rec *r, int in_arena)
 		free(r->env);
 	}
 	free(r->job_id);
-	free(r->libs);
+	if (!r->libs_known)
+		free(r->libs);
 	free(r->pkgs);
 }
 
@@ -260,10 +263,186 @@ static int check_unique_packages(const struct rec *r, struct xbuf *why)
 	return rc;
 }
 
-/* Validate root against xalt-run/1 and fill r. 0, or -1 with why set. */
-static int validate(json_t *root, struct rec *r, struct xbuf *why)
+/* === known library lists ==================================================== */
+
+/*
+ * The libraries array is most of a record's bytes and objects (15-40
+ * {"path": ...} objects), and runs of one program on one software stack
+ * repeat it byte for byte. Once a record holding a given array text has been
+ * parsed and validated in full, a later record with the same bytes at the
+ * same place needs no second parse of them: ingest_parse hands jansson the
+ * record with that array replaced by [] and takes the paths from here.
+ *
+ * This is not a second JSON parser: skip_value only finds where a value ends
+ * (strings, escapes, nesting), and every byte outside the known array still
+ * goes through jansson. It is exact for valid JSON; on anything else it
+ * returns NULL or a slice that matches no known text, and the record takes
+ * the ordinary path. If jansson accepts the record with [] in place of a
+ * known array, the record as written is valid too (a valid value swapped for
+ * another), duplicate "libraries" keys are still seen by jansson, and any
+ * rejection is recomputed on the original text, so reasons and positions are
+ * unchanged. Shared by all parsing threads (one lock per record); bounded.
+ */
+struct known_libs {
+	size_t n;                  /* number of paths */
+	const char **libs;         /* the paths, in order (one allocation with them) */
+};
+
+#define KNOWN_MAX 4096            /* distinct arrays kept */
+#define KNOWN_TEXT_MAX (64u << 10) /* longest array text kept */
+
+static struct {
+	pthread_mutex_t mu;
+	struct idmap index;         /* array text -> position in v */
+	struct known_libs *v;
+	size_t n;
+} known = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at '"': the byte after the closing quote, or NULL. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The end of the value starting at p, or NULL. */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '[' && *p != '{') {
+		const char *q = p;
+		while (q < end && !strchr(",]} \t\n\r", *q))
+			q++;
+		return q > p ? q : NULL;
+	}
+	while (p < end) {
+		if (*p == '"') {
+			if (!(p = skip_string(p, end)))
+				return NULL;
+			continue;
+		}
+		if (*p == '[' || *p == '{')
+			depth++;
+		else if ((*p == ']' || *p == '}') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* The text of the top-level "libraries" array: 1 with [*b, *e), else 0. */
+static int find_libraries(const char *text, size_t len, const char **b, const char **e)
+{
+	const char *p = text, *end = text + len, *k, *ke;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return 0;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end || *p != '"')
+			return 0;
+		k = p + 1;
+		if (!(p = skip_string(p, end)))
+			return 0;
+		ke = p - 1;
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != ':')
+			return 0;
+		p = skip_ws(p, end);
+		*b = p;
+		if (!(p = skip_value(p, end)))
+			return 0;
+		if (ke - k == 9 && !memcmp(k, "libraries", 9)) {
+			*e = p;
+			return **b == '[' && (size_t)(p - *b) <= KNOWN_TEXT_MAX;
+		}
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != ',')
+			return 0;
+	}
+}
+
+/* The paths of a known array text, or NULL. They stay valid until
+ * ingest_known_clear. */
+static const struct known_libs *known_get(const char *b, size_t len)
+{
+	const struct known_libs *k = NULL;
+	int64_t i;
+
+	pthread_mutex_lock(&known.mu);
+	if ((i = idmap_get(&known.index, b, len)) >= 0)
+		k = &known.v[i];
+	pthread_mutex_unlock(&known.mu);
+	return k;
+}
+
+/* Remember that the array text [b, b+len) holds these n validated paths. */
+static void known_put(const char *b, size_t len, const char *const *libs, size_t n)
+{
+	size_t bytes = n * sizeof(char *);
+	char *s;
+
+	pthread_mutex_lock(&known.mu);
+	if (known.n < KNOWN_MAX && idmap_get(&known.index, b, len) < 0) {
+		struct known_libs *k;
+		if (!known.v)
+			known.v = xcalloc(KNOWN_MAX, sizeof(*known.v));  /* never moves */
+		k = &known.v[known.n];
+		for (size_t i = 0; i < n; i++)
+			bytes += strlen(libs[i]) + 1;
+		k->libs = xmalloc(bytes);
+		s = (char *)(k->libs + n);
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(libs[i]) + 1;
+			memcpy(s, libs[i], l);
+			k->libs[i] = s;
+			s += l;
+		}
+		k->n = n;
+		idmap_put(&known.index, b, len, (int64_t)known.n++);
+	}
+	pthread_mutex_unlock(&known.mu);
+}
+
+/* Forget every known array (no record parsed with them may be in use). */
+static void known_clear(void)
+{
+	pthread_mutex_lock(&known.mu);
+	for (size_t i = 0; i < known.n; i++)
+		free(known.v[i].libs);
+	free(known.v);
+	known.v = NULL;
+	known.n = 0;
+	idmap_clear(&known.index);
+	pthread_mutex_unlock(&known.mu);
+}
+
+/*
+ * Validate root against xalt-run/1 and fill r. 0, or -1 with why set.
+ * With kl, root's libraries must be the [] put in place of that known array.
+ */
+static int validate(json_t *root, struct rec *r, const struct known_libs *kl, struct xbuf *why)
 {
 	json_t *v, *exec, *o, *a;
+	struct xbuf nowhy = XBUF_INIT;
 	const char *schema;
 	size_t i;
 
@@ -373,15 +552,28 @@ static int validate(json_t *root, struct rec *r, struct xbuf *why)
 	}
 
 	a = json_object_get(root, "libraries");
-	if (a && !json_is_null(a)) {
+	if (kl) {
+		if (!json_is_array(a) || json_array_size(a))
+			return reject(why, "internal: known libraries not in place");
+		r->nlibs = kl->n;
+		r->libs = kl->libs;
+		r->libs_known = 1;
+	} else if (a && !json_is_null(a)) {
 		if (!json_is_array(a))
 			return reject(why, "field 'libraries' is not an array");
 		r->nlibs = json_array_size(a);
 		r->libs = xcalloc(r->nlibs, sizeof(*r->libs));
 		json_array_foreach(a, i, o) {
+			json_t *path = json_object_get(o, "path");
 			char where[48];
 			if (!json_is_object(o))
 				return reject(why, "field 'libraries[%zu]' is not an object", i);
+			/* the common case without formatting the field's name (snprintf
+			 * per entry was 4 % of ingest, callgrind) */
+			if (json_is_string(path) && json_string_length(path) <= INGEST_PATH_MAX) {
+				r->libs[i] = json_string_value(path);
+				continue;
+			}
 			snprintf(where, sizeof(where), "libraries[%zu].", i);
 			if (get_str(o, "path", where, 1, INGEST_PATH_MAX, NULL, &r->libs[i], why))
 				return -1;
@@ -398,6 +590,15 @@ static int validate(json_t *root, struct rec *r, struct xbuf *why)
 			char where[48];
 			if (!json_is_object(o))
 				return reject(why, "field 'packages[%zu]' is not an object", i);
+			/* formatted only when it is needed (see libraries) */
+			if (get_str(o, "program", "", 1, INGEST_NAME_MAX, NULL, &p->program, &nowhy) ||
+			    get_str(o, "name", "", 1, INGEST_NAME_MAX, NULL, &p->name, &nowhy) ||
+			    get_str(o, "version", "", 0, INGEST_NAME_MAX, "", &p->version, &nowhy) ||
+			    get_str(o, "path", "", 0, INGEST_PATH_MAX, "", &p->path, &nowhy) ||
+			    get_opt(o, "import_time", "", is_number, "a number", &v, &nowhy))
+				xbuf_release(&nowhy);
+			else if (!v || (json_number_value(v) >= 0 && json_number_value(v) <= 1e9))
+				goto pkg_ok;
 			snprintf(where, sizeof(where), "packages[%zu].", i);
 			if (get_str(o, "program", where, 1, INGEST_NAME_MAX, NULL, &p->program, why) ||
 			    get_str(o, "name", where, 1, INGEST_NAME_MAX, NULL, &p->name, why) ||
@@ -407,6 +608,7 @@ static int validate(json_t *root, struct rec *r, struct xbuf *why)
 				return -1;
 			if (v && (json_number_value(v) < 0 || json_number_value(v) > 1e9))
 				return reject(why, "field '%simport_time' is out of range", where);
+		pkg_ok:
 			p->import_us = v ? (int64_t)(json_number_value(v) * 1e6 + 0.5) : DB_BULK_NULL;
 		}
 	}
@@ -716,21 +918,55 @@ struct ingest_parsed {
 	struct xbuf why;        /* reason for rejection */
 };
 
+/* Parse text with the known array at [lb, le) replaced by []. 0 when the
+ * record is valid, else -1 (p is reset: the caller parses the original). */
+static int parse_known(struct ingest_parsed *p, const char *text, size_t len,
+		       const char *lb, const char *le, const struct known_libs *kl)
+{
+	size_t head = (size_t)(lb - text), tail = len - (size_t)(le - text);
+	char *copy = xmalloc(head + 2 + tail);
+	json_error_t jerr;
+
+	memcpy(copy, text, head);
+	memcpy(copy + head, "[]", 2);
+	memcpy(copy + head + 2, le, tail);
+	p->root = json_loadb(copy, head + 2 + tail, JSON_REJECT_DUPLICATES, &jerr);
+	free(copy);
+	if (p->root && !validate(p->root, &p->r, kl, &p->why))
+		return 0;
+	rec_free(&p->r, p->in_arena);
+	if (!p->in_arena)
+		json_decref(p->root);
+	memset(&p->r, 0, sizeof(p->r));
+	p->root = NULL;
+	xbuf_reset(&p->why);
+	return -1;
+}
+
 struct ingest_parsed *ingest_parse(const char *text, size_t len)
 {
 	struct ingest_parsed *p = xcalloc(1, sizeof(*p));
+	const struct known_libs *kl = NULL;
+	const char *lb = NULL, *le = NULL;
 	json_error_t jerr;
+	int found;
 
 	xbuf_init(&p->why, 0);
 	p->in_arena = cur_arena != NULL;
+	found = find_libraries(text, len, &lb, &le);
+	if (found && (kl = known_get(lb, (size_t)(le - lb))) &&
+	    !parse_known(p, text, len, lb, le, kl))
+		return p;
 	/* jansson rejects invalid UTF-8, \u0000 and lone surrogates by default:
 	 * what we store is valid UTF-8 without NULs on both engines. */
 	p->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!p->root) {
 		reject(&p->why, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
 		p->rejected = 1;
-	} else if (validate(p->root, &p->r, &p->why)) {
+	} else if (validate(p->root, &p->r, NULL, &p->why)) {
 		p->rejected = 1;
+	} else if (found && !kl && p->r.nlibs) {
+		known_put(lb, (size_t)(le - lb), p->r.libs, p->r.nlibs);
 	}
 	return p;
 }
@@ -822,4 +1058,5 @@ void ingest_close(struct ingest *in)
 	idmap_clear(&in->pkgs);
 	xbuf_release(&in->key);
 	free(in);
+	known_clear();
 }
