@@ -150,6 +150,8 @@ static int sq_bulk_row(struct db_bulk *b, const int64_t *vals)
 {
 	struct sq_bulk *sb = b->impl;
 
+	if (sb->n >= UINT32_MAX)     /* sort_rows orders 4-byte indices */
+		return error("bulk insert into %s: too many rows in one batch", b->table);
 	if (sb->n == sb->alloc) {
 		sb->alloc = sb->alloc ? 2 * sb->alloc : 4096;
 		sb->rows = xrealloc(sb->rows, sb->alloc * b->ncols * sizeof(int64_t));
@@ -159,30 +161,61 @@ static int sq_bulk_row(struct db_bulk *b, const int64_t *vals)
 	return 0;
 }
 
-static int sort_ncols;   /* qsort has no context argument; flushes are not concurrent */
-
-static int cmp_row(const void *a, const void *b)
+/* Rows a and b of rows (ncols values each): <0, 0, >0 by columns in order. */
+static int row_cmp(const int64_t *rows, int ncols, uint32_t a, uint32_t b)
 {
-	const int64_t *x = a, *y = b;
+	const int64_t *x = rows + (size_t)a * ncols, *y = rows + (size_t)b * ncols;
 
-	for (int i = 0; i < sort_ncols; i++)
+	for (int i = 0; i < ncols; i++)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
 	return 0;
+}
+
+/*
+ * The order of the n rows as indices: bottom-up merge sort of 4-byte
+ * indices with the comparison inlined (glibc qsort of the 40-byte rows
+ * themselves was 5 % of ingest, callgrind). Rows already in order (library
+ * sets are appended in key order) cost one comparison each.
+ */
+static uint32_t *sort_rows(const int64_t *rows, int ncols, size_t n)
+{
+	uint32_t *a = xmalloc(n * sizeof(*a)), *b = xmalloc(n * sizeof(*b)), *t;
+	size_t i, sorted = 1;
+
+	for (i = 0; i < n; i++)
+		a[i] = (uint32_t)i;
+	for (i = 1; i < n && sorted; i++)
+		sorted = row_cmp(rows, ncols, (uint32_t)i - 1, (uint32_t)i) <= 0;
+	for (size_t w = 1; !sorted && w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t l = lo, r = mid, k = lo;
+			while (l < mid && r < hi)
+				b[k++] = row_cmp(rows, ncols, a[r], a[l]) < 0 ? a[r++] : a[l++];
+			while (l < mid)
+				b[k++] = a[l++];
+			while (r < hi)
+				b[k++] = a[r++];
+		}
+		t = a, a = b, b = t;
+	}
+	free(b);
+	return a;
 }
 
 static int sq_bulk_flush(struct db_bulk *b)
 {
 	struct sq_bulk *sb = b->impl;
 	sqlite3_stmt *s = ST(sb->st);
+	uint32_t *order;
 	int rc = 0;
 
 	if (!sb->n)
 		return 0;
-	sort_ncols = b->ncols;
-	qsort(sb->rows, sb->n, b->ncols * sizeof(int64_t), cmp_row);
+	order = sort_rows(sb->rows, b->ncols, sb->n);
 	for (size_t r = 0; r < sb->n && !rc; r++) {
-		const int64_t *v = sb->rows + r * b->ncols;
+		const int64_t *v = sb->rows + (size_t)order[r] * b->ncols;
 		for (int i = 0; i < b->ncols; i++) {
 			if (v[i] == DB_BULK_NULL)
 				sqlite3_bind_null(s, i + 1);
@@ -193,6 +226,7 @@ static int sq_bulk_flush(struct db_bulk *b)
 			rc = error("sqlite: %s", sqlite3_errmsg(SQ(b->db)));
 		sqlite3_reset(s);
 	}
+	free(order);
 	sb->n = 0;
 	return rc;
 }
