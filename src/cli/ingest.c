@@ -58,6 +58,7 @@ struct ingest {
 	struct db *db;
 	struct db_stmt *user, *host, *exec, *lib, *libset_new, *libset_get;
 	struct db_stmt *pname, *pkg, *run;
+	struct db_stmt *user_get, *host_get, *exec_get, *lib_get, *pname_get, *pkg_get;
 	struct db_bulk *run_package, *libset_library;
 	struct idmap users, hosts, execs, libs, libsets, libset_paths, pnames, pkgs;
 	struct idmap libset_known;                     /* known_libs address -> libset id */
@@ -622,21 +623,30 @@ static int validate(json_t *root, struct rec *r, const struct known_libs *kl, st
 /* === entity ids ============================================================= */
 
 /*
- * The id for key from the cache, else by running st (an upsert with
- * RETURNING id, parameters already bound). Returns the id or -1.
+ * The id for key from the cache, else by running ins (an INSERT ... ON
+ * CONFLICT DO NOTHING RETURNING id) and, when the row already existed, get
+ * (its SELECT id); both with their parameters bound. Returns the id or -1.
+ * DO NOTHING rather than a no-op DO UPDATE: SQLite then takes the new id
+ * from last_insert_rowid instead of building a RETURNING table per row
+ * (db-sqlite.c: the loading thread of a 100 k-run ingest 5.56 -> 4.48 s CPU).
  */
-static int64_t resolve(struct idmap *m, struct db_stmt *st, const char *key, size_t len)
+static int64_t resolve(struct idmap *m, struct db_stmt *ins, struct db_stmt *get,
+		       const char *key, size_t len)
 {
-	int64_t id = idmap_get(m, key, len);
-	int rc;
+	struct db_stmt *st = ins;
+	int64_t id = -1;
+	int rc = db_step(st);
 
-	if (id >= 0)
-		return id;
-	rc = db_step(st);
-	id = rc == DB_ROW ? db_column_int64(st, 0) : -1;
-	db_reset(st);
-	if (rc == DB_DONE)
+	if (rc == DB_DONE) {
+		db_reset(ins);
+		st = get;
+		rc = db_step(st);
+	}
+	if (rc == DB_ROW)
+		id = db_column_int64(st, 0);
+	else if (rc == DB_DONE)
 		error("internal error: no id returned");
+	db_reset(st);
 	if (id >= 0)
 		idmap_put(m, key, len, id);
 	return id;
@@ -663,7 +673,8 @@ static int64_t user_id(struct ingest *in, const char *name)
 	if (id >= 0)
 		return id;
 	db_bind_str(in->user, 1, name);
-	return resolve(&in->users, in->user, name, strlen(name));
+	db_bind_str(in->user_get, 1, name);
+	return resolve(&in->users, in->user, in->user_get, name, strlen(name));
 }
 
 static int64_t host_id(struct ingest *in, const struct rec *r)
@@ -675,7 +686,9 @@ static int64_t host_id(struct ingest *in, const struct rec *r)
 		return id;
 	db_bind_str(in->host, 1, r->syshost);
 	db_bind_str(in->host, 2, r->host);
-	return resolve(&in->hosts, in->host, in->key.buf, in->key.len);
+	db_bind_str(in->host_get, 1, r->syshost);
+	db_bind_str(in->host_get, 2, r->host);
+	return resolve(&in->hosts, in->host, in->host_get, in->key.buf, in->key.len);
 }
 
 static int64_t exec_id(struct ingest *in, const struct rec *r)
@@ -694,7 +707,12 @@ static int64_t exec_id(struct ingest *in, const struct rec *r)
 	db_bind_int64(in->exec, 4, r->exec_inode);
 	db_bind_str(in->exec, 5, r->exec_sha1);
 	db_bind_str(in->exec, 6, r->exec_program);
-	return resolve(&in->execs, in->exec, in->key.buf, in->key.len);
+	db_bind_str(in->exec_get, 1, r->exec_path);
+	db_bind_int64(in->exec_get, 2, r->exec_size);
+	db_bind_int64(in->exec_get, 3, r->exec_mtime);
+	db_bind_int64(in->exec_get, 4, r->exec_inode);
+	db_bind_str(in->exec_get, 5, r->exec_sha1);
+	return resolve(&in->execs, in->exec, in->exec_get, in->key.buf, in->key.len);
 }
 
 /*
@@ -735,7 +753,8 @@ static int64_t libset_id(struct ingest *in, const struct rec *r)
 		size_t n = strlen(r->libs[i]);
 		if ((lib[i] = idmap_get(&in->libs, r->libs[i], n)) < 0) {
 			db_bind_str(in->lib, 1, r->libs[i]);
-			if ((lib[i] = resolve(&in->libs, in->lib, r->libs[i], n)) < 0)
+			db_bind_str(in->lib_get, 1, r->libs[i]);
+			if ((lib[i] = resolve(&in->libs, in->lib, in->lib_get, r->libs[i], n)) < 0)
 				goto out;
 		}
 		xbuf_addf(&ids, "%s%" PRId64, i ? "," : "", lib[i]);
@@ -802,7 +821,9 @@ static int package_ids(struct ingest *in, struct rec *r)
 		if ((p->name_id = idmap_get(&in->pnames, in->key.buf, in->key.len)) < 0) {
 			db_bind_str(in->pname, 1, p->program);
 			db_bind_str(in->pname, 2, p->name);
-			p->name_id = resolve(&in->pnames, in->pname, in->key.buf, in->key.len);
+			db_bind_str(in->pname_get, 1, p->program);
+			db_bind_str(in->pname_get, 2, p->name);
+			p->name_id = resolve(&in->pnames, in->pname, in->pname_get, in->key.buf, in->key.len);
 			if (p->name_id < 0)
 				return INGEST_ERROR;
 		}
@@ -815,7 +836,10 @@ static int package_ids(struct ingest *in, struct rec *r)
 			db_bind_int64(in->pkg, 1, p->name_id);
 			db_bind_str(in->pkg, 2, p->version);
 			db_bind_str(in->pkg, 3, p->path);
-			p->package_id = resolve(&in->pkgs, in->pkg, in->key.buf, in->key.len);
+			db_bind_int64(in->pkg_get, 1, p->name_id);
+			db_bind_str(in->pkg_get, 2, p->version);
+			db_bind_str(in->pkg_get, 3, p->path);
+			p->package_id = resolve(&in->pkgs, in->pkg, in->pkg_get, in->key.buf, in->key.len);
 			if (p->package_id < 0)
 				return INGEST_ERROR;
 		}
@@ -833,9 +857,9 @@ static int package_ids(struct ingest *in, struct rec *r)
 
 /* === loading ================================================================ */
 
-#define UPSERT_ID(table, cols, vals, key, set) \
+#define INSERT_ID(table, cols, vals, key) \
 	"INSERT INTO " table " (" cols ") VALUES (" vals ") ON CONFLICT (" key \
-	") DO UPDATE SET " set " = excluded." set " RETURNING id"
+	") DO NOTHING RETURNING id"
 
 struct ingest *ingest_open(struct db *db)
 {
@@ -847,18 +871,26 @@ struct ingest *ingest_open(struct db *db)
 	ingest_global_init();
 	in->db = db;
 	xbuf_init(&in->key, 0);
-	if (!(in->user = db_prepare(db, UPSERT_ID("users", "name", "?", "name", "name"))) ||
-	    !(in->host = db_prepare(db, UPSERT_ID("hosts", "syshost, host", "?, ?", "syshost, host", "host"))) ||
-	    !(in->exec = db_prepare(db, UPSERT_ID("executables", "path, size, mtime, inode, sha1, program",
-						  "?, ?, ?, ?, ?, ?", "path, size, mtime, inode, sha1", "program"))) ||
-	    !(in->lib = db_prepare(db, UPSERT_ID("libraries", "path", "?", "path", "path"))) ||
+	if (!(in->user = db_prepare(db, INSERT_ID("users", "name", "?", "name"))) ||
+	    !(in->user_get = db_prepare(db, "SELECT id FROM users WHERE name = ?")) ||
+	    !(in->host = db_prepare(db, INSERT_ID("hosts", "syshost, host", "?, ?", "syshost, host"))) ||
+	    !(in->host_get = db_prepare(db, "SELECT id FROM hosts WHERE syshost = ? AND host = ?")) ||
+	    !(in->exec = db_prepare(db, INSERT_ID("executables", "path, size, mtime, inode, sha1, program",
+						  "?, ?, ?, ?, ?, ?", "path, size, mtime, inode, sha1"))) ||
+	    !(in->exec_get = db_prepare(db, "SELECT id FROM executables WHERE path = ? AND size = ?"
+					" AND mtime = ? AND inode = ? AND sha1 = ?")) ||
+	    !(in->lib = db_prepare(db, INSERT_ID("libraries", "path", "?", "path"))) ||
+	    !(in->lib_get = db_prepare(db, "SELECT id FROM libraries WHERE path = ?")) ||
 	    !(in->libset_new = db_prepare(db, "INSERT INTO libsets (hash, nlibs) VALUES (?, ?)"
 					  " ON CONFLICT (hash) DO NOTHING RETURNING id")) ||
 	    !(in->libset_get = db_prepare(db, "SELECT id FROM libsets WHERE hash = ?")) ||
-	    !(in->pname = db_prepare(db, UPSERT_ID("package_names", "program, name", "?, ?",
-						   "program, name", "name"))) ||
-	    !(in->pkg = db_prepare(db, UPSERT_ID("packages", "name_id, version, path", "?, ?, ?",
-						 "name_id, version, path", "path"))) ||
+	    !(in->pname = db_prepare(db, INSERT_ID("package_names", "program, name", "?, ?",
+						   "program, name"))) ||
+	    !(in->pname_get = db_prepare(db, "SELECT id FROM package_names WHERE program = ? AND name = ?")) ||
+	    !(in->pkg = db_prepare(db, INSERT_ID("packages", "name_id, version, path", "?, ?, ?",
+						 "name_id, version, path"))) ||
+	    !(in->pkg_get = db_prepare(db, "SELECT id FROM packages WHERE name_id = ? AND version = ?"
+				       " AND path = ?")) ||
 	    !(in->run = db_prepare(db,
 		"INSERT INTO runs (uuid, user_id, uid, host_id, exec_id, libset_id, cwd, cmdline,"
 		" start_time, end_time, run_time, exit_how, exit_status, exit_signal,"
@@ -1079,6 +1111,12 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->pname);
 	db_finalize(in->pkg);
 	db_finalize(in->run);
+	db_finalize(in->user_get);
+	db_finalize(in->host_get);
+	db_finalize(in->exec_get);
+	db_finalize(in->lib_get);
+	db_finalize(in->pname_get);
+	db_finalize(in->pkg_get);
 	idmap_clear(&in->users);
 	idmap_clear(&in->hosts);
 	idmap_clear(&in->execs);
