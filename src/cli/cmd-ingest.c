@@ -127,7 +127,12 @@ static void walk(struct ingest_run *ir, const char *dir)
 			continue;
 		}
 		xbuf_addf(&path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
-		if (lstat(path.buf, &st)) {
+		/* the directory entry's type when the file system gives it: an
+		 * lstat per file was serial time before the threads start */
+		if (ents[i]->d_type != DT_UNKNOWN)
+			st.st_mode = ents[i]->d_type == DT_DIR ? S_IFDIR :
+				     ents[i]->d_type == DT_REG ? S_IFREG : 0;
+		if (ents[i]->d_type == DT_UNKNOWN && lstat(path.buf, &st)) {
 			error_errno("cannot stat '%s'", path.buf);
 			ir->read++;
 			ir->rejected++;
@@ -226,10 +231,12 @@ static void draw_progress(struct ingest_run *ir, size_t done, int last)
  * of an ingest; on 2 cores they overlap: one thread reads and parses blocks
  * of files, the main thread loads them in order. A block owns the arena its
  * JSON trees live in, dropped when the block is loaded. At most QUEUE_MAX
- * blocks wait, which bounds memory.
+ * blocks wait, which bounds memory (16: the reader keeps parsing through a
+ * commit; with 4 the loading thread waited 0.26 s of a 100 k-run ingest, with
+ * 16 0.05 s, for 270 MB instead of 200 MB resident).
  */
 #define BLOCK_FILES 256
-#define QUEUE_MAX 4
+#define QUEUE_MAX 16
 
 struct block {
 	struct block *next;                         /* queue link */
@@ -246,8 +253,17 @@ struct queue {
 	size_t len;                                 /* blocks waiting */
 	int finished;                               /* the reader is done */
 	struct rusage reader_usage;                 /* CPU of the reader, for --verbose */
+	double reader_wait, loader_wait;            /* seconds blocked on the queue, for --verbose */
 	struct ingest_run *ir;
 };
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
 
 /* Read path into text; NULL, or the reason it cannot be a record (malloc'd). */
 static char *read_record(const char *path, struct xbuf *text)
@@ -285,8 +301,12 @@ static void *reader(void *arg)
 				b->parsed[i] = ingest_parse(text.buf, text.len);
 		ingest_arena_use(NULL);
 		pthread_mutex_lock(&q->mu);
-		while (q->len >= QUEUE_MAX)
-			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->len >= QUEUE_MAX) {
+			double t0 = now_s();
+			while (q->len >= QUEUE_MAX)
+				pthread_cond_wait(&q->cv, &q->mu);
+			q->reader_wait += now_s() - t0;
+		}
 		if (q->tail)
 			q->tail->next = b;
 		else
@@ -310,8 +330,12 @@ static struct block *next_block(struct queue *q)
 	struct block *b;
 
 	pthread_mutex_lock(&q->mu);
-	while (!q->head && !q->finished)
-		pthread_cond_wait(&q->cv, &q->mu);
+	if (!q->head && !q->finished) {
+		double t0 = now_s();
+		while (!q->head && !q->finished)
+			pthread_cond_wait(&q->cv, &q->mu);
+		q->loader_wait += now_s() - t0;
+	}
 	if ((b = q->head)) {
 		q->head = b->next;
 		if (!q->head)
@@ -387,6 +411,8 @@ static void load_all(struct ingest_run *ir)
 			  self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
 			  q.reader_usage.ru_utime.tv_sec + q.reader_usage.ru_utime.tv_usec / 1e6,
 			  q.reader_usage.ru_stime.tv_sec + q.reader_usage.ru_stime.tv_usec / 1e6);
+		cli_trace("waiting for the other thread: loading %.2f s, reading %.2f s",
+			  q.loader_wait, q.reader_wait);
 	}
 	pthread_mutex_destroy(&q.mu);
 	pthread_cond_destroy(&q.cv);
