@@ -567,6 +567,12 @@ int cmd_ingest(int argc, char **argv)
 		free(ir.files);
 		return XALT_EXIT_FAILURE;
 	}
+	/* The files go away after each commit: the commit must then survive a
+	 * power cut too (WAL + NORMAL only guarantees consistency). Costs one
+	 * fsync per batch; PostgreSQL commits are durable already. */
+	if ((ir.delete_files || ir.archive) && !db_spec_is_pg(spec) &&
+	    db_exec(db, "PRAGMA synchronous=FULL"))
+		warning("cannot make commits durable: files are removed after each commit anyway");
 	ir.progress = !ir.quiet && isatty(2);
 	if (syslog_mode)
 		ingest_syslog(&ir, argv + optind, argc - optind);
