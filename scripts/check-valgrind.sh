@@ -60,5 +60,5 @@ vg "0" "$RP" -u "$U" program R package_name "$(printf 'we\tird\\name\001')" pack
 vg "2" "$RP" -u "$U" program
 vg "0" "$RP" --help
 
-echo "valgrind: $n runs, $fails failed"
+echo "valgrind: $((n - fails)) passed, $fails failed"
 test "$fails" = 0
