@@ -8,6 +8,8 @@ pkgs=(
 	libcmocka-dev valgrind jq bc
 	python3 python3-numpy python3-yaml
 	r-base-core r-cran-jsonlite r-cran-digest r-cran-magrittr r-cran-r6
+	r-cran-r.oo r-cran-tibble                                   # t2100: dependencies
+	r-cran-boot r-cran-class r-cran-nnet r-cran-spatial r-cran-codetools   # bench-r
 	rsyslog chromium environment-modules scdoc man-db
 	lua5.3 lua-posix lua-filesystem lua-term tcl
 )
