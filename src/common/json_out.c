@@ -189,31 +189,25 @@ static void lead(struct json_out *j, const char *key)
 	j->need_comma = 1;
 }
 
-void json_out_begin_object(struct json_out *j, const char *key)
+/* Open a container: its first member takes no comma. */
+static void open_(struct json_out *j, const char *key, char c)
 {
 	lead(j, key);
-	putc_(j, '{');
+	putc_(j, c);
 	j->need_comma = 0;
 }
 
-void json_out_end_object(struct json_out *j)
+/* Close a container: it is itself a value of its parent. */
+static void close_(struct json_out *j, char c)
 {
-	putc_(j, '}');
+	putc_(j, c);
 	j->need_comma = 1;
 }
 
-void json_out_begin_array(struct json_out *j, const char *key)
-{
-	lead(j, key);
-	putc_(j, '[');
-	j->need_comma = 0;
-}
-
-void json_out_end_array(struct json_out *j)
-{
-	putc_(j, ']');
-	j->need_comma = 1;
-}
+void json_out_begin_object(struct json_out *j, const char *key) { open_(j, key, '{'); }
+void json_out_end_object(struct json_out *j) { close_(j, '}'); }
+void json_out_begin_array(struct json_out *j, const char *key) { open_(j, key, '['); }
+void json_out_end_array(struct json_out *j) { close_(j, ']'); }
 
 void json_out_string_len(struct json_out *j, const char *key, const char *s, size_t len)
 {

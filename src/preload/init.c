@@ -103,38 +103,36 @@ static void install_signal_handlers(void)
  * Two installs in LD_PRELOAD (a module's and a user's copy): the first copy
  * loaded tracks, later ones stand aside, or a run would have two records.
  * dlsym finds the first definition in load order; dladdr says whose it is.
+ * `mine` describes this copy (see xalt_init).
  */
-static int first_copy(void)
+static int first_copy(const Dl_info *mine)
 {
-	Dl_info mine, first;
+	Dl_info first;
 	void *sym = dlsym(RTLD_DEFAULT, "xalt_version");
 
-	if (!sym || !dladdr(sym, &first) || !dladdr((void *)on_exit_cb, &mine))
+	if (!sym || !dladdr(sym, &first))
 		return 1;
-	return first.dli_fbase == mine.dli_fbase;
+	return first.dli_fbase == mine->dli_fbase;
 }
 
 /*
  * XALT_DIR = dirname(dirname(this library's file)); *self = that file's name
  * as the loader keeps it (valid while the library is loaded). 0 ok, -1 not.
  */
-static int find_prefix(char *dir, size_t cap, const char **self)
+static int find_prefix(const Dl_info *mine, char *dir, size_t cap, const char **self)
 {
-	Dl_info info;
 	char *slash;
 	size_t n;
 
-	/* A static function: taking xalt_version's address would go through the
-	 * GOT and name the first copy of the library, not necessarily this one. */
-	if (!dladdr((void *)on_exit_cb, &info) || !info.dli_fname)
+	if (!mine->dli_fname)
 		return -1;
-	n = strlen(info.dli_fname);
+	n = strlen(mine->dli_fname);
 	if (n >= cap || n >= sizeof(run.self))
 		return -1;
-	*self = info.dli_fname;
-	if (info.dli_fname[0] == '/')
-		memcpy(dir, info.dli_fname, n + 1);
-	else if (!realpath(info.dli_fname, dir))     /* a relative LD_PRELOAD entry */
+	*self = mine->dli_fname;
+	if (mine->dli_fname[0] == '/')
+		memcpy(dir, mine->dli_fname, n + 1);
+	else if (!realpath(mine->dli_fname, dir))     /* a relative LD_PRELOAD entry */
 		return -1;
 	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
 		slash = strrchr(dir, '/');
@@ -149,6 +147,7 @@ static void xalt_init(int argc, char **argv, char **envp)
 {
 	int saved = errno, opted_out = 0;
 	const char *on, *self;
+	Dl_info mine;
 
 	(void)envp;
 	if (init_done)
@@ -160,11 +159,17 @@ static void xalt_init(int argc, char **argv, char **envp)
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
 	trace_init();
-	if (!first_copy()) {
+	/* Which file is this copy? A static function: taking xalt_version's
+	 * address would go through the GOT and name the first copy loaded. */
+	if (!dladdr((void *)on_exit_cb, &mine)) {
+		XTRACE("cannot find my own file: not tracked");
+		goto out;
+	}
+	if (!first_copy(&mine)) {
 		XTRACE("another copy of the library is loaded first: this one stands aside");
 		goto out;
 	}
-	if (find_prefix(run.xalt_dir, sizeof(run.xalt_dir), &self) < 0) {
+	if (find_prefix(&mine, run.xalt_dir, sizeof(run.xalt_dir), &self) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
 	}
