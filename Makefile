@@ -80,8 +80,13 @@ $(B)/libcli.a: $(CLI_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
 # libc only: no -l flags here, ever (t/t0001 checks with readelf -d).
+# -nostartfiles: no crtbegin/crtend. Their code (TM clone tables, a .bss
+# flag read then written at exit, weak symbols the loader looks up in vain)
+# serves C++ and gprof, and costs every exec 4 symbol lookups and 2 page
+# faults; our constructor and destructor run from .init_array/.fini_array,
+# which the loader runs either way (bench/RESULTS.md, "SKIP path").
 $(PRELOAD_SO): $(PRELOAD_OBJ) $(B)/libcommon.a src/preload/exports.map
-	$(QUIET_LINK)$(CC) -shared -Wl,--version-script=src/preload/exports.map \
+	$(QUIET_LINK)$(CC) -shared -nostartfiles -Wl,--version-script=src/preload/exports.map \
 		-Wl,-z,now -Wl,--as-needed $(ALL_LDFLAGS) -o $@ $(PRELOAD_OBJ) $(B)/libcommon.a
 
 $(RECPKG_BIN): $(RECPKG_OBJ) $(B)/libcommon.a

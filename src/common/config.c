@@ -155,6 +155,21 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/*
+ * The table a line's first word names: 0 host, 1 path, 2 env, 3 pkg (the
+ * order of table_of), -1 none. Words of known length compare with memcmp,
+ * which the compiler inlines: every line of the file passes here at every
+ * exec, SKIP'd ones included.
+ */
+static int table_keyword(const char *w, size_t n)
+{
+	if (n == 4)
+		return !memcmp(w, "host", 4) ? 0 : !memcmp(w, "path", 4) ? 1 : -1;
+	if (n == 3)
+		return !memcmp(w, "env", 3) ? 2 : !memcmp(w, "pkg", 3) ? 3 : -1;
+	return -1;
+}
+
 /* Cut the next blank-separated word off *s; NULL when none is left. */
 static char *next_word(char **s)
 {
@@ -255,26 +270,6 @@ static int parse_num(const char *s, double *out, int inf_ok)
 	if (end == s || *end || errno || !(*out == *out) || isinf(*out))
 		return -1;
 	return 0;
-}
-
-/*
- * Length of the literal prefix of a pattern starting with '^': the characters
- * up to the first ERE metacharacter, minus one if that is a quantifier of the
- * last literal. A '|' anywhere means alternation, which a prefix test would
- * get wrong: no prefix then.
- */
-static size_t literal_prefix(const char *re)
-{
-	size_t n = 0;
-
-	if (re[0] != '^' || strchr(re, '|'))
-		return 0;
-	re++;
-	while (re[n] && !strchr(".[]()*+?{}|^$\\", re[n]))
-		n++;
-	if (n && (re[n] == '*' || re[n] == '?' || re[n] == '{'))
-		n--;
-	return n;
 }
 
 /* ---- one function per line kind ------------------------------------------- */
@@ -391,7 +386,7 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	memcpy(p->program, program, strlen(program));
 	p->regex = regex;
 	p->re = &ps->cfg->regs[p - ps->cfg->pool];
-	p->prefix_len = literal_prefix(regex);
+	p->prefix_len = 0;
 	p->line = ps->line;
 	p->state = 0;
 	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */
@@ -409,24 +404,17 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	t->n++;
 }
 
-static void pattern(struct parser *ps, const char *kw, char *s)
+/* A line of table t, whose keyword kw has been cut off s. */
+static void pattern(struct parser *ps, struct xalt_table *t, const char *kw, char *s)
 {
 	struct xalt_config *cfg = ps->cfg;
-	struct xalt_table *t;
 	enum xalt_action action;
 	enum pattern_kind kind = PATTERN_PATH;
 	const char *program = "";
 	char *w;
-	int pkgs_ok = 0;
+	int pkgs_ok = t == &cfg->path;
 
-	if (!strcmp(kw, "host"))
-		t = &cfg->host;
-	else if (!strcmp(kw, "env"))
-		t = &cfg->env;
-	else if (!strcmp(kw, "path"))
-		t = &cfg->path, pkgs_ok = 1;
-	else {
-		t = &cfg->pkg;
+	if (t == &cfg->pkg) {
 		w = next_word(&s);
 		if (!w) {
 			perr(ps, "pkg: expected a program (python, R or *)");
@@ -509,12 +497,13 @@ static void strip_comment(char *s)
 static void parse_line(struct parser *ps, char *s)
 {
 	char *eq, *w;
+	int k;
 
-	strip_comment(s);
 	while (is_space(*s))
 		s++;
-	if (!*s)
+	if (!*s || *s == '#')      /* most lines of a commented config */
 		return;
+	strip_comment(s);
 	/* "key = value" (the key is one word, the value the rest) */
 	w = s;
 	while (*w && !is_space(*w) && *w != '=')
@@ -532,8 +521,9 @@ static void parse_line(struct parser *ps, char *s)
 		return;
 	}
 	w = next_word(&s);
-	if (!strcmp(w, "host") || !strcmp(w, "path") || !strcmp(w, "env") || !strcmp(w, "pkg"))
-		pattern(ps, w, s);
+	k = table_keyword(w, strlen(w));
+	if (k >= 0)
+		pattern(ps, table_of(ps->cfg, k), w, s);
 	else if (!strcmp(w, "sample"))
 		sample(ps, s);
 	else
@@ -546,22 +536,22 @@ static void parse_line(struct parser *ps, char *s)
  * ("path = x", "# path") only makes a slice larger than needed; a table with
  * more lines than its slice is an error in add_pattern, never an overflow.
  */
-static void count_lines(const char *text, int count[4])
+static void count_lines(const char *text, const char *end, int count[4])
 {
-	static const char *const kw[4] = { "host", "path", "env", "pkg" };
+	const char *s, *w, *nl;
 
 	count[0] = count[1] = count[2] = count[3] = 0;
-	for (const char *s = text; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
-		while (is_space(*s))
+	for (s = text; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		while (s < nl && is_space(*s))
 			s++;
-		for (int k = 0; k < 4; k++) {
-			size_t n = strlen(kw[k]);
-
-			if (!strncmp(s, kw[k], n) && (is_space(s[n]) || s[n] == '\n' || !s[n])) {
-				count[k]++;
-				break;
-			}
-		}
+		for (w = s; w < nl && !is_space(*w); w++)
+			;
+		int k = table_keyword(s, (size_t)(w - s));
+		if (k >= 0)
+			count[k]++;
 	}
 }
 
@@ -569,21 +559,20 @@ int config_parse(struct xalt_config *cfg, char *text, const char *path,
 		 int check_regex, config_error_fn err, void *ctx)
 {
 	struct parser ps = { cfg, path, 0, 0, check_regex, err, ctx };
-	char *line = text;
+	char *line, *nl, *end = text + strlen(text);
 	int count[4];
 
 	config_defaults(cfg);
-	count_lines(text, count);
+	count_lines(text, end, count);
 	layout(cfg, count);
 	cfg->file = path;
-	while (line && *line) {
-		char *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
+	for (line = text; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (!nl)
+			nl = end;
+		*nl = '\0';
 		ps.line++;
 		parse_line(&ps, line);
-		line = nl ? nl + 1 : NULL;
 	}
 	return ps.errors;
 }

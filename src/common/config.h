@@ -41,7 +41,8 @@ struct xalt_pattern {
 	enum pattern_kind kind;   /* pkg tables only: match name or path */
 	char program[16];         /* pkg tables only: "python", "R" or "*" */
 	const char *regex;        /* points into the config text */
-	size_t prefix_len;        /* literal prefix after a leading '^' (0: none) */
+	size_t prefix_len;        /* literal prefix after a leading '^' (0: none);
+	                           * filter.c sets it when it first reads the pattern */
 	int line;                 /* line number in the file, for messages */
 	int state;                /* 0 not compiled, 1 compiled, -1 bad regex */
 	struct xalt_shortcut sc;  /* filter.c's fast paths, filled on first use */

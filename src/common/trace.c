@@ -3,6 +3,7 @@
  * one line per decision, only when XALT_TRACING=yes. The caller's errno is
  * preserved so a trace never changes what the user's program sees.
  */
+#include "hot.h"
 #include "trace.h"
 #include "xalt_env.h"
 
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int xalt_tracing;
+int xalt_tracing XALT_HOT;
 
 void trace_init(void)
 {

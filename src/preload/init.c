@@ -19,6 +19,7 @@
  * a child forked without exec from writing its parent's record. _exit() and
  * SIGKILL leave no record, exec() replaces the image first (docs/design.md).
  */
+#include "hot.h"
 #include "run.h"
 #include "trace.h"
 #include "xalt_env.h"
@@ -40,9 +41,9 @@ __attribute__((visibility("default"))) const char *xalt_version(void)
 }
 
 static struct xalt_run run;
-static int init_done;        /* the constructor ran (it runs once anyway) */
-static int finished;         /* an exit path claimed the record (atomic) */
-static int have_on_exit;     /* on_exit registered: the destructor stands aside */
+static int init_done XALT_HOT;     /* the constructor ran (it runs once anyway) */
+static int finished XALT_HOT;      /* an exit path claimed the record (atomic) */
+static int have_on_exit XALT_HOT;  /* on_exit registered: the destructor stands aside */
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 

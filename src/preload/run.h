@@ -36,7 +36,11 @@ struct xalt_run {
 	 * Field order follows use: every exec with tracking on touches the
 	 * first members, the config and its text; tracked runs the rest. Each
 	 * page first touched costs a page fault of 1-3 us in this VM
-	 * (bench/RESULTS.md), a visible part of the SKIP budget.
+	 * (bench/RESULTS.md), a visible part of the SKIP budget: a SKIP touches
+	 * three pages here with the shipped config. The first holds these
+	 * members, the config's settings and its patterns (the struct is page
+	 * aligned because cfgtext is); cfgtext starts a page, so a config under
+	 * 4 KB is read into one; xalt_dir's first bytes are the third.
 	 */
 	int tracked;                  /* 1 once start decided to track */
 	enum xalt_action track;       /* KEEP or PKGS */
@@ -49,9 +53,9 @@ struct xalt_run {
 	struct timespec start_mono;   /* CLOCK_MONOTONIC at start */
 	struct run_job job;           /* batch job and MPI task info */
 	char uuid[40];                /* run uuid, NUL-terminated */
-	char xalt_dir[PATH_MAX];      /* install prefix */
 	struct xalt_config cfg;       /* parsed site config (points into cfgtext) */
-	char cfgtext[CONFIG_MAX_BYTES];
+	_Alignas(4096) char cfgtext[CONFIG_MAX_BYTES];
+	char xalt_dir[PATH_MAX];      /* install prefix */
 	/* tracked runs only */
 	char self[PATH_MAX];          /* this library's file name (not a record library);
 	                               * copied once tracked: one page less per SKIP */

@@ -32,7 +32,7 @@ static struct file_state {
 	char dir[PATH_MAX];       /* the prefix */
 	char tmp[PATH_MAX];       /* temp file path */
 	char final[PATH_MAX];     /* record file path */
-} st = { -1, "", "", "" };
+} st;      /* in .bss, not .data: file_open sets fd first (see transmit_syslog.c) */
 
 /* Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil inverse). */
 static void civil(long long z, int *y, unsigned *m, unsigned *d)

@@ -56,7 +56,13 @@ static struct syslog_state {
 	int waiting;                  /* stall_end is set (since the last progress) */
 	int waited;                   /* total_end is set */
 	char msg[SYSLOG_HEADER_MAX + 65536];   /* one message (syslog_chunk <= 65536) */
-} st = { .fd = -1 };
+} st;
+/*
+ * No initializer: with one, these 66 KB would sit in .data, between the
+ * page the loader's relocations write and the page where .bss begins, which
+ * costs every exec one more copy-on-write fault (bench/RESULTS.md, "SKIP
+ * path"). syslog_open sets every field before use.
+ */
 
 /* Append decimal v at p; returns the end. */
 static char *put_dec(char *p, unsigned long v)

@@ -117,7 +117,6 @@ static void test_tables(void **state)
 	assert_string_equal(cfg.path.pat[0].regex, "^.*/python[0-9.]*$");
 	assert_int_equal(cfg.path.pat[0].line, 4);
 	assert_string_equal(cfg.path.pat[1].regex, "^/usr/bin/");
-	assert_int_equal(cfg.path.pat[1].prefix_len, 9);
 	assert_string_equal(cfg.path.pat[2].regex, "a b");
 	assert_string_equal(cfg.path.pat[3].regex, "^/a#b");   /* '#' not after a blank */
 	assert_int_equal(cfg.env.n, 1);
@@ -133,24 +132,6 @@ static void test_tables(void **state)
 	assert_int_equal(cfg.pkg.pat[1].kind, PATTERN_PATH);
 	for (int i = 0; i < cfg.path.n; i++)
 		assert_int_equal(cfg.path.pat[i].state, 0);   /* lazy: nothing compiled */
-}
-
-static void test_prefix_len(void **state)
-{
-	(void)state;
-	assert_int_equal(parse(
-		"path SKIP ^/usr/bin/\n"
-		"path SKIP ^/usr/lib*\n"
-		"path SKIP ^/opt/(a|b)\n"
-		"path SKIP /usr/bin/\n"
-		"path SKIP ^/x.y\n"
-		"path SKIP ^/a\\.b\n", 0), 0);
-	assert_int_equal(cfg.path.pat[0].prefix_len, 9);
-	assert_int_equal(cfg.path.pat[1].prefix_len, 7);   /* "b*": the b is optional */
-	assert_int_equal(cfg.path.pat[2].prefix_len, 0);   /* alternation */
-	assert_int_equal(cfg.path.pat[3].prefix_len, 0);   /* not anchored */
-	assert_int_equal(cfg.path.pat[4].prefix_len, 2);
-	assert_int_equal(cfg.path.pat[5].prefix_len, 2);
 }
 
 static void test_errors_with_lines(void **state)
@@ -270,7 +251,6 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_prefix_len),
 		cmocka_unit_test(test_errors_with_lines),
 		cmocka_unit_test(test_regex_check),
 		cmocka_unit_test(test_table_limits),
