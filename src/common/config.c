@@ -487,8 +487,8 @@ static void sample(struct parser *ps, char *s)
 /* Cut a comment: '#' at the start of the line or after a blank. */
 static void strip_comment(char *s)
 {
-	for (char *p = s; *p; p++)
-		if (*p == '#' && (p == s || is_space(p[-1]))) {
+	for (char *p = s; (p = strchr(p, '#')) != NULL; p++)
+		if (p == s || is_space(p[-1])) {
 			*p = '\0';
 			return;
 		}

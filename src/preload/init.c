@@ -117,30 +117,38 @@ static int first_copy(const Dl_info *mine)
 }
 
 /*
- * XALT_DIR = dirname(dirname(this library's file)); *self = that file's name
- * as the loader keeps it (valid while the library is loaded). 0 ok, -1 not.
+ * XALT_DIR = dirname(dirname(this library's file)), as r->prefix and
+ * r->prefix_len: in place in the loader's name of the file, which stays valid
+ * while the library is loaded (no copy: a SKIP never needs one, start.c), or
+ * in r->xalt_dir for a relative LD_PRELOAD entry. *self = the file's name.
+ * 0 ok, -1 not.
  */
-static int find_prefix(const Dl_info *mine, char *dir, size_t cap, const char **self)
+static int find_prefix(const Dl_info *mine, struct xalt_run *r, const char **self)
 {
-	char *slash;
+	const char *dir = mine->dli_fname;
 	size_t n;
 
-	if (!mine->dli_fname)
+	if (!dir)
 		return -1;
-	n = strlen(mine->dli_fname);
-	if (n >= cap || n >= sizeof(run.self))
+	n = strlen(dir);
+	if (n >= sizeof(r->xalt_dir) || n >= sizeof(r->self))
 		return -1;
-	*self = mine->dli_fname;
-	if (mine->dli_fname[0] == '/')
-		memcpy(dir, mine->dli_fname, n + 1);
-	else if (!realpath(mine->dli_fname, dir))     /* a relative LD_PRELOAD entry */
-		return -1;
-	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
+	*self = dir;
+	if (dir[0] != '/') {
+		if (!realpath(dir, r->xalt_dir))
 			return -1;
-		*slash = '\0';
+		dir = r->xalt_dir;
+		n = strlen(dir);
 	}
+	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
+		while (n > 0 && dir[n - 1] != '/')
+			n--;
+		if (n <= 1)
+			return -1;
+		n--;
+	}
+	r->prefix = dir;
+	r->prefix_len = n;
 	return 0;
 }
 
@@ -170,7 +178,7 @@ static void xalt_init(int argc, char **argv, char **envp)
 		XTRACE("another copy of the library is loaded first: this one stands aside");
 		goto out;
 	}
-	if (find_prefix(&mine, run.xalt_dir, sizeof(run.xalt_dir), &self) < 0) {
+	if (find_prefix(&mine, &run, &self) < 0) {
 		XTRACE("cannot find my own install prefix: not tracked");
 		goto out;
 	}

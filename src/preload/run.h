@@ -40,7 +40,8 @@ struct xalt_run {
 	 * three pages here with the shipped config. The first holds these
 	 * members, the config's settings and its patterns (the struct is page
 	 * aligned because cfgtext is); cfgtext starts a page, so a config under
-	 * 4 KB is read into one; xalt_dir's first bytes are the third.
+	 * 4 KB is read into one. xalt_dir is filled only once a SKIP is ruled
+	 * out: until then `prefix` names the install prefix in place.
 	 */
 	int tracked;                  /* 1 once start decided to track */
 	enum xalt_action track;       /* KEEP or PKGS */
@@ -53,9 +54,11 @@ struct xalt_run {
 	struct timespec start_mono;   /* CLOCK_MONOTONIC at start */
 	struct run_job job;           /* batch job and MPI task info */
 	char uuid[40];                /* run uuid, NUL-terminated */
+	const char *prefix;           /* the install prefix: its first prefix_len bytes */
+	size_t prefix_len;            /* (< PATH_MAX; init.c, from the loader's name of us) */
 	struct xalt_config cfg;       /* parsed site config (points into cfgtext) */
 	_Alignas(4096) char cfgtext[CONFIG_MAX_BYTES];
-	char xalt_dir[PATH_MAX];      /* install prefix */
+	char xalt_dir[PATH_MAX];      /* install prefix, NUL-terminated (see prefix) */
 	/* tracked runs only */
 	char self[PATH_MAX];          /* this library's file name (not a record library);
 	                               * copied once tracked: one page less per SKIP */
@@ -66,8 +69,8 @@ struct xalt_run {
 };
 
 /*
- * start.c: decide whether to track this run and prepare it. r->xalt_dir must
- * be filled by the caller (init.c, from dladdr), and r->self once tracked. `opted_out`: XALT_EXECUTABLE_TRACKING is
+ * start.c: decide whether to track this run and prepare it. r->prefix and
+ * r->prefix_len must be set by the caller (init.c, from dladdr), and r->self once tracked. `opted_out`: XALT_EXECUTABLE_TRACKING is
  * set but not "yes"; the run is then tracked only if the site's own config
  * ($XALT_DIR/etc/xalt.conf, never $XALT_CONFIG) says allow_opt_out = no.
  * Returns 1 when tracked (r filled, env set), 0 when not (nothing changed

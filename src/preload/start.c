@@ -70,11 +70,11 @@ static int load_config(struct xalt_run *r, int opted_out)
 	int errs;
 
 	if (!path || !*path) {
-		size_t d = strlen(r->xalt_dir);
+		size_t d = r->prefix_len;
 
 		if (d + 1 + sizeof(XALT_CONFIG_RELPATH) > sizeof(def))
 			return -1;
-		memcpy(def, r->xalt_dir, d);
+		memcpy(def, r->prefix, d);
 		def[d] = '/';
 		memcpy(def + d + 1, XALT_CONFIG_RELPATH, sizeof(XALT_CONFIG_RELPATH));
 		path = def;
@@ -181,6 +181,8 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 		return 0;
 	}
 	r->exe[n] = '\0';
+	memmove(r->xalt_dir, r->prefix, r->prefix_len);  /* the same buffer after a realpath */
+	r->xalt_dir[r->prefix_len] = '\0';
 	if (under(r->exe, r->xalt_dir, "bin") || under(r->exe, r->xalt_dir, "libexec")) {
 		XTRACE("%s: our own helper: not tracked", r->exe);
 		return 0;
