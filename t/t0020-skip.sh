@@ -52,6 +52,23 @@ test_expect_success 'allow_opt_out = no in the site config: the opt-out is ignor
 	rm -rf "$XALT_FILE_PREFIX"
 '
 
+test_expect_success 'a relative LD_PRELOAD entry: its prefix is resolved, its etc/xalt.conf read' '
+	cat >dir.c <<-\EOF &&
+	#include <stdio.h>
+	#include <stdlib.h>
+	int main(void) { const char *d = getenv("XALT_DIR"); puts(d ? d : "unset"); return 0; }
+	EOF
+	cc -o keepdir/dir dir.c &&
+	# Tracked although XALT_EXECUTABLE_TRACKING=no: only site/etc/xalt.conf
+	# (allow_opt_out = no) says so, found from the relative name.
+	LD_PRELOAD=${XALT_TEST_LIBASAN:+$XALT_TEST_LIBASAN:}site/lib/libxalt_init.so \
+		XALT_EXECUTABLE_TRACKING=no ./keepdir/dir >out &&
+	echo "$(cd site && pwd -P)" >expect &&
+	test_cmp expect out &&
+	test "$(xalt_records | wc -l)" = 1 &&
+	rm -rf "$XALT_FILE_PREFIX"
+'
+
 test_expect_success 'two copies of the library preloaded: one record, from the first' '
 	mkdir -p copy/lib &&
 	cp "$XALT_LIB" copy/lib/ &&
