@@ -24,7 +24,7 @@ EOF
 	>rsyslogd.out 2>&1 &
 RSYSLOG_PID=$!
 trap 'kill $RSYSLOG_PID 2>/dev/null; wait $RSYSLOG_PID 2>/dev/null' EXIT
-for i in $(seq 100); do test -S "$SOCK" && break; sleep 0.1; done
+for i in $(seq 600); do test -S "$SOCK" && break; sleep 0.1; done
 
 xalt_setup
 xalt_write_config "$XALT_CONFIG" <<EOF
@@ -36,10 +36,11 @@ export XALT_TRANSMISSION_STYLE
 # Chunk lines in the log for a run (rsyslog writes them as they arrive).
 chunks_of() { grep -c "XALTCHUNK1 $1 " "$LOG"; }
 
-# Wait until every run in uuids.txt has all its chunks in the log (10 s at most).
+# Wait until every run in uuids.txt has all its chunks in the log (60 s at
+# most: rsyslogd writes asynchronously, and a loaded machine can be slow).
 wait_for_log() {
 	local i u n
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		n=0
 		while read -r u; do
 			c=$(grep -m1 "XALTCHUNK1 $u " "$LOG" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i == "XALTCHUNK1") print $(i + 3) }')

@@ -131,7 +131,7 @@ test_expect_success 'exit() from a signal handler: one record with that status' 
 test_expect_success PYTHON 'kill -9: no record; the spool is reaped by a later run' '
 	rm -rf "$XALT_FILE_PREFIX" &&
 	{ xalt_tracked /usr/bin/python3 -c "import os, yaml, time; open(\"pid\", \"w\").write(str(os.getpid())); time.sleep(30)" & } &&
-	for i in $(seq 100); do test -s pid && break; sleep 0.1; done &&
+	for i in $(seq 600); do test -s pid && break; sleep 0.1; done &&
 	pid=$(cat pid) &&
 	spool=$(ls -d "$XALT_SPOOL_BASE"/xalt-*/*.$pid) &&
 	grep -q "yaml" "$spool/pkgs" &&
@@ -148,7 +148,7 @@ test_expect_success PYTHON 'a fresh killed spool (< 60 s) is left for later' '
 	rm -rf "$XALT_FILE_PREFIX" &&
 	rm -f pid &&
 	{ xalt_tracked /usr/bin/python3 -c "import os, time; open(\"pid\", \"w\").write(str(os.getpid())); time.sleep(30)" & } &&
-	for i in $(seq 100); do test -s pid && break; sleep 0.1; done &&
+	for i in $(seq 600); do test -s pid && break; sleep 0.1; done &&
 	pid=$(cat pid) && spool=$(ls -d "$XALT_SPOOL_BASE"/xalt-*/*.$pid) &&
 	kill -9 $pid && wait;
 	xalt_tracked /usr/bin/python3 -c "pass" &&

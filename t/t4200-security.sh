@@ -59,13 +59,18 @@ test_expect_success 'the attacker cannot read the records' '
 '
 
 # While the victim's run is alive: its spool dir and pkgs file are private,
-# and neither a uuid nor a spool path lets the attacker write into it.
+# and neither a uuid nor a spool path lets the attacker write into it. The
+# run stays alive until the test is done with it (vhome/release), not for a
+# fixed time: a loaded machine took longer than that for the attacks.
 test_expect_success 'a live run: spool unreadable, no injection by uuid or by path' '
-	rm -rf "$VREC" vhome/pid &&
+	rm -rf "$VREC" vhome/pid vhome/release &&
 	{ victim_py "import os, sys, time, yaml
 open(\"$VHOME/pid\", \"w\").write(os.environ[\"XALT_RUN_UUID\"] + \" \" + os.environ[\"XALT_SPOOL_DIR\"] + \"\\n\")
-time.sleep(3)" & } &&
-	for i in $(seq 100); do test -s vhome/pid && break; sleep 0.1; done &&
+end = time.time() + 120
+while not os.path.exists(\"$VHOME/release\") and time.time() < end:
+    time.sleep(0.02)" & } &&
+	{
+	for i in $(seq 600); do test -s vhome/pid && break; sleep 0.1; done &&
 	read uuid spool <vhome/pid &&
 	test "$(stat -c "%a %U" "$spool")" = "700 $VICTIM" &&
 	test_must_fail as $ATTACKER "$AHOME" cat "$spool/pkgs" 2>/dev/null &&
@@ -74,8 +79,10 @@ time.sleep(3)" & } &&
 		"$XALT_PREFIX/libexec/xalt_record_pkg" -u "$uuid" program python package_name evil1 \
 		path /site-packages/evil1 &&
 	as $ATTACKER "$AHOME" env XALT_RUN_UUID=$uuid XALT_SPOOL_DIR="$spool" XALT_SPOOL_BASE="$SHM" \
-		PYTHONPATH="$XALT_PREFIX/site" /usr/bin/python3 -c "import csv" &&
-	wait &&
+		PYTHONPATH="$XALT_PREFIX/site" /usr/bin/python3 -c "import csv"
+	}; rc=$?
+	: >vhome/release; wait
+	test $rc = 0 &&
 	rec=$(victim_records) &&
 	! jq -r ".packages[].name" "$rec" | grep -E "^(evil1|csv)$" &&
 	jq -r ".packages[].name" "$rec" | grep -x yaml

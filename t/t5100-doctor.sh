@@ -215,9 +215,10 @@ test_expect_success 'syslog configured, socket unreachable: FAIL syslog' '
 test_expect_success PYTHON 'syslog configured, socket listening: ok syslog' '
 	xalt_setup &&
 	echo "syslog_socket = $TRASH_DIRECTORY/log.sock" >>xalt.conf || exit 1
-	/usr/bin/python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); time.sleep(20)" "$TRASH_DIRECTORY/log.sock" &
+	/usr/bin/python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); time.sleep(300)" "$TRASH_DIRECTORY/log.sock" &
 	listener=$! &&
-	for i in 1 2 3 4 5 6 7 8 9 10; do test -S log.sock && break; sleep 0.2; done &&
+	for i in $(seq 600); do test -S log.sock && break; sleep 0.1; done &&
+	test -S log.sock &&
 	XALT_TRANSMISSION_STYLE=syslog doctor >out; rc=$?
 	kill $listener; wait $listener
 	test $rc -le 1 && grep "^ok    syslog: " out

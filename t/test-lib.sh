@@ -37,6 +37,10 @@ done
 unset LD_PRELOAD PYTHONPATH R_PROFILE R_PROFILE_USER PYTHONSTARTUP
 LANG=C LC_ALL=C TZ=UTC
 export LANG LC_ALL TZ
+# Files the tests make (configs, dirs other users must enter) get the modes
+# the tests expect whatever the caller's umask: under 077, t5100, t4200 and
+# t2000 failed on their own files, not on xalt's.
+umask 022
 
 if test "${XALT_TEST_ASAN:-0}" = 1; then
 	# The sanitized preload library needs the ASan runtime loaded first.

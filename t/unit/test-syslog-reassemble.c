@@ -130,8 +130,16 @@ static void *reader(void *arg)
 	}
 }
 
-/* Send text as run `uuid` through the real transmission; collect datagrams. */
-static void send_text(const char *uuid, const char *text)
+/*
+ * Send text as run `uuid` through the real transmission; collect datagrams.
+ * Returns what finish returned. The kernel queues 10 datagrams
+ * (max_dgram_qlen) before the sender has to wait for the reader thread, and
+ * it waits only 10 ms (STALL_NS) for each: a test that sends more chunks
+ * than that depends on the scheduler (on a loaded machine the reader thread
+ * can be off the CPU for longer: 8 busy loops on its CPU made finish give up
+ * in most runs). So every test but the slow-daemon one sends at most 10.
+ */
+static int send_text_rc(const char *uuid, const char *text)
 {
 	const struct transmit_ops *t = transmit_lookup("syslog");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -148,12 +156,26 @@ static void send_text(const char *uuid, const char *text)
 	/* In uneven pieces, as json_out flushes its buffer. */
 	for (size_t off = 0; off < len; off += 1000)
 		assert_int_equal(t->flush(ctx, text + off, len - off < 1000 ? len - off : 1000), 0);
-	assert_int_equal(t->finish(ctx, 1), 0);
+	int rc = t->finish(ctx, 1);
 	strcpy(sa.sun_path, sockpath);
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	assert_int_equal(sendto(fd, "END", 3, 0, (struct sockaddr *)&sa, sizeof(sa)), 3);
 	close(fd);
 	pthread_join(th, NULL);
+	return rc;
+}
+
+static void send_text(const char *uuid, const char *text)
+{
+	assert_int_equal(send_text_rc(uuid, text), 0);
+}
+
+/* Forget the datagrams collected so far (a test that tries again). */
+static void drop_messages(void)
+{
+	for (size_t i = 0; i < nmsg; i++)
+		free(msg[i]);
+	nmsg = 0;
 }
 
 /* A JSON-ish record of about `len` bytes, pure ASCII with blanks. */
@@ -204,12 +226,12 @@ static void test_message_shape(void **state)
 
 static void test_in_order(void **state)
 {
-	char *text = make_text(5000, 'a');
+	char *text = make_text(2500, 'a');
 	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
 
 	(void)state;
 	send_text(UUID_A, text);
-	assert_int_equal(nmsg, 20);
+	assert_int_equal(nmsg, 10);
 	for (size_t i = 0; i < nmsg; i++)
 		feed(r, i, i + 1);
 	syslog_reasm_finish(r, on_lost, NULL);
@@ -218,7 +240,7 @@ static void test_in_order(void **state)
 	assert_string_equal(got_text[0], text);
 	assert_int_equal(nlost, 0);
 	assert_int_equal(syslog_reasm_stats(r)->complete, 1);
-	assert_int_equal(syslog_reasm_stats(r)->chunks, 20);
+	assert_int_equal(syslog_reasm_stats(r)->chunks, 10);
 	syslog_reasm_free(r);
 	free(text);
 }
@@ -226,7 +248,7 @@ static void test_in_order(void **state)
 /* Two runs from two hosts, interleaved, reversed, every chunk twice. */
 static void test_interleaved_reversed_duplicated(void **state)
 {
-	char *a = make_text(3000, 'a'), *b = make_text(2000, 'k');
+	char *a = make_text(2500, 'a'), *b = make_text(2000, 'k');
 	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
 	size_t na;
 
@@ -234,7 +256,7 @@ static void test_interleaved_reversed_duplicated(void **state)
 	send_text(UUID_A, a);
 	na = nmsg;
 	send_text(UUID_B, b);
-	assert_int_equal(na, 12);
+	assert_int_equal(na, 10);
 	assert_int_equal(nmsg - na, 8);
 	/* A's and B's chunks alternate, each run's last chunk first; twice. */
 	for (size_t k = 0; k < 2; k++) {
@@ -251,7 +273,7 @@ static void test_interleaved_reversed_duplicated(void **state)
 	for (size_t i = 0; i < 2; i++)
 		assert_string_equal(got_text[i], !strcmp(got_uuid[i], UUID_A) ? a : b);
 	assert_int_equal(nlost, 0);
-	assert_int_equal(syslog_reasm_stats(r)->chunks_duplicate, 20);
+	assert_int_equal(syslog_reasm_stats(r)->chunks_duplicate, 18);
 	assert_int_equal(syslog_reasm_stats(r)->complete, 2);
 	syslog_reasm_free(r);
 	free(a);
@@ -260,7 +282,7 @@ static void test_interleaved_reversed_duplicated(void **state)
 
 static void test_missing_chunk(void **state)
 {
-	char *text = make_text(3000, 'a');
+	char *text = make_text(2500, 'a');
 	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
 
 	(void)state;
@@ -271,8 +293,8 @@ static void test_missing_chunk(void **state)
 	syslog_reasm_finish(r, on_lost, NULL);
 	assert_int_equal(ngot, 0);
 	assert_int_equal(nlost, 1);
-	assert_int_equal(lost_have, 11);
-	assert_int_equal(lost_count, 12);
+	assert_int_equal(lost_have, 9);
+	assert_int_equal(lost_count, 10);
 	assert_int_equal(lost_corrupt, 0);
 	assert_int_equal(syslog_reasm_stats(r)->incomplete, 1);
 	assert_int_equal(syslog_reasm_stats(r)->corrupt, 0);
@@ -283,7 +305,7 @@ static void test_missing_chunk(void **state)
 /* A damaged byte fails its chunk's CRC; a clean copy later still completes. */
 static void test_corrupt_chunk(void **state)
 {
-	char *text = make_text(3000, 'a');
+	char *text = make_text(2500, 'a');
 	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
 	char *bad;
 
@@ -415,40 +437,65 @@ static void test_callback_stops(void **state)
 	free(text);
 }
 
-/* Nobody reads the socket: the sender gives up within its EAGAIN budget. */
+/*
+ * Nobody reads the socket: the sender gives up within its EAGAIN budget.
+ * Scheduling delays only ever add to the time measured, so the best of three
+ * tries is the cost of the budget itself: a budget over 100 ms fails all
+ * three, a machine busy for 90 ms once does not fail the test.
+ */
 static void test_stalled_daemon(void **state)
 {
 	const struct transmit_ops *t = transmit_lookup("syslog");
 	char *text = make_text(200 * 1000, 'a');
 	struct timespec t0, t1, now = { 0, 0 };
 	void *ctx;
-	double ms;
+	double ms, best = 1e9;
 
 	(void)state;
 	snprintf(run.uuid, sizeof(run.uuid), "%s", UUID_A);
-	assert_int_equal(t->open(&ctx, &run, &now), 0);
-	assert_int_equal(t->flush(ctx, text, strlen(text)), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(t->finish(ctx, 1), -1);
-	assert_true(errno == EAGAIN || errno == ENOBUFS);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	print_message("# stalled daemon: gave up after %.1f ms\n", ms);
-	assert_true(ms < 100.0);     /* budget 10 ms plus scheduling noise */
+	for (int try = 0; try < 3 && best >= 100.0; try++) {
+		char buf[SYSLOG_HEADER_MAX + 65536];
+
+		while (recv(rfd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+			;                           /* empty the queue of the last try */
+		assert_int_equal(t->open(&ctx, &run, &now), 0);
+		assert_int_equal(t->flush(ctx, text, strlen(text)), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(t->finish(ctx, 1), -1);
+		assert_true(errno == EAGAIN || errno == ENOBUFS);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		print_message("# stalled daemon: gave up after %.1f ms\n", ms);
+		if (ms < best)
+			best = ms;
+	}
+	assert_true(best < 100.0);     /* budget 10 ms plus scheduling noise */
 	free(text);
 }
 
-/* A daemon slower than the sender (1 ms a message, the queue holds 10) but
+/*
+ * A daemon slower than the sender (1 ms a message, the queue holds 10) but
  * never stopped: every chunk gets through, the stall clock restarting on
- * each progress. */
+ * each progress. The sender waits about 30 ms in all, three times its 10 ms
+ * stall budget, so a stall clock that did not restart fails every try; but
+ * the reader thread must be back on a CPU within 10 ms each time, which a
+ * loaded machine does not always grant: up to three tries.
+ */
 static void test_slow_daemon(void **state)
 {
 	char *text = make_text(40 * 256, 'a');
 	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
+	int rc = -1;
 
 	(void)state;
 	reader_delay_us = 1000;
-	send_text(UUID_A, text);
+	for (int try = 0; try < 3 && rc != 0; try++) {
+		drop_messages();
+		rc = send_text_rc(UUID_A, text);
+		if (rc != 0)
+			print_message("# slow daemon: try %d gave up after %zu messages\n", try + 1, nmsg);
+	}
+	assert_int_equal(rc, 0);
 	assert_int_equal(nmsg, 40);
 	for (size_t i = 0; i < nmsg; i++)
 		feed(r, i, i + 1);
