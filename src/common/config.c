@@ -170,6 +170,14 @@ static int table_keyword(const char *w, size_t n)
 	return -1;
 }
 
+/* The end of the line starting at s: its '\n', or end. */
+static char *line_end(const char *s, const char *end)
+{
+	char *nl = memchr(s, '\n', (size_t)(end - s));
+
+	return nl ? nl : (char *)end;
+}
+
 /* Cut the next blank-separated word off *s; NULL when none is left. */
 static char *next_word(char **s)
 {
@@ -542,9 +550,7 @@ static void count_lines(const char *text, const char *end, int count[4])
 
 	count[0] = count[1] = count[2] = count[3] = 0;
 	for (s = text; s < end; s = nl + 1) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
+		nl = line_end(s, end);
 		while (s < nl && is_space(*s))
 			s++;
 		for (w = s; w < nl && !is_space(*w); w++)
@@ -567,9 +573,7 @@ int config_parse(struct xalt_config *cfg, char *text, const char *path,
 	layout(cfg, count);
 	cfg->file = path;
 	for (line = text; line < end; line = nl + 1) {
-		nl = memchr(line, '\n', (size_t)(end - line));
-		if (!nl)
-			nl = end;
+		nl = line_end(line, end);
 		*nl = '\0';
 		ps.line++;
 		parse_line(&ps, line);

@@ -37,7 +37,7 @@ struct xalt_run {
 	 * first members, the config and its text; tracked runs the rest. Each
 	 * page first touched costs a page fault of 1-3 us in this VM
 	 * (bench/RESULTS.md), a visible part of the SKIP budget: a SKIP touches
-	 * three pages here with the shipped config. The first holds these
+	 * two pages here with the shipped config. The first holds these
 	 * members, the config's settings and its patterns (the struct is page
 	 * aligned because cfgtext is); cfgtext starts a page, so a config under
 	 * 4 KB is read into one. xalt_dir is filled only once a SKIP is ruled
