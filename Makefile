@@ -44,9 +44,11 @@ endif
 # --- sources: every .c in a component directory belongs to it ---------------
 COMMON_SRC  := $(wildcard src/common/*.c)
 PRELOAD_SRC := $(wildcard src/preload/*.c)
-RECPKG_SRC  := $(wildcard src/record_pkg/*.c)
+RECPKG_SRC  := $(wildcard src/record-pkg/*.c)
 CLI_MAIN    := src/cli/xalt.c
-CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard src/cli/*.c))
+CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard src/cli/*.c src/cli/*/*.c))
+# The CLI's folders follow the data's path (ingest -> db -> report).
+CLI_INC     := -Isrc/cli -Isrc/cli/ingest -Isrc/cli/db -Isrc/cli/report
 UNIT_SRC    := $(wildcard t/unit/test-*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz-*.c)
 
@@ -71,6 +73,8 @@ all: $(PRELOAD_SO) $(XALT_BIN) $(RECPKG_BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(PIC_FLAGS) -c -o $@ $<
+
+$(CLI_OBJ) $(B)/$(CLI_MAIN:.c=.o): ALL_CFLAGS += $(CLI_INC)
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
@@ -97,7 +101,7 @@ $(XALT_BIN): $(B)/$(CLI_MAIN:.c=.o) $(B)/libcli.a $(B)/libcommon.a
 
 $(B)/t/unit/%: t/unit/%.c $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload -Isrc/cli -Isrc/record_pkg $(ALL_LDFLAGS) \
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload $(CLI_INC) -Isrc/record-pkg $(ALL_LDFLAGS) \
 		-o $@ $< $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a $(UNIT_LIBS)
 
 # Fuzz harnesses without libFuzzer: replay.c feeds them the committed corpus
@@ -105,7 +109,7 @@ $(B)/t/unit/%: t/unit/%.c $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
 FUZZ_LIBS = $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a $(CLI_LIBS)
 $(B)/fuzz/%-replay: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload -Isrc/cli $(ALL_LDFLAGS) \
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Isrc/preload $(CLI_INC) $(ALL_LDFLAGS) \
 		-o $@ $< fuzz/replay.c $(FUZZ_LIBS)
 
 # --- install ------------------------------------------------------------------
@@ -158,7 +162,7 @@ fuzz:
 		$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a
 	@set -e; for t in $(FUZZ_TARGETS:fuzz-%=%); do \
 		echo "    FUZZ $$t ($(FUZZ_SECONDS) s)"; \
-		clang $(REQ_CFLAGS) -Isrc/preload -Isrc/cli -fsanitize=fuzzer,address,undefined \
+		clang $(REQ_CFLAGS) -Isrc/preload $(CLI_INC) -fsanitize=fuzzer,address,undefined \
 			-fno-sanitize-recover=undefined -o $(FB)/fuzz-$$t fuzz/fuzz-$$t.c \
 			$(FB)/libpreload.a $(FB)/libcli.a $(FB)/libcommon.a $(CLI_LIBS); \
 		mkdir -p $(FB)/corpus/$$t; \

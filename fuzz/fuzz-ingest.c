@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the ingest validator and loader (src/cli/ingest.c) against
+ * Fuzz target: the ingest validator and loader (src/cli/ingest/ingest.c) against
  * an in-memory SQLite database with the current schema. Any bytes must be
  * loaded, counted as a duplicate or rejected with a reason: never a crash,
  * never a database error.

@@ -1,12 +1,12 @@
 /*
- * Fuzz target: the preload library's JSON writer (src/common/json_out.c).
+ * Fuzz target: the preload library's JSON writer (src/common/json-out.c).
  * Any bytes, as a key, as a string value, split into array elements, and
  * as numbers, must give pure printable ASCII that jansson parses, and an
  * ASCII string must read back unchanged. json_escape must respect its
  * output bound.
  */
 #include "fuzz.h"
-#include "json_out.h"
+#include "json-out.h"
 
 #include <jansson.h>
 #include <string.h>

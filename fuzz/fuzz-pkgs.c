@@ -6,7 +6,7 @@
  * carrying string program and name, pure ASCII throughout.
  */
 #include "fuzz.h"
-#include "json_out.h"
+#include "json-out.h"
 #include "record.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the syslog reassembler (src/cli/syslog-reassemble.c). The
+ * Fuzz target: the syslog reassembler (src/cli/ingest/syslog-reassemble.c). The
  * input is a log, split into lines. Every record passed on must have the
  * length and CRC-32 its chunks announced; the counters must add up.
  */

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "filter.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 #include "xbuf.h"
 
 #include <errno.h>

@@ -22,7 +22,7 @@
 #include "xbuf.h"
 #include "config.h"
 #include "filter.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

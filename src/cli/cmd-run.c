@@ -12,7 +12,7 @@
  * P is this xalt's install prefix (cli_prefix()).
  */
 #include "cli.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 #include "xbuf.h"
 
 #include <errno.h>

@@ -12,7 +12,7 @@
  * kind (setting, pattern, sample), the line loop.
  */
 #include "config.h"
-#include "syslog_format.h"
+#include "syslog-format.h"
 
 #include <errno.h>
 #include <fcntl.h>

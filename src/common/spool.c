@@ -16,7 +16,7 @@
  * Sections: path building; the user dir; run dirs; appends; escaping; removal.
  */
 #include "spool.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <dirent.h>
 #include <errno.h>

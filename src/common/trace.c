@@ -5,7 +5,7 @@
  */
 #include "hot.h"
 #include "trace.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <errno.h>
 #include <stdarg.h>

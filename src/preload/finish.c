@@ -13,7 +13,7 @@
 #include "trace.h"
 #include "transmit.h"
 #include "uuid.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <errno.h>
 #include <stdlib.h>

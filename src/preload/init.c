@@ -22,7 +22,7 @@
 #include "hot.h"
 #include "run.h"
 #include "trace.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * Rank and size come from the first variable present, in this order: PMI
  * (MPICH, Intel MPI, srun --mpi=pmi2), Open MPI, PMIx, MVAPICH2, then
  * Slurm's own task variables. Values that are not plain non-negative
- * integers are ignored (xalt_env.h: a bad value is never fatal).
+ * integers are ignored (xalt-env.h: a bad value is never fatal).
  */
 #include "run.h"
 

@@ -7,7 +7,7 @@
 #ifndef XALT_PRELOAD_RECORD_H
 #define XALT_PRELOAD_RECORD_H
 
-#include "json_out.h"
+#include "json-out.h"
 #include "run.h"
 
 struct run_end {
@@ -20,7 +20,7 @@ struct run_end {
 	int signal_safe;          /* in a signal handler: no locks */
 };
 
-/* The whole record, one JSON object. Errors are sticky in j (json_out.h). */
+/* The whole record, one JSON object. Errors are sticky in j (json-out.h). */
 void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *e);
 
 /* libs.c: the "libraries" array. */

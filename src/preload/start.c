@@ -16,7 +16,7 @@
 #include "spool.h"
 #include "trace.h"
 #include "uuid.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * How a finished record leaves the process. A transmission is three calls:
  * open (prepare, before the record is built), flush (the json_out callback,
  * called with each full buffer and at the end) and finish (commit when ok,
- * discard otherwise). Each lives in its own transmit_<name>.c and is listed
+ * discard otherwise). Each lives in its own transmit-<name>.c and is listed
  * in the table in transmit.c; all of them must be async-signal-safe and
  * allocation-free (they run in the fatal-signal handler).
  */
@@ -27,11 +27,11 @@ struct transmit_ops {
 /* The transmission called `name`, or NULL if this build has none by that name. */
 const struct transmit_ops *transmit_lookup(const char *name);
 
-extern const struct transmit_ops transmit_file_ops;   /* transmit_file.c */
-extern const struct transmit_ops transmit_syslog_ops; /* transmit_syslog.c */
+extern const struct transmit_ops transmit_file_ops;   /* transmit-file.c */
+extern const struct transmit_ops transmit_syslog_ops; /* transmit-syslog.c */
 
 /*
- * transmit_file.c, exposed for tests: the record file name for a uuid and an
+ * transmit-file.c, exposed for tests: the record file name for a uuid and an
  * end time, "run.<YYYYmmddTHHMMSS.uuuuuuZ>.<uuid>.json". Returns its length,
  * or -1 if out (size cap) is too small.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the record loader (src/cli/ingest.c), the id cache
+ * Unit tests of the record loader (src/cli/ingest/ingest.c), the id cache
  * (idmap.c), the database layer's schema handling (db.c, SQLite backend)
  * and the report helpers (report.c), on an in-memory SQLite database.
  *

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the preload library's exit path (src/preload/finish.c,
- * record.c, transmit_file.c, sample.c) with faults injected through the
+ * record.c, transmit-file.c, sample.c) with faults injected through the
  * system-call table (sys.h).
  *
  * Allowed outcomes under injection, for every fault:

@@ -3,7 +3,7 @@
  * are sent by the preload library's own transmit_syslog_ops to a datagram
  * socket this test binds, the datagrams are read back, given rsyslog-like
  * prefixes, shuffled, duplicated, dropped or damaged, and fed to
- * syslog_reasm (src/cli/syslog-reassemble.c). Every test states the exact
+ * syslog_reasm (src/cli/ingest/syslog-reassemble.c). Every test states the exact
  * counts it expects. Also: the CRC-32 check value, and a daemon that never
  * reads (the sender gives up within its budget instead of blocking).
  */
@@ -16,7 +16,7 @@
 #include "crc32.h"
 #include "run.h"
 #include "syslog-reassemble.h"
-#include "syslog_format.h"
+#include "syslog-format.h"
 #include "transmit.h"
 
 #include <errno.h>

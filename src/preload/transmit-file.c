@@ -18,7 +18,7 @@
 #include "run.h"
 #include "sys.h"
 #include "trace.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@ static struct file_state {
 	char dir[PATH_MAX];       /* the prefix */
 	char tmp[PATH_MAX];       /* temp file path */
 	char final[PATH_MAX];     /* record file path */
-} st;      /* in .bss, not .data: file_open sets fd first (see transmit_syslog.c) */
+} st;      /* in .bss, not .data: file_open sets fd first (see transmit-syslog.c) */
 
 /* Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil inverse). */
 static void civil(long long z, int *y, unsigned *m, unsigned *d)

@@ -1,7 +1,7 @@
 /*
  * Syslog transmission (docs/syslog.md): the record goes to the local syslog
  * daemon's datagram socket (config syslog_socket, default /dev/log) as
- * numbered, checksummed chunks (src/common/syslog_format.h) that rsyslog
+ * numbered, checksummed chunks (src/common/syslog-format.h) that rsyslog
  * forwards to the site's log host, where `xalt ingest --syslog` puts the
  * record together again.
  *
@@ -27,7 +27,7 @@
  */
 #include "crc32.h"
 #include "run.h"
-#include "syslog_format.h"
+#include "syslog-format.h"
 #include "transmit.h"
 
 #include <errno.h>

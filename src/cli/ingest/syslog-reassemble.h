@@ -1,6 +1,6 @@
 /*
  * Putting run records back together from syslog chunks (the line format is
- * in src/common/syslog_format.h, the site's view in docs/syslog.md).
+ * in src/common/syslog-format.h, the site's view in docs/syslog.md).
  *
  * Lines are fed one at a time, from any number of rsyslog output files, in
  * any order: whatever rsyslog wrote before the marker (time, host, tag) is

@@ -1,7 +1,7 @@
 /*
  * The syslog chunk line: the contract between the preload library's syslog
- * transmission (src/preload/transmit_syslog.c) and the reassembler behind
- * `xalt ingest --syslog` (src/cli/syslog-reassemble.c). docs/syslog.md
+ * transmission (src/preload/transmit-syslog.c) and the reassembler behind
+ * `xalt ingest --syslog` (src/cli/ingest/syslog-reassemble.c). docs/syslog.md
  * describes it for sites.
  *
  * A record of L bytes is cut into N = ceil(L / chunk) pieces; piece i
@@ -10,7 +10,7 @@
  *   XALTCHUNK1 <uuid> <i> <N> <crc of piece, 8 hex> <crc of record, 8 hex> <L> <piece>
  *
  * fields separated by one space; the piece is the rest of the line, pure
- * ASCII JSON with no control bytes (json_out.c), so rsyslog stores it as is.
+ * ASCII JSON with no control bytes (json-out.c), so rsyslog stores it as is.
  * Whatever rsyslog puts in front (time, host, tag[pid]:) is ignored: the
  * reader looks for the marker.
  */

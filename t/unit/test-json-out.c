@@ -1,5 +1,5 @@
 /*
- * Unit tests of the hand JSON writer (src/common/json_out.c): every output is
+ * Unit tests of the hand JSON writer (src/common/json-out.c): every output is
  * parsed back with jansson, so "valid JSON" means what the ingest side will
  * see. Cases: quotes and backslashes, every control byte, valid 2/3/4-byte
  * UTF-8 (surrogate pairs), invalid sequences (overlong, surrogates, truncated,
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "json_out.h"
+#include "json-out.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * The syslog chunk reassembler (see syslog-reassemble.h; line format in
- * src/common/syslog_format.h).
+ * src/common/syslog-format.h).
  *
  * Sections: parsing one chunk line; runs (an open-addressing hash table of
  * struct run by uuid, each holding its chunks sorted by index, so duplicates
@@ -15,8 +15,8 @@
 #include "syslog-reassemble.h"
 #include "cli.h"
 #include "crc32.h"
-#include "syslog_format.h"
-#include "xalt_env.h"
+#include "syslog-format.h"
+#include "xalt-env.h"
 #include "xbuf.h"
 
 #include <errno.h>

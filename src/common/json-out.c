@@ -1,5 +1,5 @@
 /*
- * The hand JSON writer of the preload library (see json_out.h).
+ * The hand JSON writer of the preload library (see json-out.h).
  *
  * Sections: byte output (put), the escaper (esc_one, json_escape), numbers
  * (no printf: snprintf is not async-signal-safe and this runs in the fatal
@@ -9,7 +9,7 @@
  * a container clears it; closing one sets it again, because the container
  * just closed is itself a value of the enclosing level.
  */
-#include "json_out.h"
+#include "json-out.h"
 
 #include <string.h>
 

@@ -20,7 +20,7 @@
 #include "filter.h"
 #include "spool.h"
 #include "trace.h"
-#include "xalt_env.h"
+#include "xalt-env.h"
 
 #include <errno.h>
 #include <getopt.h>
