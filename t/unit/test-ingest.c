@@ -1,7 +1,8 @@
 /*
- * Unit tests of the record loader (src/cli/ingest/ingest.c), the id cache
- * (idmap.c), the database layer's schema handling (db.c, SQLite backend)
- * and the report helpers (report.c), on an in-memory SQLite database.
+ * Unit tests of the record loader (src/cli/ingest/: parse.c, validate.c,
+ * load.c), the id cache (idmap.c), the database layer's schema handling
+ * (db.c, SQLite backend) and the report helpers (report.c), on an in-memory
+ * SQLite database.
  *
  * The end-to-end tests (t/t3000, t3100) cover files, exit codes and output;
  * here: the loader's contract record by record, the parse/load split with an
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "arena.h"
 #include "cli.h"
 #include "db.h"
 #include "idmap.h"
@@ -138,15 +140,15 @@ static void test_reject_reasons(void **state)
 /* The two-stage API with an arena, as cmd-ingest.c's reading thread uses it. */
 static void test_parse_in_arena(void **state)
 {
-	struct ingest_arena arena = { NULL };
+	struct arena arena = ARENA_INIT;
 	struct ingest_parsed *p[3];
 	char *t[3] = { record(U1, "a", "1", ""), record(U2, "b", "2", ""), xstrdup("[") };
 
 	(void)state;
-	ingest_arena_use(&arena);
+	arena_use(&arena);
 	for (int i = 0; i < 3; i++)
 		p[i] = ingest_parse(t[i], strlen(t[i]));
-	ingest_arena_use(NULL);
+	arena_use(NULL);
 	assert_null(ingest_parsed_error(p[0]));
 	assert_non_null(ingest_parsed_error(p[2]));
 	assert_int_equal(ingest_load(in, p[0], "x"), INGEST_LOADED);
@@ -156,7 +158,7 @@ static void test_parse_in_arena(void **state)
 		ingest_parsed_free(p[i]);
 		free(t[i]);
 	}
-	ingest_arena_release(&arena);
+	arena_release(&arena);
 	assert_null(arena.head);
 	assert_int_equal(ingest_commit(in), 0);
 	assert_int_equal(count("SELECT count(*) FROM runs"), 2);

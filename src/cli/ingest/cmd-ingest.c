@@ -11,6 +11,7 @@
  * and reason, counted, and moved to --reject-dir when given.
  */
 #include "cli.h"
+#include "arena.h"
 #include "db.h"
 #include "ingest.h"
 #include "syslog-reassemble.h"
@@ -240,7 +241,7 @@ static void draw_progress(struct ingest_run *ir, size_t done, int last)
 
 struct block {
 	struct block *next;                         /* queue link */
-	struct ingest_arena arena;                  /* the JSON trees of this block */
+	struct arena arena;                       /* the JSON trees of this block */
 	size_t first, n;                            /* files[first .. first+n) */
 	struct ingest_parsed *parsed[BLOCK_FILES];  /* NULL when the file was not read */
 	char *readerr[BLOCK_FILES];                 /* why it was not read (malloc'd) */
@@ -295,11 +296,11 @@ static void *reader(void *arg)
 		struct block *b = xcalloc(1, sizeof(*b));
 		b->first = first;
 		b->n = ir->nfiles - first < BLOCK_FILES ? ir->nfiles - first : BLOCK_FILES;
-		ingest_arena_use(&b->arena);
+		arena_use(&b->arena);
 		for (size_t i = 0; i < b->n; i++)
 			if (!(b->readerr[i] = read_record(ir->files[first + i], &text)))
 				b->parsed[i] = ingest_parse(text.buf, text.len);
-		ingest_arena_use(NULL);
+		arena_use(NULL);
 		pthread_mutex_lock(&q->mu);
 		if (q->len >= QUEUE_MAX) {
 			double t0 = now_s();
@@ -399,7 +400,7 @@ static void load_all(struct ingest_run *ir)
 			ingest_parsed_free(b->parsed[i]);
 			free(b->readerr[i]);
 		}
-		ingest_arena_release(&b->arena);
+		arena_release(&b->arena);
 		free(b);
 	}
 	pthread_join(tid, NULL);
