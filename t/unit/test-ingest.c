@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char rec_fmt[] =
 	"{\"schema\":\"xalt-run/1\",\"run_uuid\":\"%s\",\"syshost\":\"s\",\"host\":\"h\","
@@ -164,6 +165,29 @@ static void test_parse_in_arena(void **state)
 	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
 }
 
+/* SQLite's PRAGMA synchronous: 1 NORMAL, 2 FULL. */
+static void test_durability(void **state)
+{
+	char dir[] = "/tmp/xalt-unit-XXXXXX", path[64];
+	struct db *fdb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.db", dir);
+	fdb = db_open(path, 1);
+	assert_non_null(fdb);
+	db = fdb;
+	assert_int_equal(count("PRAGMA synchronous"), 1);     /* WAL + NORMAL: the default */
+	assert_int_equal(db_set_durability(fdb, DB_DURABLE_FULL), 0);
+	assert_int_equal(count("PRAGMA synchronous"), 2);
+	assert_int_equal(db_set_durability(fdb, DB_DURABLE_CRASH), 0);
+	assert_int_equal(count("PRAGMA synchronous"), 1);
+	db_close(fdb);
+	db = NULL;
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_idmap(void **state)
 {
 	struct idmap m = IDMAP_INIT;
@@ -232,6 +256,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_duplicate_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_in_arena, setup, teardown),
+		cmocka_unit_test(test_durability),
 		cmocka_unit_test(test_idmap),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_default_spec),

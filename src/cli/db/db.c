@@ -78,6 +78,11 @@ int db_exec(struct db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+int db_set_durability(struct db *db, enum db_durability d)
+{
+	return db->ops->set_durability(db, d);
+}
+
 int db_begin(struct db *db)
 {
 	if (db->ops->exec(db, "BEGIN"))
@@ -106,11 +111,6 @@ int db_rollback(struct db *db)
 struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
 	return db->ops->prepare(db, sql);
-}
-
-void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len)
-{
-	st->db->ops->bind(st, i, DB_T_TEXT, s, len);
 }
 
 void db_bind_str(struct db_stmt *st, int i, const char *s)
@@ -145,8 +145,6 @@ void db_finalize(struct db_stmt *st)
 		st->db->ops->finalize(st);
 }
 
-int db_column_count(struct db_stmt *st) { return st->db->ops->column_count(st); }
-const char *db_column_name(struct db_stmt *st, int i) { return st->db->ops->column_name(st, i); }
 int db_column_is_null(struct db_stmt *st, int i) { return st->db->ops->column_is_null(st, i); }
 
 const char *db_column_text(struct db_stmt *st, int i)

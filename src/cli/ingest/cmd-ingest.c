@@ -286,10 +286,8 @@ int cmd_ingest(int argc, char **argv)
 		return XALT_EXIT_FAILURE;
 	}
 	/* The files go away after each commit: the commit must then survive a
-	 * power cut too (WAL + NORMAL only guarantees consistency). Costs one
-	 * fsync per batch; PostgreSQL commits are durable already. */
-	if ((ir.delete_files || ir.archive) && !db_spec_is_pg(spec) &&
-	    db_exec(db, "PRAGMA synchronous=FULL"))
+	 * power cut too. Costs one fsync per batch. */
+	if ((ir.delete_files || ir.archive) && db_set_durability(db, DB_DURABLE_FULL))
 		warning("cannot make commits durable: files are removed after each commit anyway");
 	ir.progress.on = !ir.quiet && isatty(2);
 	ir.progress.total = ir.files.n;
