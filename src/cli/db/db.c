@@ -203,7 +203,7 @@ int db_bulk_row(struct db_bulk *b, const int64_t *vals)
  *   millions of times (8 bytes, not 36).
  * - libraries are stored per distinct *set* (libsets): runs of one program
  *   share the set, so the join grows with distinct sets, not with runs
- *   (facts.md: TACC's per-run join reached 2.1 billion rows).
+ *   (TACC's per-run join reached 2.1 billion rows: docs/database.md, "Why").
  * - run_package is keyed (name_id, user_id, run_id), which is unique because
  *   a run has one user and one entry per package name: the packages report
  *   then reads the table itself in key order, touching no other table (10 M

@@ -10,8 +10,8 @@
  * Bulk rows (integer-only join tables, millions of rows) go through
  * struct db_bulk: SQLite inserts them at once with a prepared statement,
  * PostgreSQL buffers them and sends one COPY per table at commit time
- * (facts.md: one transaction and one round trip per record made XALT take
- * 4.5 days for 5 M runs).
+ * (one transaction and one round trip per record made the reference tool
+ * take 4.5 days for 5 M runs: docs/database.md, "Why").
  *
  * Errors are reported with error() by the layer itself; callers get -1/NULL.
  */
