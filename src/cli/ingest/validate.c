@@ -112,18 +112,16 @@ static int is_number(const json_t *v) { return json_is_number(v); }
 static int is_integer(const json_t *v) { return json_is_integer(v); }
 static int is_bool(const json_t *v) { return json_is_boolean(v); }
 
-/* root[key] into *out when it is an object, NULL when absent or null. 0 or -1. */
+/* root[key] into *out: 1 when it is an object, 0 when absent or null
+ * (nothing to check), -1 when anything else. */
 static int get_object(json_t *root, const char *key, json_t **out, struct xbuf *why)
 {
-	json_t *o = json_object_get(root, key);
-
-	*out = NULL;
-	if (!o || json_is_null(o))
+	*out = json_object_get(root, key);
+	if (!*out || json_is_null(*out))
 		return 0;
-	if (!json_is_object(o))
+	if (!json_is_object(*out))
 		return validate_reject(why, "field '%s' is not an object", key);
-	*out = o;
-	return 0;
+	return 1;
 }
 
 static int valid_uuid(const char *s)
@@ -222,11 +220,10 @@ static int check_exit(json_t *root, struct run_rec *r, struct xbuf *why)
 {
 	static const struct where w = { "exit", NOT_IN_ARRAY };
 	json_t *o;
+	int rc;
 
-	if (get_object(root, "exit", &o, why))
-		return -1;
-	if (!o)
-		return 0;
+	if ((rc = get_object(root, "exit", &o, why)) <= 0)
+		return rc;
 	return get_str(o, "how", &w, 0, 32, NULL, &r->exit_how, why) ||
 	       get_opt(o, "status", &w, is_integer, "an integer", &r->exit_status, why) ||
 	       get_opt(o, "signal", &w, is_integer, "an integer", &r->exit_signal, why) ? -1 : 0;
@@ -236,11 +233,10 @@ static int check_sampling(json_t *root, struct run_rec *r, struct xbuf *why)
 {
 	static const struct where w = { "sampling", NOT_IN_ARRAY };
 	json_t *o;
+	int rc;
 
-	if (get_object(root, "sampling", &o, why))
-		return -1;
-	if (!o)
-		return 0;
+	if ((rc = get_object(root, "sampling", &o, why)) <= 0)
+		return rc;
 	return get_opt(o, "probability", &w, is_number, "a number", &r->sampling_probability, why) ||
 	       get_opt(o, "forced", &w, is_bool, "a boolean", &r->sampling_forced, why) ? -1 : 0;
 }
@@ -251,11 +247,10 @@ static int check_job(json_t *root, struct run_rec *r, struct xbuf *why)
 	static const struct where w = { "job", NOT_IN_ARRAY };
 	json_t *o, *id;
 	const char *s;
+	int rc;
 
-	if (get_object(root, "job", &o, why))
-		return -1;
-	if (!o)
-		return 0;
+	if ((rc = get_object(root, "job", &o, why)) <= 0)
+		return rc;
 	id = json_object_get(o, "id");
 	if (json_is_integer(id)) {
 		struct xbuf sb = XBUF_INIT;
@@ -276,11 +271,10 @@ static int check_interpreter(json_t *root, struct run_rec *r, struct xbuf *why)
 {
 	static const struct where w = { "interpreter", NOT_IN_ARRAY };
 	json_t *o;
+	int rc;
 
-	if (get_object(root, "interpreter", &o, why))
-		return -1;
-	if (!o)
-		return 0;
+	if ((rc = get_object(root, "interpreter", &o, why)) <= 0)
+		return rc;
 	return get_str(o, "program", &w, 0, INGEST_NAME_MAX, NULL, &r->interp_program, why) ||
 	       get_str(o, "version", &w, 0, INGEST_NAME_MAX, NULL, &r->interp_version, why) ||
 	       get_str(o, "kind", &w, 0, INGEST_NAME_MAX, NULL, &r->interp_kind, why) ||
