@@ -6,18 +6,14 @@
 #include "reader.h"
 #include "cli.h"
 #include "ingest.h"
+#include "walk.h"
 #include "xbuf.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
-
-/* Hostile or broken input: a record is a few KiB; refuse to slurp a huge file. */
-#define RECORD_FILE_MAX (64u << 20)
 
 struct reader {
 	pthread_t tid;
@@ -40,26 +36,6 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Read path into text; NULL, or the reason it cannot be a record (malloc'd). */
-static char *read_record(const char *path, struct xbuf *text)
-{
-	struct xbuf why = XBUF_INIT;
-	struct stat st;
-
-	xbuf_reset(text);
-	if (stat(path, &st))
-		xbuf_addf(&why, "cannot stat: %s", strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		xbuf_addstr(&why, "not a regular file");
-	else if (st.st_size > RECORD_FILE_MAX)
-		xbuf_addf(&why, "file larger than %u MiB", RECORD_FILE_MAX >> 20);
-	else if (xbuf_read_file(text, path))
-		xbuf_addf(&why, "cannot read: %s", strerror(errno));
-	else
-		return NULL;
-	return xbuf_detach(&why, NULL);
-}
-
 /* Read and parse files[first ..] into a new block. */
 static struct reader_block *read_block(struct reader *rd, size_t first, struct xbuf *text)
 {
@@ -69,7 +45,7 @@ static struct reader_block *read_block(struct reader *rd, size_t first, struct x
 	b->n = rd->nfiles - first < READER_BLOCK_FILES ? rd->nfiles - first : READER_BLOCK_FILES;
 	arena_use(&b->arena);
 	for (size_t i = 0; i < b->n; i++)
-		if (!(b->readerr[i] = read_record(rd->files[first + i], text)))
+		if (!(b->readerr[i] = walk_read_file(rd->files[first + i], text)))
 			b->parsed[i] = ingest_parse(text->buf, text->len);
 	arena_use(NULL);
 	return b;

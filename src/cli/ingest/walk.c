@@ -1,12 +1,14 @@
 /*
  * The record file walker (see walk.h): stat(2) for the named paths,
- * scandir(3) with the entries' d_type for the directories.
+ * scandir(3) with the entries' d_type for the directories, stat(2) and
+ * read(2) by path for the files.
  */
 #include "walk.h"
 #include "cli.h"
 #include "xbuf.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +31,9 @@ void file_list_clear(struct file_list *l, int free_names)
 	l->names = NULL;
 	l->n = l->alloc = 0;
 }
+
+/* Hostile or broken input: a record is a few KiB; refuse to slurp a huge file. */
+#define RECORD_FILE_MAX (64u << 20)
 
 static int is_record_name(const char *name)
 {
@@ -101,4 +106,23 @@ size_t walk_paths(char *const *paths, size_t n, struct file_list *files)
 		}
 	}
 	return failed;
+}
+
+char *walk_read_file(const char *path, struct xbuf *text)
+{
+	struct xbuf why = XBUF_INIT;
+	struct stat st;
+
+	xbuf_reset(text);
+	if (stat(path, &st))
+		xbuf_addf(&why, "cannot stat: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		xbuf_addstr(&why, "not a regular file");
+	else if (st.st_size > RECORD_FILE_MAX)
+		xbuf_addf(&why, "file larger than %u MiB", RECORD_FILE_MAX >> 20);
+	else if (xbuf_read_file(text, path))
+		xbuf_addf(&why, "cannot read: %s", strerror(errno));
+	else
+		return NULL;
+	return xbuf_detach(&why, NULL);
 }

@@ -3,13 +3,16 @@
  * command line, and the run.*.json files of the directories among them,
  * searched recursively.
  *
- * Every decision about which file is read (names, file types, symbolic
- * links) is made here, so that a change of the rules is local to walk.c.
+ * Every decision about which file is read and how (names, file types,
+ * symbolic links, size) is made here, so that a change of the rules is
+ * local to walk.c.
  */
 #ifndef XALT_WALK_H
 #define XALT_WALK_H
 
 #include <stddef.h>
+
+struct xbuf;
 
 /* A growing list of file names. */
 struct file_list {
@@ -34,5 +37,12 @@ void file_list_clear(struct file_list *l, int free_names);
  * caller counts them as rejected: a directory we cannot read loses data).
  */
 size_t walk_paths(char *const *paths, size_t n, struct file_list *files);
+
+/*
+ * Read a file walk_paths found into text (reset first). NULL, or the reason
+ * it cannot be a record (not a regular file, over 64 MiB, unreadable),
+ * malloc'd. Safe on any thread.
+ */
+char *walk_read_file(const char *path, struct xbuf *text);
 
 #endif
