@@ -3,16 +3,19 @@
  * database.
  *
  * The command parses its options, hands the work out and prints the
- * summary: walk.c finds the files, reader.c reads and parses them on a
+ * summary: walk.c finds and reads the files, reader.c parses them on a
  * second thread, ingest.h validates and loads each record text (for
  * --syslog, syslog-reassemble.h hands it the texts), file-move.c archives,
  * rejects or deletes files, progress.c draws the bar.
+ *
  * Records are committed in batches (--batch, default 5000 per transaction):
  * one transaction per record made the reference tool take 4.5 days for 5 M
- * runs (docs/database.md, "Why").
- * Files are deleted or archived only after the batch holding them is
- * committed. A bad file never stops the batch: it is reported with its path
- * and reason, counted, and moved to --reject-dir when given.
+ * runs (docs/database.md, "Why"). Files are deleted or archived only after
+ * the batch holding them is committed. A bad file never stops the batch: it
+ * is reported with its path and reason, counted, and moved to --reject-dir
+ * when given.
+ *
+ * Sections: batches | files | syslog | the command
  */
 #include "cli.h"
 #include "db.h"
@@ -80,6 +83,8 @@ struct ingest_run {
 	size_t read, loaded, duplicate, rejected;
 	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
 };
+
+/* === batches ================================================================ */
 
 /* Commit the open batch, then delete/archive its files. Dies on a database
  * failure: the batch's records stay in their files for the next ingest. */
@@ -205,6 +210,8 @@ static void ingest_syslog(struct ingest_run *ir, char **files, int n)
 		       st->chunks_conflict);
 	syslog_reasm_free(r);
 }
+
+/* === the command ============================================================ */
 
 /* An existing directory we can write into, for --archive / --reject-dir. */
 static void check_dir(const char *opt, const char *dir)
