@@ -2,7 +2,8 @@
 """Generate a realistic synthetic corpus of xalt-run/1 records (docs/records.md).
 
 Used by bench/bench-ingest.sh (ingest throughput) and by hand. Deterministic
-for a given --seed. Shape, after facts.md and the NERSC numbers:
+for a given --seed. Shape, after what centres running XALT have published
+(TACC, NERSC: about 30 % of users run Python, mostly from their own conda envs):
   - users and nodes on two clusters; a few heavy users make most runs;
   - ~85 % interpreter runs (Python mostly, some R), the rest compiled programs;
   - Python interpreters: system, venv or conda (most Python runs from conda);

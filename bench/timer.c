@@ -1,8 +1,9 @@
 /*
  * bench/timer: time short program runs from C, interleaved, and report
- * medians. A Python subprocess timer adds about 1 ms of its own per sample
- * and hides a 40 µs difference, and running all of A then all of B lets the
- * machine's drift into the ratio (facts.md), hence: fork, exec, wait,
+ * medians. A timer in Python (subprocess) adds about 1 ms of its own to each
+ * sample, which hides a 40 µs difference, and running all of A then all of
+ * B lets the machine's drift into the ratio (both seen on this project's
+ * 2-core machine before this timer existed), hence: fork, exec, wait,
  * clock_gettime(CLOCK_MONOTONIC), variants in rotating order within each
  * round, stdout/stderr of the command sent to /dev/null.
  *

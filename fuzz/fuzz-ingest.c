@@ -1,8 +1,8 @@
 /*
- * Fuzz target: the ingest validator and loader (src/cli/ingest/ingest.c) against
- * an in-memory SQLite database with the current schema. Any bytes must be
- * loaded, counted as a duplicate or rejected with a reason: never a crash,
- * never a database error.
+ * Fuzz target: the ingest validator and loader (src/cli/ingest/parse.c,
+ * validate.c, load.c) against an in-memory SQLite database with the
+ * current schema. Any bytes must be loaded, counted as a duplicate or
+ * rejected with a reason: never a crash, never a database error.
  */
 #include "db.h"
 #include "fuzz.h"

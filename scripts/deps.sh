@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
 	build-essential clang make pkg-config git
 	libjansson-dev libsqlite3-dev sqlite3 libpq-dev postgresql uuid-dev
-	libcmocka-dev valgrind jq bc
+	libcmocka-dev valgrind jq bc strace                         # t3000: strace, which commits sync
 	python3 python3-numpy python3-yaml
 	r-base-core r-cran-jsonlite r-cran-digest r-cran-magrittr r-cran-r6
 	r-cran-r.oo r-cran-tibble                                   # t2100: dependencies

@@ -133,6 +133,22 @@ test_expect_success '--delete removes files once committed, --archive moves them
 	test "$(q "SELECT count(*) FROM runs WHERE uuid IN ('\''$(rec_uuid 40)'\'','\''$(rec_uuid 41)'\'','\''$(rec_uuid 42)'\'')")" = 3
 '
 
+strace -o /dev/null true 2>/dev/null && test_set_prereq STRACE
+
+# WAL with synchronous=NORMAL syncs at checkpoints only; FULL syncs the WAL
+# at every commit (one per record with --batch 1).
+test_expect_success STRACE '--delete and --archive sync the WAL at every commit, plain ingest does not' '
+	for i in 43 44 45; do mkrec sync/run.$i.json $i sam || return 1; done &&
+	cp -r sync keep &&
+	wal_syncs() { grep -c "$1-wal>" "$2"; } &&
+	strace -f -y -e trace=fsync,fdatasync -o plain.tr "$XALT_PREFIX/bin/xalt" ingest -q --batch 1 --db plain.db sync &&
+	strace -f -y -e trace=fsync,fdatasync -o del.tr "$XALT_PREFIX/bin/xalt" ingest -q --batch 1 --db del.db --delete sync &&
+	mkdir archived &&
+	strace -f -y -e trace=fsync,fdatasync -o arc.tr "$XALT_PREFIX/bin/xalt" ingest -q --batch 1 --db arc.db --archive archived keep &&
+	plain=$(wal_syncs plain.db plain.tr) && del=$(wal_syncs del.db del.tr) && arc=$(wal_syncs arc.db arc.tr) &&
+	test "$del" -ge $((plain + 3)) && test "$arc" -ge $((plain + 3))
+'
+
 test_expect_success 'a missing path is an error, others still load' '
 	mkrec more/run.50.json 50 quinn &&
 	test_must_fail xalt ingest --db db.sqlite nowhere more >out 2>err &&

@@ -73,6 +73,14 @@ test_expect_success 'a batch larger than --batch commits in several transactions
 	test "$(psql_q "SELECT count(*) FROM runs")" = 70
 '
 
+test_expect_success '--delete on PostgreSQL: commits are durable already, files go' '
+	mkrec del/run.60.json 60 rita &&
+	xalt ingest -q --db "$PG_URL" --delete del >out 2>err &&
+	! test -s out && ! test -s err &&
+	! test -e del/run.60.json &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid = '\''$(rec_uuid 60)'\''")" = 1
+'
+
 test_expect_success 'an unreachable server is a clear failure' '
 	test_must_fail xalt report packages --db "postgresql:///xalt?host=$TRASH_DIRECTORY/nosock" 2>err &&
 	grep "^error: cannot connect to the postgresql server" err

@@ -4,8 +4,10 @@ test_description='the committed fuzz corpora replay cleanly through every harnes
 
 # The harnesses are built without libFuzzer into $(B)/fuzz/*-replay by
 # `make`; under check-asan they carry ASan+UBSan, so an out-of-bounds read on
-# a corpus input fails here, not only in `make fuzz`.
-for t in json pkgs config ingest syslog; do
+# a corpus input fails here, not only in `make fuzz`. Every harness in fuzz/
+# has a corpus of its own.
+for h in "$SRC_DIRECTORY"/fuzz/fuzz-*.c; do
+	t=${h##*/fuzz-} t=${t%.c}
 	test_expect_success "corpus $t" "
 		n=\$(ls \"$SRC_DIRECTORY/fuzz/corpus/$t\" | wc -l) &&
 		test \$n -gt 0 &&

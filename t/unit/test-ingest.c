@@ -1,11 +1,13 @@
 /*
- * Unit tests of the record loader (src/cli/ingest/ingest.c), the id cache
- * (idmap.c), the database layer's schema handling (db.c, SQLite backend)
- * and the report helpers (report.c), on an in-memory SQLite database.
+ * Unit tests of the record loader (src/cli/ingest/: parse.c, validate.c,
+ * load.c), the id cache (idmap.c), the database layer's schema handling
+ * (db.c, SQLite backend) and the report helpers (report.c), on an in-memory
+ * SQLite database.
  *
  * The end-to-end tests (t/t3000, t3100) cover files, exit codes and output;
  * here: the loader's contract record by record, the parse/load split with an
- * arena, and edge values that are awkward to write from the shell.
+ * arena, the JSON member scanner, and edge values that are awkward to write
+ * from the shell.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,16 +15,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "arena.h"
 #include "cli.h"
 #include "db.h"
 #include "idmap.h"
 #include "ingest.h"
+#include "json-scan.h"
 #include "report.h"
 #include "xbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char rec_fmt[] =
 	"{\"schema\":\"xalt-run/1\",\"run_uuid\":\"%s\",\"syshost\":\"s\",\"host\":\"h\","
@@ -106,6 +111,10 @@ static void test_load_duplicate_commit(void **state)
 	xbuf_release(&why);
 }
 
+/* A valid record's head, and its exec and start time, for the cases below. */
+#define HEAD "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" U3 "\",\"syshost\":\"s\",\"host\":\"h\",\"user\":\"u\""
+#define EXEC ",\"exec\":{\"path\":\"/x\"},\"start_time\":1"
+
 static void test_reject_reasons(void **state)
 {
 	struct xbuf why = XBUF_INIT;
@@ -123,6 +132,28 @@ static void test_reject_reasons(void **state)
 		  "\"user\":\"u\",\"exec\":{\"path\":\"/x\"},\"start_time\":1,\"packages\":[{\"program\":\"p\","
 		  "\"name\":\"n\",\"import_time\":-1}]}", "field 'packages[0].import_time' is out of range" },
 		{ "{\"schema\":\"\\u0007bell\"}", "unknown schema '\\x07bell'" },
+		/* one per sub-object: the name of the field as admins see it */
+		{ HEAD ",\"exec\":7,\"start_time\":1}", "missing object 'exec'" },
+		{ HEAD EXEC ",\"cmdline\":[\"a\",2]}", "field 'cmdline[1]' is not a string" },
+		{ HEAD EXEC ",\"env\":[]}", "field 'env' is not an object" },
+		{ HEAD EXEC ",\"end_time\":\"x\"}", "field 'end_time' is not a number" },
+		{ HEAD EXEC ",\"exit\":{\"signal\":1.5}}", "field 'exit.signal' is not an integer" },
+		{ HEAD EXEC ",\"sampling\":{\"forced\":1}}", "field 'sampling.forced' is not a boolean" },
+		{ HEAD EXEC ",\"job\":{\"id\":[]}}", "field 'job.id' is not a string" },
+		{ HEAD EXEC ",\"job\":\"x\"}", "field 'job' is not an object" },
+		{ HEAD EXEC ",\"omp_num_threads\":4}", "field 'omp_num_threads' is not a string" },
+		{ HEAD EXEC ",\"interpreter\":{\"kind\":true}}", "field 'interpreter.kind' is not a string" },
+		{ HEAD EXEC ",\"libraries\":[{\"path\":\"/a\"},{}]}", "missing field 'libraries[1].path'" },
+		{ HEAD EXEC ",\"libraries\":[{\"path\":\"/a\"},\"/b\"]}", "field 'libraries[1]' is not an object" },
+		{ HEAD EXEC ",\"packages\":[{\"program\":\"p\",\"name\":\"n\"},{\"program\":\"p\"}]}",
+		  "missing field 'packages[1].name'" },
+		{ HEAD EXEC ",\"packages\":[{\"program\":\"p\",\"name\":\"n\",\"import_time\":2e9}]}",
+		  "field 'packages[0].import_time' is out of range" },
+		/* every entry is checked before the uniqueness of the names */
+		{ HEAD EXEC ",\"packages\":[{\"program\":\"p\",\"name\":\"n\"},{\"program\":\"p\",\"name\":\"n\"},"
+		  "{\"program\":\"p\",\"name\":\"m\",\"path\":1}]}", "field 'packages[2].path' is not a string" },
+		{ HEAD EXEC ",\"packages\":[{\"program\":\"p\",\"name\":\"n\"},{\"program\":\"p\",\"name\":\"n\"}]}",
+		  "package 'n' of 'p' listed twice" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -138,15 +169,15 @@ static void test_reject_reasons(void **state)
 /* The two-stage API with an arena, as cmd-ingest.c's reading thread uses it. */
 static void test_parse_in_arena(void **state)
 {
-	struct ingest_arena arena = { NULL };
+	struct arena arena = ARENA_INIT;
 	struct ingest_parsed *p[3];
 	char *t[3] = { record(U1, "a", "1", ""), record(U2, "b", "2", ""), xstrdup("[") };
 
 	(void)state;
-	ingest_arena_use(&arena);
+	arena_use(&arena);
 	for (int i = 0; i < 3; i++)
 		p[i] = ingest_parse(t[i], strlen(t[i]));
-	ingest_arena_use(NULL);
+	arena_use(NULL);
 	assert_null(ingest_parsed_error(p[0]));
 	assert_non_null(ingest_parsed_error(p[2]));
 	assert_int_equal(ingest_load(in, p[0], "x"), INGEST_LOADED);
@@ -156,10 +187,65 @@ static void test_parse_in_arena(void **state)
 		ingest_parsed_free(p[i]);
 		free(t[i]);
 	}
-	ingest_arena_release(&arena);
+	arena_release(&arena);
 	assert_null(arena.head);
 	assert_int_equal(ingest_commit(in), 0);
 	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
+}
+
+/* The member's value text, "" when not found. */
+static const char *member(const char *text, const char *key)
+{
+	static char out[256];
+	const char *b, *e;
+
+	if (!jscan_member(text, strlen(text), key, &b, &e))
+		return "";
+	snprintf(out, sizeof(out), "%.*s", (int)(e - b), b);
+	return out;
+}
+
+static void test_json_scan(void **state)
+{
+	(void)state;
+	assert_string_equal(member(" {\"a\" : 1 ,\n\"libraries\":\t[ {\"p\":\"]\"} ] }", "libraries"),
+			    "[ {\"p\":\"]\"} ]");
+	/* quotes and backslashes escaped in the strings before it */
+	assert_string_equal(member("{\"a\":\"x\\\",\\\"libraries\\\":1\",\"libraries\":[2]}", "libraries"),
+			    "[2]");
+	assert_string_equal(member("{\"a\":\"\\\\\",\"b\":{\"c\":[1,{\"d\":2}]},\"libraries\":[]}", "libraries"),
+			    "[]");
+	assert_string_equal(member("{\"a\":{\"libraries\":[1]}}", "libraries"), "");  /* not top level */
+	assert_string_equal(member("{\"librar\\u0069es\":[1]}", "libraries"), "");    /* raw bytes only */
+	assert_string_equal(member("{\"libraries\":[1],\"libraries\":[2]}", "libraries"), "[1]");
+	assert_string_equal(member("{\"x\":true,\"libraries\":null}", "libraries"), "null");
+	assert_string_equal(member("[{\"libraries\":[1]}]", "libraries"), "");           /* not an object */
+	assert_string_equal(member("{\"a\":1 2,\"libraries\":[1]}", "libraries"), "");  /* broken before it */
+	assert_string_equal(member("{\"libraries\":[1", "libraries"), "");              /* cut short */
+	assert_string_equal(member("{\"libraries\":\"a\\", "libraries"), "");
+}
+
+/* SQLite's PRAGMA synchronous: 1 NORMAL, 2 FULL. */
+static void test_durability(void **state)
+{
+	char dir[] = "/tmp/xalt-unit-XXXXXX", path[64];
+	struct db *fdb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.db", dir);
+	fdb = db_open(path, 1);
+	assert_non_null(fdb);
+	db = fdb;
+	assert_int_equal(count("PRAGMA synchronous"), 1);     /* WAL + NORMAL: the default */
+	assert_int_equal(db_set_durability(fdb, DB_DURABLE_FULL), 0);
+	assert_int_equal(count("PRAGMA synchronous"), 2);
+	assert_int_equal(db_set_durability(fdb, DB_DURABLE_CRASH), 0);
+	assert_int_equal(count("PRAGMA synchronous"), 1);
+	db_close(fdb);
+	db = NULL;
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_idmap(void **state)
@@ -230,6 +316,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_duplicate_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_in_arena, setup, teardown),
+		cmocka_unit_test(test_json_scan),
+		cmocka_unit_test(test_durability),
 		cmocka_unit_test(test_idmap),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_default_spec),

@@ -3,9 +3,10 @@
  * file per user or site.
  *
  * Ingest speed rests on three settings: WAL journal with synchronous=NORMAL
- * (a commit is one WAL append, no fsync of the main file), one transaction
- * per batch of records (cmd-ingest.c), and prepared statements kept for the
- * whole run. Bulk rows are buffered and inserted in key order at commit.
+ * (a commit is one WAL append, no fsync; FULL when db_set_durability asks,
+ * one fsync per commit), one transaction per batch of records
+ * (cmd-ingest.c), and prepared statements kept for the whole run. Bulk rows
+ * are buffered and inserted in key order at commit.
  */
 #include "db.h"
 #include "cli.h"
@@ -54,6 +55,14 @@ static int sq_exec(struct db *db, const char *sql)
 		return -1;
 	}
 	return 0;
+}
+
+/* NORMAL in WAL mode: a commit is a WAL append, synced at checkpoints
+ * only; FULL syncs the WAL at every commit. */
+static int sq_set_durability(struct db *db, enum db_durability d)
+{
+	return sq_exec(db, d == DB_DURABLE_FULL ? "PRAGMA synchronous=FULL"
+						: "PRAGMA synchronous=NORMAL");
 }
 
 static struct db_stmt *sq_prepare(struct db *db, const char *sql)
@@ -129,16 +138,6 @@ static void sq_finalize(struct db_stmt *st)
 	sqlite3_finalize(ST(st));
 	free(st->impl);
 	free(st);
-}
-
-static int sq_column_count(struct db_stmt *st)
-{
-	return ((struct sq_stmt *)st->impl)->rowid_returning ? 1 : sqlite3_column_count(ST(st));
-}
-
-static const char *sq_column_name(struct db_stmt *st, int i)
-{
-	return ((struct sq_stmt *)st->impl)->rowid_returning ? "id" : sqlite3_column_name(ST(st), i);
 }
 
 static int sq_column_is_null(struct db_stmt *st, int i)
@@ -299,13 +298,12 @@ static const struct db_ops sqlite_ops = {
 	.kind = "sqlite",
 	.close = sq_close,
 	.exec = sq_exec,
+	.set_durability = sq_set_durability,
 	.prepare = sq_prepare,
 	.bind = sq_bind,
 	.step = sq_step,
 	.reset = sq_reset,
 	.finalize = sq_finalize,
-	.column_count = sq_column_count,
-	.column_name = sq_column_name,
 	.column_is_null = sq_column_is_null,
 	.column_text = sq_column_text,
 	.bulk_init = sq_bulk_init,

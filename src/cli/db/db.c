@@ -78,6 +78,11 @@ int db_exec(struct db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+int db_set_durability(struct db *db, enum db_durability d)
+{
+	return db->ops->set_durability(db, d);
+}
+
 int db_begin(struct db *db)
 {
 	if (db->ops->exec(db, "BEGIN"))
@@ -106,11 +111,6 @@ int db_rollback(struct db *db)
 struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
 	return db->ops->prepare(db, sql);
-}
-
-void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len)
-{
-	st->db->ops->bind(st, i, DB_T_TEXT, s, len);
 }
 
 void db_bind_str(struct db_stmt *st, int i, const char *s)
@@ -145,8 +145,6 @@ void db_finalize(struct db_stmt *st)
 		st->db->ops->finalize(st);
 }
 
-int db_column_count(struct db_stmt *st) { return st->db->ops->column_count(st); }
-const char *db_column_name(struct db_stmt *st, int i) { return st->db->ops->column_name(st, i); }
 int db_column_is_null(struct db_stmt *st, int i) { return st->db->ops->column_is_null(st, i); }
 
 const char *db_column_text(struct db_stmt *st, int i)
@@ -205,7 +203,7 @@ int db_bulk_row(struct db_bulk *b, const int64_t *vals)
  *   millions of times (8 bytes, not 36).
  * - libraries are stored per distinct *set* (libsets): runs of one program
  *   share the set, so the join grows with distinct sets, not with runs
- *   (facts.md: TACC's per-run join reached 2.1 billion rows).
+ *   (TACC's per-run join reached 2.1 billion rows: docs/database.md, "Why").
  * - run_package is keyed (name_id, user_id, run_id), which is unique because
  *   a run has one user and one entry per package name: the packages report
  *   then reads the table itself in key order, touching no other table (10 M

@@ -10,8 +10,8 @@
  * Bulk rows (integer-only join tables, millions of rows) go through
  * struct db_bulk: SQLite inserts them at once with a prepared statement,
  * PostgreSQL buffers them and sends one COPY per table at commit time
- * (facts.md: one transaction and one round trip per record made XALT take
- * 4.5 days for 5 M runs).
+ * (one transaction and one round trip per record made the reference tool
+ * take 4.5 days for 5 M runs: docs/database.md, "Why").
  *
  * Errors are reported with error() by the layer itself; callers get -1/NULL.
  */
@@ -53,6 +53,17 @@ const char *db_kind(const struct db *db);
 
 /* Run SQL without parameters or rows (may hold several statements). 0 or -1. */
 int db_exec(struct db *db, const char *sql);
+
+/* What a commit survives. */
+enum db_durability {
+	DB_DURABLE_CRASH,   /* the default: a crash or power cut leaves the database
+			     * consistent, possibly without its last commits */
+	DB_DURABLE_FULL,    /* every commit survives a power cut (one fsync each) */
+};
+/* Set it for the commits that follow. A no-op on PostgreSQL, whose commits
+ * are durable already. 0, or -1 after error(). */
+int db_set_durability(struct db *db, enum db_durability d);
+
 /* Transactions; commit flushes every bulk buffer first. 0 or -1. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
@@ -62,7 +73,6 @@ int db_rollback(struct db *db);
  * Bound text is not copied: it must stay valid until the statement is
  * stepped to its end, reset or rebound. */
 struct db_stmt *db_prepare(struct db *db, const char *sql);
-void db_bind_text(struct db_stmt *st, int i, const char *s, size_t len);
 void db_bind_str(struct db_stmt *st, int i, const char *s); /* NULL binds NULL */
 void db_bind_int64(struct db_stmt *st, int i, int64_t v);
 void db_bind_double(struct db_stmt *st, int i, double v);
@@ -73,8 +83,6 @@ int db_step(struct db_stmt *st);
 void db_reset(struct db_stmt *st);
 void db_finalize(struct db_stmt *st);
 /* Columns of the current row; text is valid until the next step/reset. */
-int db_column_count(struct db_stmt *st);
-const char *db_column_name(struct db_stmt *st, int i);
 int db_column_is_null(struct db_stmt *st, int i);
 const char *db_column_text(struct db_stmt *st, int i);  /* "" for NULL */
 int64_t db_column_int64(struct db_stmt *st, int i);
@@ -105,13 +113,12 @@ struct db_ops {
 	const char *kind;
 	void (*close)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
+	int (*set_durability)(struct db *db, enum db_durability d);
 	struct db_stmt *(*prepare)(struct db *db, const char *sql);
 	void (*bind)(struct db_stmt *st, int i, int type, const void *p, size_t len);
 	int (*step)(struct db_stmt *st);
 	void (*reset)(struct db_stmt *st);
 	void (*finalize)(struct db_stmt *st);
-	int (*column_count)(struct db_stmt *st);
-	const char *(*column_name)(struct db_stmt *st, int i);
 	int (*column_is_null)(struct db_stmt *st, int i);
 	const char *(*column_text)(struct db_stmt *st, int i);
 	int (*bulk_init)(struct db_bulk *b);

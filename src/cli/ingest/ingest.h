@@ -2,9 +2,14 @@
  * The record loader behind `xalt ingest`: one run record's JSON text in, rows
  * in the database out.
  *
- * It knows nothing of files: the file walker (cmd-ingest.c) and the syslog
- * reassembler (a later issue) both hand it a complete record text plus an
- * origin name (a path, or "syslog:<file>:<line>"), and commit in batches.
+ * It knows nothing of files: the file reader (cmd-ingest.c, reader.c) and
+ * the syslog reassembler (syslog-reassemble.h) both hand it a complete
+ * record text plus an origin name (a path, or "syslog:<file>:<line>"), and
+ * commit in batches.
+ *
+ * Files: parse.c (text -> validated record, no database: arena.h,
+ * known-libs.h, validate.h) and load.c (validated record -> rows:
+ * entity-ids.h).
  */
 #ifndef XALT_INGEST_H
 #define XALT_INGEST_H
@@ -14,6 +19,7 @@
 struct db;
 struct xbuf;
 struct ingest;
+struct run_rec;
 
 enum ingest_result {
 	INGEST_ERROR = -1,      /* database failure: stop, the batch is lost */
@@ -42,35 +48,25 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 
 /*
  * The same in two stages, so files can be parsed on another thread while
- * this one writes: ingest_parse needs no database and is thread-safe;
- * ingest_load must run on the thread owning in. ingest_parsed_error is the
- * rejection reason, or NULL for a valid record. Free with ingest_parsed_free
- * on the thread (and with the arena) that parsed it.
+ * this one writes: ingest_parse needs no database and is thread-safe (once
+ * ingest_open has run); ingest_load must run on the thread owning in.
+ * ingest_parsed_error is the rejection reason, or NULL for a valid record;
+ * ingest_parsed_record the validated record, or NULL for a rejected one.
+ * Free with ingest_parsed_free on the thread (and with the arena, arena.h)
+ * that parsed it.
  */
 struct ingest_parsed;
 struct ingest_parsed *ingest_parse(const char *text, size_t len);
 const char *ingest_parsed_error(const struct ingest_parsed *p);
+struct run_rec *ingest_parsed_record(struct ingest_parsed *p);
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
 void ingest_parsed_free(struct ingest_parsed *p);
-
-/*
- * Parsing arena: while a thread has one set, the JSON trees it parses are
- * carved from it (no per-value malloc/free), and ingest_parsed_free only
- * frees the small parsed struct. ingest_arena_release drops every tree at
- * once; none may be used afterwards. ingest_global_init must run before any
- * thread parses (ingest_open calls it).
- */
-struct ingest_arena {
-	struct arena_chunk *head;   /* newest chunk */
-};
-void ingest_global_init(void);
-void ingest_arena_use(struct ingest_arena *a);   /* NULL: plain malloc again */
-void ingest_arena_release(struct ingest_arena *a);
 
 /* Commit the open transaction, if any. 0 or -1 after error(). */
 int ingest_commit(struct ingest *in);
 
-/* Roll back anything uncommitted and free in (NULL is fine). */
+/* Roll back anything uncommitted and free in (NULL is fine). Forgets the
+ * known library arrays: no parsed record may be in use. */
 void ingest_close(struct ingest *in);
 
 #endif
