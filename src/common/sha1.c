@@ -93,14 +93,3 @@ void sha1_final(struct sha1_ctx *c, unsigned char out[20])
 		out[4 * i + 3] = (unsigned char)c->h[i];
 	}
 }
-
-void sha1_hex(char *out, const unsigned char *digest, size_t nbytes)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-}

@@ -6,8 +6,8 @@
  * creates, checks, finds, appends to and removes those directories. It runs in
  * the user's program, partly on the exit and fatal-signal path, so: libc only,
  * no malloc (no stdio, no opendir: directories are listed with getdents64 into
- * a stack buffer), no snprintf (paths are built by hand), errno set on every
- * failure.
+ * a stack buffer), no snprintf (paths are built with fmt.h), errno set on
+ * every failure.
  *
  * Security (docs/design.md): the user dir is trusted only if lstat shows a real
  * directory owned by the caller with no group/other bits; we never chmod or
@@ -16,6 +16,7 @@
  * Sections: path building; the user dir; run dirs; appends; escaping; removal.
  */
 #include "spool.h"
+#include "fmt.h"
 #include "xalt-env.h"
 
 #include <dirent.h>
@@ -31,33 +32,14 @@
 /* --- path building ------------------------------------------------------- */
 
 /*
- * Append s to the NUL-terminated string in out (size len). Returns 0, or -1
- * with ENAMETOOLONG when it does not fit (out is then unchanged).
+ * Append pieces to the NUL-terminated path in out (size len): one fmt
+ * cursor started at its end. fmt_end's -1/ENAMETOOLONG is the only failure.
  */
-static int path_add(char *out, size_t len, const char *s)
+static void path_extend(struct fmt *f, char *out, size_t len)
 {
-	size_t have = strlen(out), n = strlen(s);
+	size_t have = strlen(out);
 
-	if (have + n + 1 > len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(out + have, s, n + 1);
-	return 0;
-}
-
-/* Append the decimal form of v; same contract as path_add. */
-static int path_add_ulong(char *out, size_t len, unsigned long v)
-{
-	char digits[24];
-	char *p = digits + sizeof(digits);
-
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return path_add(out, len, p);
+	fmt_init(f, out + have, len - have);
 }
 
 /* Is s a directory (following links: the base may be a link, e.g. /tmp)? */
@@ -119,6 +101,7 @@ static int user_dir(char *out, size_t len, uid_t uid, int create)
 {
 	const char *base = getenv(XALT_ENV_SPOOL_BASE);
 	struct stat st;
+	struct fmt f;
 
 	if (!is_dir(base)) {
 		base = "/dev/shm";
@@ -128,13 +111,11 @@ static int user_dir(char *out, size_t len, uid_t uid, int create)
 				base = "/tmp";
 		}
 	}
-	if (len == 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	out[0] = '\0';
-	if (path_add(out, len, base) || path_add(out, len, "/xalt-") ||
-	    path_add_ulong(out, len, (unsigned long)uid))
+	fmt_init(&f, out, len);
+	fmt_str(&f, base);
+	fmt_str(&f, "/xalt-");
+	fmt_dec(&f, uid, 0);
+	if (fmt_end(&f) < 0)
 		return -1;
 	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
 	 * below then rejects the link. */
@@ -154,13 +135,20 @@ int spool_user_dir(char *out, size_t len, uid_t uid)
 
 int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
 {
+	struct fmt f;
+
 	if (!uuid_ok(uuid) || pid <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (user_dir(out, len, getuid(), 1) || path_add(out, len, "/") ||
-	    path_add(out, len, uuid) || path_add(out, len, ".") ||
-	    path_add_ulong(out, len, (unsigned long)pid))
+	if (user_dir(out, len, getuid(), 1))
+		return -1;
+	path_extend(&f, out, len);
+	fmt_char(&f, '/');
+	fmt_str(&f, uuid);
+	fmt_char(&f, '.');
+	fmt_dec(&f, (unsigned long long)pid, 0);
+	if (fmt_end(&f) < 0)
 		return -1;
 	return mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
 }
@@ -237,15 +225,17 @@ static int find_one(int dirfd, const char *name, void *vctx)
 {
 	struct find_ctx *c = vctx;
 	struct stat st;
+	struct fmt f;
 
 	if (!run_dir_pid(name, c->uuid))
 		return 0;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
 		return 0;
-	if (path_add(c->out, c->len, "/") || path_add(c->out, c->len, name))
-		return -1;
-	return 1;
+	path_extend(&f, c->out, c->len);
+	fmt_char(&f, '/');
+	fmt_str(&f, name);
+	return fmt_end(&f) < 0 ? -1 : 1;
 }
 
 int spool_find(char *out, size_t len, const char *uuid)
@@ -277,8 +267,7 @@ int spool_append(const char *dir, const char *line, size_t len)
 	ssize_t n;
 	int fd, e;
 
-	path[0] = '\0';
-	if (path_add(path, sizeof(path), dir) || path_add(path, sizeof(path), "/" SPOOL_PKGS_FILE))
+	if (fmt_join(path, sizeof(path), dir, "/" SPOOL_PKGS_FILE, "") < 0)
 		return -1;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -8,6 +8,7 @@
  * it in /dev/shm, facts.md). Sampled: one record, built straight into the
  * transmission through a 64 KB buffer, i.e. one write(2) for most records.
  */
+#include "fnv.h"
 #include "record.h"
 #include "spool.h"
 #include "trace.h"
@@ -28,9 +29,7 @@ static uint64_t random64(const struct xalt_run *r)
 	if (uuid_random(&u, sizeof(u)) == 0)
 		return u;
 	/* No entropy: the run's uuid is random enough to sample with. */
-	for (const char *p = r->uuid; *p; p++)
-		u = (u ^ (unsigned char)*p) * 1099511628211ULL;
-	return u;
+	return fnv64_str(FNV64_BASIS, r->uuid);
 }
 
 static void remove_spool(struct xalt_run *r)
