@@ -12,6 +12,7 @@
  * kind (setting, pattern, sample), the line loop.
  */
 #include "config.h"
+#include "sys.h"
 #include "syslog-format.h"
 
 #include <errno.h>
@@ -28,48 +29,30 @@
 
 long config_read_file(const char *path, char *buf, size_t cap)
 {
-	size_t len = 0;
-	int fd;
+	ssize_t len, more;
+	char c;
+	int fd, e;
 
 	if (cap < 2) {
 		errno = EFBIG;
 		return -1;
 	}
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
+	fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1) {      /* full: one more byte means too large */
-			char c;
-			ssize_t m;
-
-			do
-				m = read(fd, &c, 1);
-			while (m < 0 && errno == EINTR);
-			if (m != 0) {
-				close(fd);
-				errno = m > 0 ? EFBIG : errno;
-				return -1;
-			}
-			break;
-		}
+	len = sys_read_all(fd, buf, cap - 1);
+	/* Full: one more byte means too large. */
+	more = len == (ssize_t)(cap - 1) ? sys_read_all(fd, &c, 1) : 0;
+	e = errno;
+	sys_close(fd);
+	if (len < 0 || more < 0) {
+		errno = e;
+		return -1;
 	}
-	close(fd);
+	if (more > 0) {
+		errno = EFBIG;
+		return -1;
+	}
 	buf[len] = '\0';
 	return (long)len;
 }

@@ -17,6 +17,7 @@
  */
 #include "spool.h"
 #include "fmt.h"
+#include "sys.h"
 #include "xalt-env.h"
 
 #include <dirent.h>
@@ -47,7 +48,7 @@ static int is_dir(const char *s)
 {
 	struct stat st;
 
-	return s && *s && stat(s, &st) == 0 && S_ISDIR(st.st_mode);
+	return s && *s && sys_stat(s, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /*
@@ -119,9 +120,9 @@ static int user_dir(char *out, size_t len, uid_t uid, int create)
 		return -1;
 	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
 	 * below then rejects the link. */
-	if (create && mkdir(out, 0700) != 0 && errno != EEXIST)
+	if (create && sys_mkdir(out, 0700) != 0 && errno != EEXIST)
 		return -1;
-	if (lstat(out, &st) != 0)
+	if (sys_lstat(out, &st) != 0)
 		return -1;
 	return user_dir_check(&st, uid);
 }
@@ -150,7 +151,7 @@ int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
 	fmt_dec(&f, (unsigned long long)pid, 0);
 	if (fmt_end(&f) < 0)
 		return -1;
-	return mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
+	return sys_mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
 }
 
 /*
@@ -187,7 +188,7 @@ static int each_entry(int dirfd, entry_fn fn, void *ctx)
 	char buf[4096] __attribute__((aligned(8)));
 	ssize_t n;
 
-	while ((n = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+	while ((n = sys_getdents64(dirfd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
 			off += d->d_reclen;
@@ -204,13 +205,13 @@ static int each_entry(int dirfd, entry_fn fn, void *ctx)
 /* each_entry over the directory at `path`, opened without following a link. */
 static int each_entry_in(const char *path, entry_fn fn, void *ctx)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r, e;
+	int fd = sys_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), r, e;
 
 	if (fd < 0)
 		return -1;
 	r = each_entry(fd, fn, ctx);
 	e = errno;
-	close(fd);
+	sys_close(fd);
 	errno = e;
 	return r;
 }
@@ -229,7 +230,7 @@ static int find_one(int dirfd, const char *name, void *vctx)
 
 	if (!run_dir_pid(name, c->uuid))
 		return 0;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if (sys_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
 		return 0;
 	path_extend(&f, c->out, c->len);
@@ -269,30 +270,28 @@ int spool_append(const char *dir, const char *line, size_t len)
 
 	if (fmt_join(path, sizeof(path), dir, "/" SPOOL_PKGS_FILE, "") < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = sys_open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0)
+	if (sys_fstat(fd, &st) != 0)
 		st.st_size = -1;
 	/* ONE write: appends of one write are not interleaved with another
 	 * process's on tmpfs; a retry after a short write could be. */
-	do
-		n = write(fd, line, len);
-	while (n < 0 && errno == EINTR);
+	n = sys_write_once(fd, line, len);
 	e = errno;
 	if (n >= 0 && (size_t)n != len) {
 		/* A short append (tmpfs full: it fills the last page, then
 		 * ENOSPC) leaves half a line that the next append would run
 		 * into. Cut it off, unless another writer appended meanwhile. */
 		struct stat now;
-		if (st.st_size >= 0 && fstat(fd, &now) == 0 && now.st_size == st.st_size + n) {
-			int r = ftruncate(fd, st.st_size);
+		if (st.st_size >= 0 && sys_fstat(fd, &now) == 0 && now.st_size == st.st_size + n) {
+			int r = sys_ftruncate(fd, st.st_size);
 			(void)r;   /* failing, nothing more to do */
 		}
 		e = ENOSPC;
 		n = -1;
 	}
-	close(fd);
+	sys_close(fd);
 	if (n < 0) {
 		errno = e;
 		return -1;
@@ -361,7 +360,7 @@ static int unlink_one(int dirfd, const char *name, void *ctx)
 {
 	int *failed = ctx;
 
-	if (unlinkat(dirfd, name, 0) != 0)
+	if (sys_unlinkat(dirfd, name, 0) != 0)
 		*failed = errno;
 	return 0;
 }
@@ -375,25 +374,25 @@ static int remove_at(int parent, const char *name)
 {
 	int fd, failed = 0, e;
 
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = sys_openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	for (int pass = 0; pass < 2; pass++) {
-		if (lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
+		if (sys_lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
 			e = errno;
-			close(fd);
+			sys_close(fd);
 			errno = e;
 			return -1;
 		}
-		if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-			close(fd);
+		if (sys_unlinkat(parent, name, AT_REMOVEDIR) == 0) {
+			sys_close(fd);
 			return 0;
 		}
 		if (errno != ENOTEMPTY && errno != EEXIST)
 			break;
 	}
 	e = failed ? failed : errno;
-	close(fd);
+	sys_close(fd);
 	errno = e;
 	return -1;
 }
@@ -416,7 +415,7 @@ static int reap_one(int dirfd, const char *name, void *vctx)
 
 	if (!pid)
 		return 0;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if (sys_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != getuid() || st.st_mtime >= c->cutoff)
 		return 0;
 	/* Only ESRCH proves the pid dead; EPERM means alive (another user's
