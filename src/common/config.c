@@ -8,8 +8,9 @@
  * all of them at once; the preload library passes no error callback and turns
  * tracking off when the count is not zero.
  *
- * Sections: reading the file, defaults, small helpers, one function per line
- * kind (setting, pattern, sample), the line loop.
+ * Sections: reading the file, defaults, the words of enum values, small
+ * helpers, one function per line kind (setting, pattern, sample), the line
+ * loop.
  */
 #include "config.h"
 #include "sys.h"
@@ -104,6 +105,22 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->hash_key = "";
 	cfg->nsample = 0;
 	layout(cfg, NULL);
+}
+
+/* ---- the words of enum values ------------------------------------------------ */
+
+/* The words of enum xalt_action and enum record_args, indexed by value. */
+static const char *const action_words[] = { "SKIP", "KEEP", "PKGS" };
+static const char *const args_words[] = { "keep", "drop", "hash" };
+
+const char *config_action_word(enum xalt_action a)
+{
+	return (unsigned)a < 3 ? action_words[a] : "?";
+}
+
+const char *config_args_word(enum record_args a)
+{
+	return (unsigned)a < 3 ? args_words[a] : "?";
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -318,12 +335,12 @@ static void setting(struct parser *ps, char *key, char *val)
 		else
 			cfg->syslog_chunk = (int)d;
 	} else if (!strcmp(key, "record_args")) {
-		if (!strcmp(val, "keep"))
-			cfg->record_args = ARGS_KEEP;
-		else if (!strcmp(val, "drop"))
-			cfg->record_args = ARGS_DROP;
-		else if (!strcmp(val, "hash"))
-			cfg->record_args = ARGS_HASH;
+		int a = ARGS_KEEP;
+
+		while (a <= ARGS_HASH && strcmp(val, args_words[a]))
+			a++;
+		if (a <= ARGS_HASH)
+			cfg->record_args = (enum record_args)a;
 		else
 			perr(ps, "bad value '%s' for 'record_args' (keep, drop or hash)", val);
 	} else if (!strcmp(key, "hash_users") || !strcmp(key, "allow_opt_out") ||
@@ -345,15 +362,13 @@ static void setting(struct parser *ps, char *key, char *val)
 
 static int parse_action(const char *w, int pkgs_ok, enum xalt_action *out)
 {
-	if (!strcmp(w, "KEEP"))
-		*out = XALT_KEEP;
-	else if (!strcmp(w, "SKIP"))
-		*out = XALT_SKIP;
-	else if (pkgs_ok && !strcmp(w, "PKGS"))
-		*out = XALT_PKGS;
-	else
-		return -1;
-	return 0;
+	for (int a = XALT_SKIP; a <= (pkgs_ok ? XALT_PKGS : XALT_KEEP); a++) {
+		if (!strcmp(w, action_words[a])) {
+			*out = (enum xalt_action)a;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static void add_pattern(struct parser *ps, const char *table_name, struct xalt_table *t,

@@ -117,4 +117,12 @@ long config_read_file(const char *path, char *buf, size_t cap);
 /* Fill cfg with the defaults documented in docs/config.md. */
 void config_defaults(struct xalt_config *cfg);
 
+/*
+ * The config file's own words for enum values: "SKIP", "KEEP", "PKGS";
+ * "keep", "drop", "hash". One table each, which the parser reads too; "?"
+ * for a value out of range. These functions can't fail.
+ */
+const char *config_action_word(enum xalt_action a);
+const char *config_args_word(enum record_args a);
+
 #endif

@@ -17,8 +17,8 @@
  */
 #include "spool.h"
 #include "fmt.h"
+#include "paths.h"
 #include "sys.h"
-#include "xalt-env.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,14 +41,6 @@ static void path_extend(struct fmt *f, char *out, size_t len)
 	size_t have = strlen(out);
 
 	fmt_init(f, out + have, len - have);
-}
-
-/* Is s a directory (following links: the base may be a link, e.g. /tmp)? */
-static int is_dir(const char *s)
-{
-	struct stat st;
-
-	return s && *s && sys_stat(s, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /*
@@ -98,20 +90,11 @@ static int user_dir_check(const struct stat *st, uid_t uid)
  * Returns 0 with the path in out, or -1 with errno (ENOENT: missing and not
  * created).
  */
-static int user_dir(char *out, size_t len, uid_t uid, int create)
+static int user_dir_in(const char *base, char *out, size_t len, uid_t uid, int create)
 {
-	const char *base = getenv(XALT_ENV_SPOOL_BASE);
 	struct stat st;
 	struct fmt f;
 
-	if (!is_dir(base)) {
-		base = "/dev/shm";
-		if (!is_dir(base)) {
-			base = getenv("TMPDIR");
-			if (!is_dir(base))
-				base = "/tmp";
-		}
-	}
 	fmt_init(&f, out, len);
 	fmt_str(&f, base);
 	fmt_str(&f, "/xalt-");
@@ -127,9 +110,20 @@ static int user_dir(char *out, size_t len, uid_t uid, int create)
 	return user_dir_check(&st, uid);
 }
 
+/* The same in this process's spool base (paths.c decides which it is). */
+static int user_dir(char *out, size_t len, uid_t uid, int create)
+{
+	return user_dir_in(paths_spool_base(environ), out, len, uid, create);
+}
+
 int spool_user_dir(char *out, size_t len, uid_t uid)
 {
 	return user_dir(out, len, uid, 1);
+}
+
+int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len)
+{
+	return user_dir_in(base, out, len, uid, 0);
 }
 
 /* --- run dirs --------------------------------------------------------------- */

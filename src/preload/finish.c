@@ -9,6 +9,7 @@
  * transmission through a 64 KB buffer, i.e. one write(2) for most records.
  */
 #include "fnv.h"
+#include "paths.h"
 #include "record.h"
 #include "spool.h"
 #include "trace.h"
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char outbuf[64 * 1024];
 
@@ -63,9 +65,7 @@ int run_finish(struct xalt_run *r, enum run_how how, int status, int sig)
 		remove_spool(r);
 		return 0;
 	}
-	style = getenv(XALT_ENV_TRANSMISSION);
-	if (!style || !*style)
-		style = r->cfg.transmission;
+	style = paths_transmission(environ, &r->cfg);
 	t = transmit_lookup(style);
 	if (!t) {
 		XTRACE("run %s: no transmission '%s' in this build: no record", r->uuid, style);

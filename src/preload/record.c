@@ -114,7 +114,7 @@ static void exec_object(struct json_out *j, struct xalt_run *r)
 	else
 		json_out_null(j, "sha1");
 	json_out_string(j, "program", r->program);
-	json_out_string(j, "track", r->track == XALT_PKGS ? "PKGS" : "KEEP");
+	json_out_string(j, "track", config_action_word(r->track));
 	json_out_end_object(j);
 }
 

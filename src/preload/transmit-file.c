@@ -3,19 +3,19 @@
  * to "<prefix>/.run.<time>.<uuid>.json.tmp", created O_CREAT|O_EXCL|
  * O_NOFOLLOW mode 0600, and is renamed to "run.<time>.<uuid>.json" only when
  * complete, so ingest never sees half a record and nobody else can read it.
- * The prefix (XALT_FILE_PREFIX, else the config's file_prefix, "~/" expanded
- * from $HOME) is created mode 0700, with its parents, when missing.
  *
- * The prefix must be a real directory (lstat: a planted symlink is refused)
- * owned by the user, or a root-owned sticky directory (a site's shared
- * drop box, like /tmp): a directory another user owns or planted in a shared
- * place would let them delete, swap or expose records (docs/security.md).
+ * Where the prefix is and whether it may be used (XALT_FILE_PREFIX, else
+ * the config's file_prefix, "~/" from $HOME; a real directory owned by the
+ * user or a root-owned sticky one, created 0700 with its parents when
+ * missing; docs/security.md) is paths.c's to say: `xalt doctor` asks the
+ * same functions what they would do.
  *
  * The time in the name is UTC, computed by hand: gmtime_r takes a lock
  * (tzset) and this runs in the fatal-signal handler.
  */
 #include "transmit.h"
 #include "fmt.h"
+#include "paths.h"
 #include "run.h"
 #include "sys.h"
 #include "trace.h"
@@ -83,68 +83,15 @@ int transmit_file_name(char *out, size_t cap, const char *uuid, const struct tim
 	return (int)fmt_end(&f);
 }
 
-/* mkdir -p, mode 0700 for what we create. 0 or -1. */
-static int make_dirs(char *path)
-{
-	for (char *p = path + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			int rc = sys_mkdir(path, 0700);
-			*p = c;
-			if (rc < 0 && errno != EEXIST)
-				return -1;
-			if (!c)
-				return 0;
-		}
-	}
-}
-
-/* Is dir a place we may write records into (see the top)? 0, or -1 with errno. */
-static int dir_trusted(const char *dir)
-{
-	struct stat sb;
-
-	if (lstat(dir, &sb) < 0)
-		return -1;
-	if (!S_ISDIR(sb.st_mode)) {
-		errno = S_ISLNK(sb.st_mode) ? ELOOP : ENOTDIR;
-		return -1;
-	}
-	if (sb.st_uid == getuid() || (sb.st_uid == 0 && (sb.st_mode & S_ISVTX)))
-		return 0;
-	errno = EPERM;
-	return -1;
-}
-
 static int file_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
 {
-	const char *prefix = getenv(XALT_ENV_FILE_PREFIX);
 	char name[256];
 	struct fmt tmp;
 
 	*ctx = &st;
 	st.fd = -1;
-	if (!prefix || !*prefix)
-		prefix = r->cfg.file_prefix;
-	if (!strncmp(prefix, "~/", 2)) {
-		const char *home = getenv("HOME");
-
-		if (!home || home[0] != '/') {
-			errno = ENOENT;
-			return -1;
-		}
-		if (fmt_join(st.dir, sizeof(st.dir), home, "/", prefix + 2) < 0)
-			return -1;
-	} else if (prefix[0] == '/') {
-		if (fmt_join(st.dir, sizeof(st.dir), prefix, "", "") < 0)
-			return -1;
-	} else {
-		errno = EINVAL;    /* a relative prefix would depend on the cwd at exit */
-		return -1;
-	}
-	if (transmit_file_name(name, sizeof(name), r->uuid, end_rt) < 0 ||
+	if (paths_record_dir(environ, &r->cfg, st.dir, sizeof(st.dir)) < 0 ||
+	    transmit_file_name(name, sizeof(name), r->uuid, end_rt) < 0 ||
 	    fmt_join(st.final, sizeof(st.final), st.dir, "/", name) < 0)
 		return -1;
 	fmt_init(&tmp, st.tmp, sizeof(st.tmp));    /* "<dir>/.<name>.tmp" */
@@ -152,12 +99,8 @@ static int file_open(void **ctx, const struct xalt_run *r, const struct timespec
 	fmt_str(&tmp, "/.");
 	fmt_str(&tmp, name);
 	fmt_str(&tmp, ".tmp");
-	if (fmt_end(&tmp) < 0)
+	if (fmt_end(&tmp) < 0 || paths_record_dir_ready(st.dir, getuid(), 1, NULL, 0) < 0)
 		return -1;
-	if (dir_trusted(st.dir) < 0) {
-		if (errno != ENOENT || make_dirs(st.dir) < 0 || dir_trusted(st.dir) < 0)
-			return -1;
-	}
 	st.fd = sys_open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return st.fd < 0 ? -1 : 0;
 }

@@ -27,6 +27,7 @@
  */
 #include "crc32.h"
 #include "fmt.h"
+#include "paths.h"
 #include "run.h"
 #include "syslog-format.h"
 #include "transmit.h"
@@ -88,10 +89,6 @@ static void make_prefix(struct syslog_state *s, const char *tag)
 
 static int syslog_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
 {
-	struct sockaddr_un sa;
-	const char *path = r->cfg.syslog_socket;
-	size_t n = path ? strlen(path) : 0;
-
 	(void)end_rt;
 	*ctx = &st;
 	st.fd = -1;
@@ -102,26 +99,8 @@ static int syslog_open(void **ctx, const struct xalt_run *r, const struct timesp
 		st.chunk = sizeof(st.msg) - SYSLOG_HEADER_MAX;
 	memcpy(st.uuid, r->uuid, sizeof(st.uuid));
 	make_prefix(&st, r->cfg.syslog_tag);
-	if (!n || n >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, n + 1);
-	st.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (st.fd < 0)
-		return -1;
-	/* connect(2) checks the socket exists now, before the record is built;
-	 * nobody listening (ECONNREFUSED, ENOENT) costs nothing more. */
-	if (connect(st.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(st.fd);
-		st.fd = -1;
-		errno = e;
-		return -1;
-	}
-	return 0;
+	st.fd = paths_syslog_connect(r->cfg.syslog_socket);
+	return st.fd < 0 ? -1 : 0;
 }
 
 static int syslog_flush(void *ctx, const char *data, size_t len)
