@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *xalt_progname = "xalt";
 int cli_verbose;
 
 static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)

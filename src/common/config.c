@@ -97,7 +97,7 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->file_prefix = "~/.xalt.d";
 	cfg->syslog_socket = "/dev/log";
 	cfg->syslog_tag = "xalt";
-	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits (facts.md) */
+	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits */
 	cfg->record_args = ARGS_KEEP;
 	cfg->hash_users = 0;
 	cfg->allow_opt_out = 1;
@@ -392,7 +392,6 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	memcpy(p->program, program, strlen(program));
 	p->regex = regex;
 	p->re = &ps->cfg->regs[p - ps->cfg->pool];
-	p->prefix_len = 0;
 	p->line = ps->line;
 	p->state = 0;
 	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */

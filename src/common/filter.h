@@ -31,14 +31,6 @@ int filter_pattern_prepare(struct xalt_pattern *p);
  */
 int filter_shortcut(const char *regex, const char *s);
 
-/*
- * Length of the literal prefix of an ERE that starts with '^' (0: none), the
- * part filter_pattern_match checks with strncmp before compiling anything.
- * filter_pattern_match computes it itself (p->prefix_len is an output), so
- * callers need this only for tests and diagnostics. This function can't fail.
- */
-size_t filter_prefix_len(const char *regex);
-
 /* First matching action in t for s, or `dflt` when nothing matches. */
 enum xalt_action filter_table(struct xalt_table *t, const char *s, enum xalt_action dflt);
 

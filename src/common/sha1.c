@@ -2,7 +2,8 @@
  * SHA-1 after FIPS 180-4 section 6.1, one 64-byte block at a time. Test
  * vectors (FIPS 180-2 appendix A and the million-'a' message) are in
  * t/unit/test-sha1.c. Only computed when a config switch asks for it: hashing
- * a 6.8 MB interpreter costs about 35 ms (facts.md), far over any budget.
+ * a 6.8 MB interpreter costs about 35 ms (docs/config.md, "sha1"), far over
+ * any budget.
  */
 #include "sha1.h"
 

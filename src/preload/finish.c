@@ -4,8 +4,8 @@
  * handler, the destructor or a fatal-signal handler (init.c), so it uses no
  * heap and only async-signal-safe calls; tracing is off on the signal path.
  *
- * Not sampled: the spool is removed and nothing is written (XALT 3.2.4 left
- * it in /dev/shm, facts.md). Sampled: one record, built straight into the
+ * Not sampled: the spool is removed and nothing is written (the reference
+ * XALT 3.2.4 left it in /dev/shm, run after run). Sampled: one record, built straight into the
  * transmission through a 64 KB buffer, i.e. one write(2) for most records.
  */
 #include "fnv.h"
