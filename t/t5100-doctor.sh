@@ -63,10 +63,6 @@ test_expect_success PRELOAD 'healthy install: exit 0, every check ok' '
 	doctor >out 2>err &&
 	test_must_be_empty err &&
 	grep -E "^(FAIL|warn)" out >bad;
-	if ! test_have_prereq RHOOK; then
-		: the R hook is built on another branch: until it lands, its absence is a warning &&
-		grep -v "^warn  selftest-r: .*Rprofile.site. missing" bad >bad2; mv bad2 bad
-	fi
 	test_must_be_empty bad &&
 	grep "^ok    library: .*version" out &&
 	grep "^ok    config: " out &&
