@@ -229,15 +229,24 @@ static void test_numbers_like_strtod(void **state)
 	assert_int_equal(parse("sample 0 inf 1.\nsample 1 2 .\nsample 3 4 1..\n", 0), 2);
 }
 
-static void test_read_file(void **state)
+/* A new file under /tmp holding "0123456789"; its name in path (a mkstemp
+ * template). Returns the fd it had, closed: the lowest free one then. */
+static int ten_byte_file(char *path)
 {
-	char path[] = "/tmp/test-config.XXXXXX", buf[16];
 	int fd = mkstemp(path);
 
-	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "0123456789", 10), 10);
 	close(fd);
+	return fd;
+}
+
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/test-config.XXXXXX", buf[16];
+
+	(void)state;
+	ten_byte_file(path);
 	assert_int_equal(config_read_file(path, buf, sizeof(buf)), 10);
 	assert_string_equal(buf, "0123456789");
 	assert_int_equal(config_read_file(path, buf, 11), 10);   /* exactly fits */
@@ -276,12 +285,9 @@ static void test_read_file_faults(void **state)
 {
 	static const int kinds[] = { ENOSPC, EACCES, EEXIST, EINTR };
 	char path[] = "/tmp/test-config.XXXXXX", buf[16];
-	int fd = mkstemp(path);
+	int fd = ten_byte_file(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "0123456789", 10), 10);
-	close(fd);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		for (fault_at = 0; ; fault_at++) {
 			int probe;

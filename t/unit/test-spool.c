@@ -505,52 +505,87 @@ static void clean_base(void)
 }
 
 /*
- * spool_create with one fault at its k-th call, for every k (and every
- * fault kind) until a run sees none. Allowed: success, with the run dir
- * there (always, for EINTR: it is retried); success in the next spool base
- * (/dev/shm) when the fault hit the stat of XALT_SPOOL_BASE (a base that
- * cannot be seen is passed over); or -1 with the injected errno (ENOENT
- * for an EEXIST on the user dir's mkdir: it is taken as "exists", then
- * lstat finds nothing) and no run dir.
+ * The fault simulation, after SQLite's do_faultsim_test: for each fault
+ * kind, and for each k until a run sees no fault, prepare a fresh scenario,
+ * make the k-th system call of the operation fail, run it, and hand its
+ * result to the check, which states every outcome allowed. EINTR is always
+ * retried (sys.h), so the checks require success for it.
  */
-static void test_fault_create(void **state)
+struct faultsim {
+	void (*prep)(void);    /* a fresh scenario */
+	int (*body)(void);     /* the operation under test: its result */
+	/* the outcomes allowed: rc and errno of body, the fault injected, at call k */
+	void (*check)(int rc, int e, int err, int k);
+};
+
+static void faultsim(const struct faultsim *t)
 {
-	char out[SPOOL_PATH_MAX], want[BIG];
-	struct stat st;
-
-	(void)state;
-	snprintf(want, sizeof(want), "%s/" UUID ".77", udir);
 	for (size_t i = 0; i < NKINDS; i++) {
-		int err = fault_kinds[i];
-
 		for (int k = 0; ; k++) {
-			int rc;
+			int rc, e;
 
 			clean_base();
-			inject(err, k, 1);
+			if (t->prep)
+				t->prep();
+			inject(fault_kinds[i], k, 1);
 			errno = 0;
-			rc = spool_create(out, sizeof(out), UUID, 77);
+			rc = t->body();
+			e = errno;
 			sys_reset();
-			if (!faults_hit) {
-				assert_int_equal(rc, 0);
+			if (!faults_hit) {        /* past the last call: the plain outcome */
+				t->check(rc, e, 0, k);
 				break;
 			}
-			if (rc == 0 && k == 0 && strncmp(out, base, strlen(base))) {
-				assert_int_equal(spool_remove(out), 0);   /* in /dev/shm */
-				continue;
-			}
-			if (rc == 0) {
-				assert_string_equal(out, want);
-				assert_int_equal(lstat(want, &st), 0);
-				assert_true(S_ISDIR(st.st_mode));
-				continue;
-			}
-			assert_true(err != EINTR);
-			if (errno != err && !(err == EEXIST && errno == ENOENT))
-				fail_msg("fault %d at call %d: errno %d", err, k, errno);
-			assert_int_equal(lstat(want, &st), -1);
+			if (rc < 0 && fault_kinds[i] == EINTR)
+				fail_msg("EINTR at call %d was not retried", k);
+			t->check(rc, e, fault_kinds[i], k);
 		}
 	}
+}
+
+/* Scenario state, shared by the steps of one simulation. */
+static char fs_dir[SPOOL_PATH_MAX], fs_other[SPOOL_PATH_MAX];
+
+/*
+ * spool_create. Allowed: success with the run dir there; success in the
+ * next spool base (/dev/shm) when the fault hit the stat of
+ * XALT_SPOOL_BASE (a base that cannot be seen is passed over); or -1 with
+ * the injected errno (ENOENT for an EEXIST on the user dir's mkdir: it is
+ * taken as "exists", then lstat finds nothing) and no run dir.
+ */
+static int create_body(void)
+{
+	return spool_create(fs_dir, sizeof(fs_dir), UUID, 77);
+}
+
+static void create_check(int rc, int e, int err, int k)
+{
+	char want[BIG];
+	struct stat st;
+
+	snprintf(want, sizeof(want), "%s/" UUID ".77", udir);
+	if (rc == 0 && err && k == 0 && strncmp(fs_dir, base, strlen(base))) {
+		assert_int_equal(spool_remove(fs_dir), 0);   /* made in /dev/shm */
+		return;
+	}
+	if (rc == 0) {
+		assert_string_equal(fs_dir, want);
+		assert_int_equal(lstat(want, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		return;
+	}
+	assert_true(err != 0);
+	if (e != err && !(err == EEXIST && e == ENOENT))
+		fail_msg("fault %d at call %d: errno %d", err, k, e);
+	assert_int_equal(lstat(want, &st), -1);
+}
+
+static void test_fault_create(void **state)
+{
+	static const struct faultsim t = { NULL, create_body, create_check };
+
+	(void)state;
+	faultsim(&t);
 }
 
 /*
@@ -572,45 +607,42 @@ static void test_fault_eintr_forever(void **state)
 }
 
 /*
- * spool_append of one line after a first one, with one fault at each call
- * in turn. Allowed: success with both lines, each once (EINTR: always), or
- * -1 with the injected errno and the first line alone: never half a line,
- * never the line twice.
+ * spool_append of one line after a first one. Allowed: success with both
+ * lines, each once, or -1 with the injected errno and the first line
+ * alone: never half a line, never the line twice.
  */
+static void append_prep(void)
+{
+	assert_int_equal(spool_create(fs_dir, sizeof(fs_dir), UUID, 79), 0);
+	assert_int_equal(spool_append(fs_dir, "P\ta\n", 4), 0);
+}
+
+static int append_body(void)
+{
+	return spool_append(fs_dir, "P\tb\n", 4);
+}
+
+static void append_check(int rc, int e, int err, int k)
+{
+	char path[BIG], buf[256];
+
+	(void)k;
+	snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, fs_dir);
+	slurp(path, buf, sizeof(buf));
+	if (rc == 0) {
+		assert_string_equal(buf, "P\ta\nP\tb\n");
+		return;
+	}
+	assert_int_equal(e, err);
+	assert_string_equal(buf, "P\ta\n");
+}
+
 static void test_fault_append(void **state)
 {
-	char dir[SPOOL_PATH_MAX], path[BIG], buf[256];
+	static const struct faultsim t = { append_prep, append_body, append_check };
 
 	(void)state;
-	for (size_t i = 0; i < NKINDS; i++) {
-		int err = fault_kinds[i];
-
-		for (int k = 0; ; k++) {
-			int rc;
-
-			clean_base();
-			assert_int_equal(spool_create(dir, sizeof(dir), UUID, 79), 0);
-			assert_int_equal(spool_append(dir, "P\ta\n", 4), 0);
-			inject(err, k, 1);
-			errno = 0;
-			rc = spool_append(dir, "P\tb\n", 4);
-			sys_reset();
-			snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, dir);
-			slurp(path, buf, sizeof(buf));
-			if (!faults_hit) {
-				assert_int_equal(rc, 0);
-				assert_string_equal(buf, "P\ta\nP\tb\n");
-				break;
-			}
-			if (rc == 0) {
-				assert_string_equal(buf, "P\ta\nP\tb\n");
-				continue;
-			}
-			assert_true(err != EINTR);
-			assert_int_equal(errno, err);
-			assert_string_equal(buf, "P\ta\n");
-		}
-	}
+	faultsim(&t);
 }
 
 /* A write cut short (a full tmpfs) is cut off again: -1 ENOSPC, no half line. */
@@ -637,85 +669,83 @@ static void test_fault_append_short(void **state)
 }
 
 /*
- * spool_remove of a run dir with two files, one fault at each call in turn.
- * Allowed: 0 and the dir gone (EINTR: always), or -1 with the injected
- * errno and the dir still there (some files maybe gone).
+ * spool_remove of a run dir with two files. Allowed: 0 and the dir gone,
+ * or -1 with the injected errno and the dir still there (some files maybe
+ * gone).
  */
-static void test_fault_remove(void **state)
+static void remove_prep(void)
 {
-	char dir[SPOOL_PATH_MAX], path[BIG];
+	char path[BIG];
+
+	assert_int_equal(spool_create(fs_dir, sizeof(fs_dir), UUID, 81), 0);
+	assert_int_equal(spool_append(fs_dir, "x\n", 2), 0);
+	snprintf(path, sizeof(path), "%s/extra", fs_dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+}
+
+static int remove_body(void)
+{
+	return spool_remove(fs_dir);
+}
+
+static void remove_check(int rc, int e, int err, int k)
+{
 	struct stat st;
 
-	(void)state;
-	for (size_t i = 0; i < NKINDS; i++) {
-		int err = fault_kinds[i];
-
-		for (int k = 0; ; k++) {
-			int rc;
-
-			clean_base();
-			assert_int_equal(spool_create(dir, sizeof(dir), UUID, 81), 0);
-			assert_int_equal(spool_append(dir, "x\n", 2), 0);
-			snprintf(path, sizeof(path), "%s/extra", dir);
-			close(open(path, O_CREAT | O_WRONLY, 0600));
-			inject(err, k, 1);
-			errno = 0;
-			rc = spool_remove(dir);
-			sys_reset();
-			if (!faults_hit) {
-				assert_int_equal(rc, 0);
-				assert_int_equal(lstat(dir, &st), -1);
-				break;
-			}
-			if (rc == 0) {
-				assert_int_equal(lstat(dir, &st), -1);
-				continue;
-			}
-			assert_true(err != EINTR);
-			assert_int_equal(errno, err);
-			assert_int_equal(lstat(dir, &st), 0);
-		}
+	(void)k;
+	if (rc == 0) {
+		assert_int_equal(lstat(fs_dir, &st), -1);
+		return;
 	}
+	assert_int_equal(e, err);
+	assert_int_equal(lstat(fs_dir, &st), 0);
+}
+
+static void test_fault_remove(void **state)
+{
+	static const struct faultsim t = { remove_prep, remove_body, remove_check };
+
+	(void)state;
+	faultsim(&t);
 }
 
 /*
- * spool_reap_stale with a dead run's old dir and our own (live) old dir,
- * one fault at each call in turn. Allowed: a count (0 or 1) with the dead
- * dir gone exactly when it is 1, or -1 with the injected errno; the live
- * dir is never touched. EINTR: always 1.
+ * spool_reap_stale with a dead run's old dir (fs_dir) and our own, live,
+ * old dir (fs_other). Allowed: a count (0 or 1) with the dead dir gone
+ * exactly when it is 1 (always 1 without a fault, or with EINTR), or -1
+ * with the injected errno; the live dir is never touched.
  */
-static void test_fault_reap(void **state)
+static void reap_prep(void)
 {
-	char dead_dir[SPOOL_PATH_MAX], live_dir[SPOOL_PATH_MAX];
+	make_run_dir(fs_dir, "dddd", dead_pid(), 3600);
+	make_run_dir(fs_other, "eeee", getpid(), 3600);
+}
+
+static int reap_body(void)
+{
+	return spool_reap_stale(60);
+}
+
+static void reap_check(int rc, int e, int err, int k)
+{
 	struct stat st;
 
+	(void)k;
+	assert_int_equal(lstat(fs_other, &st), 0);
+	if (!err || err == EINTR)
+		assert_int_equal(rc, 1);
+	if (rc < 0)
+		assert_int_equal(e, err);
+	else
+		assert_int_equal(lstat(fs_dir, &st), rc == 1 ? -1 : 0);
+}
+
+static void test_fault_reap(void **state)
+{
+	static const struct faultsim t = { reap_prep, reap_body, reap_check };
+
 	(void)state;
-	for (size_t i = 0; i < NKINDS; i++) {
-		int err = fault_kinds[i];
-
-		for (int k = 0; ; k++) {
-			int rc;
-
-			clean_base();
-			make_run_dir(dead_dir, "dddd", dead_pid(), 3600);
-			make_run_dir(live_dir, "eeee", getpid(), 3600);
-			inject(err, k, 1);
-			errno = 0;
-			rc = spool_reap_stale(60);
-			sys_reset();
-			assert_int_equal(lstat(live_dir, &st), 0);
-			if (!faults_hit) {
-				assert_int_equal(rc, 1);
-				break;
-			}
-			if (err == EINTR)
-				assert_int_equal(rc, 1);
-			if (rc < 0)
-				assert_int_equal(errno, err);
-			else
-				assert_int_equal(lstat(dead_dir, &st), rc == 1 ? -1 : 0);
-		}
-	}
+	faultsim(&t);
 }
 
 int main(void)
