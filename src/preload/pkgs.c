@@ -131,7 +131,7 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 		memcpy(path + dl + 1, SPOOL_PKGS_FILE, sizeof(SPOOL_PKGS_FILE));
 		fd = sys_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 	}
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (fd >= 0 && sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    st.st_size <= SPOOL_MAX_BYTES)
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (fd >= 0)

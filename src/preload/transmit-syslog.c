@@ -29,6 +29,7 @@
 #include "fmt.h"
 #include "paths.h"
 #include "run.h"
+#include "sys.h"
 #include "syslog-format.h"
 #include "transmit.h"
 
@@ -237,7 +238,7 @@ static int syslog_finish(void *ctx, int ok)
 		rc = send_record(s);
 	e = errno;
 	if (s->fd >= 0)
-		close(s->fd);
+		sys_close(s->fd);
 	s->fd = -1;
 	if (s->rec)
 		munmap(s->rec, s->cap);
