@@ -133,6 +133,12 @@ test_expect_success PRELOAD 'prefix moved: FAIL environment names both libraries
 	grep "^ok    library: " out
 '
 
+test_expect_success 'tracking on in this shell, the library not preloaded: warn environment' '
+	xalt_setup &&
+	XALT_EXECUTABLE_TRACKING=yes doctor >out; test $? -le 1 &&
+	grep "^warn  environment: XALT_EXECUTABLE_TRACKING=yes but no libxalt_init.so in LD_PRELOAD" out
+'
+
 test_expect_success 'prefix moved away: LD_PRELOAD names a missing file: FAIL environment' '
 	xalt_setup &&
 	LD_PRELOAD=/nonexistent/xalt/lib/libxalt_init.so XALT_EXECUTABLE_TRACKING=yes \

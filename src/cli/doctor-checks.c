@@ -148,16 +148,17 @@ static const char *exported_version(void *handle)
 	return (const char *)sym;
 }
 
-/* The LD_PRELOAD of this shell, e.g. from the module: does it name this install? */
-static void check_environment(struct doctor_facts *f)
+/*
+ * The LD_PRELOAD of this shell, e.g. from the module: does it name this
+ * install? `tracking`: XALT_EXECUTABLE_TRACKING is "yes" here.
+ */
+static void check_environment(struct doctor_facts *f, int tracking)
 {
 	const char *ld = paths_getenv(f->envp, "LD_PRELOAD");
 	char *copy, *save = NULL;
 
 	if (!ld || !strstr(ld, "libxalt_init.so")) {
-		const char *t = paths_getenv(f->envp, XALT_ENV_TRACKING);
-
-		if (t && !strcmp(t, "yes"))
+		if (tracking)
 			doctor_verdict(DOCTOR_WARN, "environment", "load the xalt module again, or "
 				"run 'xalt doctor' where the module is loaded",
 				"XALT_EXECUTABLE_TRACKING=yes but no libxalt_init.so in LD_PRELOAD");
@@ -188,7 +189,8 @@ static void check_environment(struct doctor_facts *f)
 /* The preload library: present, readable, ours; then the environment. */
 void doctor_check_library(struct doctor_facts *f)
 {
-	const char *bad;
+	const char *bad, *t = paths_getenv(f->envp, XALT_ENV_TRACKING);
+	int tracking = t && !strcmp(t, "yes");   /* read before the unsetenv below */
 	struct stat st;
 	void *h;
 
@@ -222,7 +224,7 @@ void doctor_check_library(struct doctor_facts *f)
 			doctor_verdict(DOCTOR_OK, "library", NULL, "'%s' version %s", f->lib, v);
 		}
 	}
-	check_environment(f);
+	check_environment(f, tracking);
 }
 
 /* ---- spool --------------------------------------------------------------- */
