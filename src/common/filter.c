@@ -309,14 +309,6 @@ static int decide(const struct xalt_shortcut *sc, const char *re, const char *s)
 	return -1;
 }
 
-int filter_shortcut(const char *regex, const char *s)
-{
-	struct xalt_shortcut sc;
-
-	analyse(regex, &sc);
-	return decide(&sc, regex, s);
-}
-
 /* Analyse p on first use. */
 static void ensure_analysed(struct xalt_pattern *p)
 {

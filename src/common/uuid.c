@@ -6,6 +6,7 @@
  */
 #include "uuid.h"
 #include "fmt.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,12 +18,13 @@
 int uuid_random(void *buf, size_t len)
 {
 	unsigned char *p = buf;
+	int eintr = 0;
 
 	while (len) {
 		ssize_t n = getrandom(p, len, GRND_NONBLOCK);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && eintr++ < SYS_EINTR_RETRIES)
 				continue;
 			return -1;
 		}
@@ -32,7 +34,8 @@ int uuid_random(void *buf, size_t len)
 	return 0;
 }
 
-void uuid_format(char out[37], unsigned char b[16])
+/* Format 16 bytes as a v4 UUID (sets the version and variant bits). */
+static void uuid_format(char out[37], unsigned char b[16])
 {
 	struct fmt f;
 
