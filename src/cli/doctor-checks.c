@@ -327,8 +327,9 @@ static void no_record_dir(struct doctor_facts *f, int e)
 }
 
 /*
- * File transmission: the record dir, and what paths_record_dir_ready (the
- * library's own step at exit) would do with it, creating nothing.
+ * File transmission: the record dir, and what the library's own walk at
+ * exit would do with it (paths_record_dir_probe: the same walk, creating
+ * nothing).
  */
 void doctor_check_destination(struct doctor_facts *f)
 {
@@ -347,7 +348,7 @@ void doctor_check_destination(struct doctor_facts *f)
 		no_record_dir(f, f->destination_errno);
 		return;
 	}
-	rc = paths_record_dir_ready(f->destination, getuid(), 0, where, sizeof(where));
+	rc = paths_record_dir_probe(f->destination, getuid(), where, sizeof(where));
 	e = errno;
 	if (rc == PATHS_READY)
 		doctor_verdict(DOCTOR_OK, "destination", NULL, "'%s' is writable", f->destination);

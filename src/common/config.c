@@ -363,7 +363,8 @@ static void setting(struct parser *ps, char *key, char *val)
 static int parse_action(const char *w, int pkgs_ok, enum xalt_action *out)
 {
 	for (int a = XALT_SKIP; a <= (pkgs_ok ? XALT_PKGS : XALT_KEEP); a++) {
-		if (!strcmp(w, action_words[a])) {
+		/* first bytes first: every path line of every exec passes here */
+		if (w[0] == action_words[a][0] && !strcmp(w, action_words[a])) {
 			*out = (enum xalt_action)a;
 			return 0;
 		}

@@ -7,7 +7,9 @@
  * the fatal-signal handler too (no malloc, async-signal-safe calls only).
  *
  * Sections: the environment, the prefix, the config, the spool base, the
- * record destination, the syslog socket.
+ * record destination, the syslog socket. Doctor's probe of the record
+ * destination, which asks access(2), is in paths-probe.c: the library
+ * never links it (one symbol lookup less at every exec).
  */
 #include "paths.h"
 #include "fmt.h"
@@ -30,8 +32,10 @@ const char *paths_getenv(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 
+	/* The first byte first: most entries differ there, and this runs at
+	 * every exec with tracking on (as glibc's getenv does). */
 	for (char *const *e = envp; e && *e; e++)
-		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+		if ((*e)[0] == name[0] && !strncmp(*e, name, n) && (*e)[n] == '=')
 			return *e + n + 1;
 	return NULL;
 }
@@ -203,31 +207,6 @@ int paths_dir_trusted(const char *dir, uid_t uid)
 	return -1;
 }
 
-int paths_would_mkdir(char *path)
-{
-	struct stat st;
-	char *slash;
-	int rc;
-
-	if (sys_lstat(path, &st) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	if (errno != ENOENT)
-		return -1;      /* ENOTDIR (a file above it), EACCES, ELOOP, ... */
-	/* Missing: mkdir needs write and search permission in the parent (or
-	 * fails with ENOENT there too, through a dangling link). */
-	slash = strrchr(path, '/');
-	if (!slash)
-		return sys_access(".", W_OK | X_OK);
-	if (slash == path)
-		return sys_access("/", W_OK | X_OK);
-	*slash = '\0';
-	rc = sys_access(path, W_OK | X_OK);
-	*slash = '/';
-	return rc;
-}
-
 /* Copy s into where (size wcap) when wanted; cut silently (a message only). */
 static void note(char *where, size_t wcap, const char *s)
 {
@@ -250,14 +229,15 @@ static void note_parent(char *where, size_t wcap, char *path)
 }
 
 /*
- * mkdir -p for the record directory, mode 0700 for what is made (create),
- * or the answers those mkdir calls would get (probe: one "would be made"
- * ends the walk, everything below it would be ours). 0 done (or, probing,
- * nothing missing), PATHS_CREATE, or -1 with errno. `where`: the parent in
- * which a directory would be made, or in which making one failed (it is
- * not a directory, not writable, or a dangling link).
+ * mkdir -p for the record directory: `step` on each component in turn
+ * (mkdir with mode 0700, or, probing, the answer it would give). Probing,
+ * one "would be made" ends the walk: everything below it would be ours.
+ * 0 done (or, probing, nothing missing), PATHS_CREATE, or -1 with errno.
+ * `where`: the parent in which a directory would be made, or in which
+ * making one failed (it is not a directory, not writable, or a dangling
+ * link).
  */
-static int make_parents(char *path, int create, char *where, size_t wcap)
+static int make_parents(char *path, paths_mkdir_step step, int probe, char *where, size_t wcap)
 {
 	for (char *p = path + 1; ; p++) {
 		char c;
@@ -267,12 +247,12 @@ static int make_parents(char *path, int create, char *where, size_t wcap)
 			continue;
 		c = *p;
 		*p = '\0';
-		rc = create ? sys_mkdir(path, 0700) : paths_would_mkdir(path);
+		rc = step(path);
 		e = errno;
-		if ((rc == 0 && !create) || (rc < 0 && e != EEXIST))
+		if ((rc == 0 && probe) || (rc < 0 && e != EEXIST))
 			note_parent(where, wcap, path);
 		*p = c;
-		if (rc == 0 && !create)
+		if (rc == 0 && probe)
 			return PATHS_CREATE;
 		if (rc < 0 && e != EEXIST) {
 			errno = e;
@@ -283,25 +263,20 @@ static int make_parents(char *path, int create, char *where, size_t wcap)
 	}
 }
 
-int paths_record_dir_ready(char *dir, uid_t uid, int create, char *where, size_t wcap)
+int paths_record_dir_walk(char *dir, uid_t uid, paths_mkdir_step step, int probe,
+			  char *where, size_t wcap)
 {
 	struct stat st;
 	int rc;
 
-	if (paths_dir_trusted(dir, uid) == 0) {
-		/* The library learns this when it opens its temp file. */
-		if (!create && sys_access(dir, W_OK | X_OK) < 0) {
-			note(where, wcap, dir);
-			return -1;
-		}
+	if (paths_dir_trusted(dir, uid) == 0)
 		return PATHS_READY;
-	}
 	/* Missing, or a parent is not a directory: the walk finds which. */
 	if (errno != ENOENT && (errno != ENOTDIR || sys_lstat(dir, &st) == 0)) {
 		note(where, wcap, dir);
 		return -1;
 	}
-	rc = make_parents(dir, create, where, wcap);
+	rc = make_parents(dir, step, probe, where, wcap);
 	if (rc != 0)
 		return rc;
 	/* Made (or, probing, found after all): check what is there now. */
@@ -310,6 +285,17 @@ int paths_record_dir_ready(char *dir, uid_t uid, int create, char *where, size_t
 		return -1;
 	}
 	return PATHS_READY;
+}
+
+/* The library's step: make it, owner only. */
+static int mkdir_0700(char *path)
+{
+	return sys_mkdir(path, 0700);
+}
+
+int paths_record_dir_ready(char *dir, uid_t uid)
+{
+	return paths_record_dir_walk(dir, uid, mkdir_0700, 0, NULL, 0);
 }
 
 /* ---- the syslog socket ---------------------------------------------------------------------- */

@@ -20,7 +20,7 @@
  *   spool base          $XALT_SPOOL_BASE, /dev/shm, $TMPDIR, /tmp
  *   record destination  the transmission; file_prefix with "~/" from HOME,
  *                       its trust checks, creating it or saying what
- *                       creating it would do
+ *                       creating it would do (paths-probe.c: doctor only)
  *   tracked child's env paths_child_env (paths-child.c: the CLI only, it
  *                       allocates)
  */
@@ -111,28 +111,45 @@ int paths_record_dir(char *const *envp, const struct xalt_config *cfg, char *out
  */
 int paths_dir_trusted(const char *dir, uid_t uid);
 
-/* What mkdir(path, 0700) would answer, making nothing: 0, or -1 with errno
- * (EEXIST when something is there). For doctor; path is restored. */
-int paths_would_mkdir(char *path);
-
 enum paths_outcome {
-	PATHS_READY = 0,      /* there, trusted, writable */
+	PATHS_READY = 0,      /* there, trusted (probe: and writable) */
 	PATHS_CREATE = 1,     /* missing: it would be created (probe only) */
 };
 
+/* One step of the walk below: mkdir(path, 0700), or the answer it would get. */
+typedef int (*paths_mkdir_step)(char *path);
+
 /*
- * Make the record directory ready, or say what that would do:
- *   create = 1 (the library, at exit): dir must be trusted; when it is
- *     missing, it is created with its missing parents (mode 0700) and
- *     checked again. Returns PATHS_READY, or -1 with errno.
- *   create = 0 (doctor): the same steps, creating nothing. Returns
- *     PATHS_READY (trusted and writable by the real uid), PATHS_CREATE
- *     (where = the nearest existing parent, in which the first missing
- *     directory would be made), or -1 with errno (where = the path that
- *     stops it: dir itself, a parent in the way or not writable).
- * `where` (size wcap) may be NULL. dir is changed while it runs and restored.
+ * The record directory's checks and creation, one walk for the library and
+ * for doctor: dir trusted (paths_dir_trusted) is PATHS_READY; otherwise,
+ * when it is missing or a parent is not a directory, `step` runs on each
+ * component from the top (EEXIST passes), and what was made is checked
+ * again. `probe`: step only says what mkdir would answer, and the first
+ * "would be made" returns PATHS_CREATE. Returns PATHS_READY, PATHS_CREATE
+ * or -1 with errno; `where` (size wcap, may be NULL) gets the path that
+ * decided: the parent in which a directory would be made, the path in the
+ * way or not writable, or dir itself when it is refused. dir is changed
+ * while it runs and restored.
  */
-int paths_record_dir_ready(char *dir, uid_t uid, int create, char *where, size_t wcap);
+int paths_record_dir_walk(char *dir, uid_t uid, paths_mkdir_step step, int probe,
+			  char *where, size_t wcap);
+
+/* The library, at exit: make dir ready for records (the walk, mkdir 0700).
+ * PATHS_READY, or -1 with errno. */
+int paths_record_dir_ready(char *dir, uid_t uid);
+
+/*
+ * Doctor (paths-probe.c, not in the library): the same walk, creating
+ * nothing, then whether the real uid may write into what is there (the
+ * library learns that when it creates its temp file). Returns PATHS_READY,
+ * PATHS_CREATE (where = the nearest existing parent) or -1 with errno
+ * (where = what stops it).
+ */
+int paths_record_dir_probe(char *dir, uid_t uid, char *where, size_t wcap);
+
+/* What mkdir(path, 0700) would answer for the real uid, making nothing: 0,
+ * or -1 with errno (EEXIST when something is there). paths-probe.c. */
+int paths_would_mkdir(char *path);
 
 /*
  * A datagram socket connected to the syslog daemon's socket at `path`

@@ -156,8 +156,3 @@ off_t sys_lseek(int fd, off_t off, int whence)
 {
 	RETRY(off_t, CALL(lseek, fd, off, whence));
 }
-
-int sys_access(const char *path, int mode)
-{
-	RETRY(int, CALL(access, path, mode));
-}

@@ -46,7 +46,6 @@ struct xalt_sys {
 	ssize_t (*getdents64)(int fd, void *buf, size_t len);
 	int (*ftruncate)(int fd, off_t len);
 	off_t (*lseek)(int fd, off_t off, int whence);
-	int (*access)(const char *path, int mode);
 };
 
 /* The table in use: NULL entries (the default) call libc; tests set
@@ -79,7 +78,5 @@ int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 ssize_t sys_getdents64(int fd, void *buf, size_t len);
 int sys_ftruncate(int fd, off_t len);
 off_t sys_lseek(int fd, off_t off, int whence);
-/* access(2) with the real uid: what the user could do (paths.c's probes). */
-int sys_access(const char *path, int mode);
 
 #endif

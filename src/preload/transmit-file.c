@@ -99,7 +99,7 @@ static int file_open(void **ctx, const struct xalt_run *r, const struct timespec
 	fmt_str(&tmp, "/.");
 	fmt_str(&tmp, name);
 	fmt_str(&tmp, ".tmp");
-	if (fmt_end(&tmp) < 0 || paths_record_dir_ready(st.dir, getuid(), 1, NULL, 0) < 0)
+	if (fmt_end(&tmp) < 0 || paths_record_dir_ready(st.dir, getuid()) < 0)
 		return -1;
 	st.fd = sys_open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return st.fd < 0 ? -1 : 0;

@@ -2,8 +2,8 @@
  * Unit tests of the path rules (src/common/paths.c, paths-child.c): the
  * install prefix, the config file (opt-out included), the spool base and
  * its fallbacks, the record directory ("~/", HOME, relative prefixes), the
- * trust checks, and above all that paths_record_dir_ready's probe (doctor)
- * predicts what its create mode (the library) then does, scenario by
+ * trust checks, and above all that paths_record_dir_probe (doctor)
+ * predicts what paths_record_dir_ready (the library) then does, scenario by
  * scenario; the syslog socket; the environment of a tracked child.
  *
  * Each test works in a fresh directory under /tmp, removed afterwards.
@@ -341,13 +341,13 @@ static int probe_then_create(const char *rel, uid_t uid, char *where_out)
 
 	snprintf(dir, sizeof(dir), "%s", at(rel));
 	errno = 0;
-	probe = paths_record_dir_ready(dir, uid, 0, where, sizeof(where));
+	probe = paths_record_dir_probe(dir, uid, where, sizeof(where));
 	probe_errno = errno;
 	assert_string_equal(dir, at(rel));          /* restored */
 	if (probe == PATHS_CREATE)
 		assert_int_equal(lstat(dir, &st), -1);   /* the probe made nothing */
 	errno = 0;
-	made = paths_record_dir_ready(dir, uid, 1, NULL, 0);
+	made = paths_record_dir_ready(dir, uid);
 	made_errno = errno;
 	if (probe == PATHS_READY || probe == PATHS_CREATE) {
 		assert_int_equal(made, PATHS_READY);
