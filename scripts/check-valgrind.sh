@@ -49,6 +49,11 @@ vg "0" "$XALT" report versions --db "$DB" numpy
 vg "0" "$XALT" report html --db "$DB" "$T/report.html"
 vg "2" "$XALT" ingest --bogus-option
 vg "0" "$XALT" help
+vg "127" "$XALT" run /nonexistent/command
+# The build tree is no install (no lib/ beside bin/): doctor fails the
+# library and skips the self-tests, after every other check has run.
+XALT_CONFIG=etc/xalt.conf XALT_FILE_PREFIX=relative vg "1" "$XALT" doctor
+XALT_CONFIG=etc/xalt.conf HOME=$T vg "1" "$XALT" doctor --format json
 
 # xalt_record_pkg into a real spool dir of a fake run.
 U=0a4c3e52-7a9e-4f0b-9a53-6a1f2de0c1b7

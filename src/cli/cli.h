@@ -18,8 +18,7 @@ enum xalt_exit {
 	XALT_EXIT_USAGE = 2,    /* bad command line */
 };
 
-/* usage.c: messages go to stderr as "xalt: ..." / "error: ..." */
-extern const char *xalt_progname;   /* "xalt" or "xalt report", for messages */
+/* usage.c: messages go to stderr as "fatal: ...", "error: ...", "warning: ..." */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) int error(const char *fmt, ...);       /* returns -1 */

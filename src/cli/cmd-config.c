@@ -10,15 +10,17 @@
 #include "cli.h"
 #include "config.h"
 #include "filter.h"
+#include "paths.h"
 #include "xalt-env.h"
-#include "xbuf.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: xalt config check [<file>]\n"
@@ -65,11 +67,6 @@ static int load(const char *path, struct xalt_config *cfg, char **text)
 	return config_parse(cfg, *text, path, 1, report, NULL) ? -1 : 0;
 }
 
-static const char *action_name(enum xalt_action a)
-{
-	return a == XALT_SKIP ? "SKIP" : a == XALT_KEEP ? "KEEP" : "PKGS";
-}
-
 static void show_table(const char *kw, const struct xalt_table *t, const char *what)
 {
 	printf("\n# %s table (%s)\n", kw, what);
@@ -77,17 +74,15 @@ static void show_table(const char *kw, const struct xalt_table *t, const char *w
 		const struct xalt_pattern *p = &t->pat[i];
 
 		if (!strcmp(kw, "pkg"))
-			printf("pkg %s %s %s %s\n", p->program, action_name(p->action),
+			printf("pkg %s %s %s %s\n", p->program, config_action_word(p->action),
 			       p->kind == PATTERN_NAME ? "name" : "path", p->regex);
 		else
-			printf("%s %s %s\n", kw, action_name(p->action), p->regex);
+			printf("%s %s %s\n", kw, config_action_word(p->action), p->regex);
 	}
 }
 
 static void show(const struct xalt_config *c)
 {
-	static const char *const args[] = { "keep", "drop", "hash" };
-
 	printf("# effective configuration of %s\n", c->file);
 	printf("syshost = %s\n", c->syshost);
 	printf("transmission = %s\n", c->transmission);
@@ -95,7 +90,7 @@ static void show(const struct xalt_config *c)
 	printf("syslog_socket = %s\n", c->syslog_socket);
 	printf("syslog_tag = %s\n", c->syslog_tag);
 	printf("syslog_chunk = %d\n", c->syslog_chunk);
-	printf("record_args = %s\n", args[c->record_args]);
+	printf("record_args = %s\n", config_args_word(c->record_args));
 	printf("hash_users = %s\n", c->hash_users ? "yes" : "no");
 	printf("allow_opt_out = %s\n", c->allow_opt_out ? "yes" : "no");
 	printf("sha1 = %s\n", c->sha1 ? "yes" : "no");
@@ -125,7 +120,7 @@ int cmd_config(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct xalt_config cfg;
-	struct xbuf def = XBUF_INIT;
+	char def[PATH_MAX];
 	const char *sub, *path;
 	char *text = NULL;
 	int c, rc;
@@ -146,11 +141,12 @@ int cmd_config(int argc, char **argv)
 		usage_error(usage_text, "too many arguments");
 	if (optind < argc) {
 		path = argv[optind];
-	} else if ((path = getenv(XALT_ENV_CONFIG)) && *path) {
-		;
 	} else {
-		xbuf_addf(&def, "%s/%s", cli_prefix(), XALT_CONFIG_RELPATH);
-		path = def.buf;
+		const char *p = cli_prefix();
+
+		path = paths_config(environ, p, strlen(p), 0, def, sizeof(def));
+		if (!path)
+			die("the config's file name under '%s' is too long", p);
 	}
 	rc = load(path, &cfg, &text);
 	if (rc == 0) {
@@ -161,6 +157,5 @@ int cmd_config(int argc, char **argv)
 	}
 	filter_release(&cfg);
 	free(text);
-	xbuf_release(&def);
 	return rc == 0 ? XALT_EXIT_OK : XALT_EXIT_FAILURE;
 }

@@ -3,6 +3,7 @@
  * per message on stderr, lower case, no final full stop.
  */
 #include "cli.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *xalt_progname = "xalt";
 int cli_verbose;
 
 static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
@@ -137,20 +137,8 @@ char *xstrdup(const char *s)
 const char *cli_prefix(void)
 {
 	static char prefix[PATH_MAX];
-	ssize_t n;
-	char *slash;
 
-	if (prefix[0])
-		return prefix;
-	n = readlink("/proc/self/exe", prefix, sizeof(prefix) - 1);
-	if (n <= 0)
-		die_errno("cannot find my own executable");
-	prefix[n] = '\0';
-	for (int i = 0; i < 2; i++) {      /* strip "/xalt", then "/bin" */
-		slash = strrchr(prefix, '/');
-		if (!slash || slash == prefix)
-			die("cannot derive the install prefix from '%s'", prefix);
-		*slash = '\0';
-	}
+	if (!prefix[0] && paths_self_prefix(prefix, sizeof(prefix)) < 0)
+		die_errno("cannot find the install prefix of this xalt (/proc/self/exe)");
 	return prefix;
 }

@@ -91,12 +91,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name)) {
-			static char progname[64];
-			snprintf(progname, sizeof(progname), "xalt %s", argv[1]);
-			xalt_progname = progname;
+		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-		}
 	}
 	fprintf(stderr, "error: '%s' is not an xalt command\n", argv[1]);
 	fputs(usage_text, stderr);

@@ -8,10 +8,12 @@
  * all of them at once; the preload library passes no error callback and turns
  * tracking off when the count is not zero.
  *
- * Sections: reading the file, defaults, small helpers, one function per line
- * kind (setting, pattern, sample), the line loop.
+ * Sections: reading the file, defaults, the words of enum values, small
+ * helpers, one function per line kind (setting, pattern, sample), the line
+ * loop.
  */
 #include "config.h"
+#include "sys.h"
 #include "syslog-format.h"
 
 #include <errno.h>
@@ -28,48 +30,30 @@
 
 long config_read_file(const char *path, char *buf, size_t cap)
 {
-	size_t len = 0;
-	int fd;
+	ssize_t len, more;
+	char c;
+	int fd, e;
 
 	if (cap < 2) {
 		errno = EFBIG;
 		return -1;
 	}
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
+	fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1) {      /* full: one more byte means too large */
-			char c;
-			ssize_t m;
-
-			do
-				m = read(fd, &c, 1);
-			while (m < 0 && errno == EINTR);
-			if (m != 0) {
-				close(fd);
-				errno = m > 0 ? EFBIG : errno;
-				return -1;
-			}
-			break;
-		}
+	len = sys_read_all(fd, buf, cap - 1);
+	/* Full: one more byte means too large. */
+	more = len == (ssize_t)(cap - 1) ? sys_read_all(fd, &c, 1) : 0;
+	e = errno;
+	sys_close(fd);
+	if (len < 0 || more < 0) {
+		errno = e;
+		return -1;
 	}
-	close(fd);
+	if (more > 0) {
+		errno = EFBIG;
+		return -1;
+	}
 	buf[len] = '\0';
 	return (long)len;
 }
@@ -113,7 +97,7 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->file_prefix = "~/.xalt.d";
 	cfg->syslog_socket = "/dev/log";
 	cfg->syslog_tag = "xalt";
-	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits (facts.md) */
+	cfg->syslog_chunk = SYSLOG_CHUNK_DEFAULT;  /* message < 1 KiB: under the UDP and rsyslog limits */
 	cfg->record_args = ARGS_KEEP;
 	cfg->hash_users = 0;
 	cfg->allow_opt_out = 1;
@@ -121,6 +105,22 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->hash_key = "";
 	cfg->nsample = 0;
 	layout(cfg, NULL);
+}
+
+/* ---- the words of enum values ------------------------------------------------ */
+
+/* The words of enum xalt_action and enum record_args, indexed by value. */
+static const char *const action_words[] = { "SKIP", "KEEP", "PKGS" };
+static const char *const args_words[] = { "keep", "drop", "hash" };
+
+const char *config_action_word(enum xalt_action a)
+{
+	return (unsigned)a < 3 ? action_words[a] : "?";
+}
+
+const char *config_args_word(enum record_args a)
+{
+	return (unsigned)a < 3 ? args_words[a] : "?";
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -335,12 +335,12 @@ static void setting(struct parser *ps, char *key, char *val)
 		else
 			cfg->syslog_chunk = (int)d;
 	} else if (!strcmp(key, "record_args")) {
-		if (!strcmp(val, "keep"))
-			cfg->record_args = ARGS_KEEP;
-		else if (!strcmp(val, "drop"))
-			cfg->record_args = ARGS_DROP;
-		else if (!strcmp(val, "hash"))
-			cfg->record_args = ARGS_HASH;
+		int a = ARGS_KEEP;
+
+		while (a <= ARGS_HASH && strcmp(val, args_words[a]))
+			a++;
+		if (a <= ARGS_HASH)
+			cfg->record_args = (enum record_args)a;
 		else
 			perr(ps, "bad value '%s' for 'record_args' (keep, drop or hash)", val);
 	} else if (!strcmp(key, "hash_users") || !strcmp(key, "allow_opt_out") ||
@@ -362,15 +362,14 @@ static void setting(struct parser *ps, char *key, char *val)
 
 static int parse_action(const char *w, int pkgs_ok, enum xalt_action *out)
 {
-	if (!strcmp(w, "KEEP"))
-		*out = XALT_KEEP;
-	else if (!strcmp(w, "SKIP"))
-		*out = XALT_SKIP;
-	else if (pkgs_ok && !strcmp(w, "PKGS"))
-		*out = XALT_PKGS;
-	else
-		return -1;
-	return 0;
+	for (int a = XALT_SKIP; a <= (pkgs_ok ? XALT_PKGS : XALT_KEEP); a++) {
+		/* first bytes first: every path line of every exec passes here */
+		if (w[0] == action_words[a][0] && !strcmp(w, action_words[a])) {
+			*out = (enum xalt_action)a;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static void add_pattern(struct parser *ps, const char *table_name, struct xalt_table *t,
@@ -394,7 +393,6 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	memcpy(p->program, program, strlen(program));
 	p->regex = regex;
 	p->re = &ps->cfg->regs[p - ps->cfg->pool];
-	p->prefix_len = 0;
 	p->line = ps->line;
 	p->state = 0;
 	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */

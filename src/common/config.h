@@ -41,8 +41,6 @@ struct xalt_pattern {
 	enum pattern_kind kind;   /* pkg tables only: match name or path */
 	char program[16];         /* pkg tables only: "python", "R" or "*" */
 	const char *regex;        /* points into the config text */
-	size_t prefix_len;        /* literal prefix after a leading '^' (0: none);
-	                           * filter.c sets it when it first reads the pattern */
 	int line;                 /* line number in the file, for messages */
 	int state;                /* 0 not compiled, 1 compiled, -1 bad regex */
 	struct xalt_shortcut sc;  /* filter.c's fast paths, filled on first use */
@@ -89,7 +87,7 @@ struct xalt_config {
 	 * struct xalt_config: the tables point into its own pool.
 	 */
 	struct xalt_pattern pool[4 * CONFIG_MAX_PATTERNS];
-	/* pool[i]'s compiled regex: apart, so the patterns stay small (80 bytes,
+	/* pool[i]'s compiled regex: apart, so the patterns stay small (72 bytes,
 	 * not 136) and a page here is touched only by a regcomp */
 	regex_t regs[4 * CONFIG_MAX_PATTERNS];
 };
@@ -116,5 +114,13 @@ long config_read_file(const char *path, char *buf, size_t cap);
 
 /* Fill cfg with the defaults documented in docs/config.md. */
 void config_defaults(struct xalt_config *cfg);
+
+/*
+ * The config file's own words for enum values: "SKIP", "KEEP", "PKGS";
+ * "keep", "drop", "hash". One table each, which the parser reads too; "?"
+ * for a value out of range. These functions can't fail.
+ */
+const char *config_action_word(enum xalt_action a);
+const char *config_args_word(enum record_args a);
 
 #endif

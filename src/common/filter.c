@@ -5,8 +5,9 @@
  * xalt_record_pkg. Hooks do not filter.
  *
  * Regexes are POSIX ERE compiled lazily, on first use, because regcomp costs
- * about 3 µs per pattern (facts.md: 30 patterns at every exec = +100 µs) and
- * the first one in a process ≈25 µs more: it initialises malloc. Before any
+ * about 3 µs per pattern (30 patterns at every exec would be +100 µs) and
+ * the first one in a process ≈25 µs more: it initialises malloc
+ * (docs/design.md, "Site config"). Before any
  * regcomp, each pattern is read once (analyse()) for what its text alone
  * decides:
  *   - a pure literal, "^lit", "^lit$", "lit$" or "lit" (escapes such as "\."
@@ -28,30 +29,6 @@
 #include "filter.h"
 
 #include <string.h>
-
-/*
- * Length of the literal prefix of an ERE that starts with '^': the run of
- * characters after '^' that match only themselves. It stops at any ERE
- * metacharacter (. [ ( ) * + ? { | ^ $ \). If the character after the run is
- * a quantifier that allows zero repetitions or a bound (* ? {), the last
- * literal character is optional and is dropped. A pattern containing '|'
- * anywhere gets no prefix: "^ab|cd" also matches "cd". Returns 0 when there is
- * no usable prefix. This function can't fail.
- */
-size_t filter_prefix_len(const char *regex)
-{
-	size_t n = 0;
-	const char *p;
-
-	if (!regex || regex[0] != '^' || strchr(regex, '|'))
-		return 0;
-	p = regex + 1;
-	while (p[n] && !strchr(".[()*+?{|^$\\", p[n]))
-		n++;
-	if (n && (p[n] == '*' || p[n] == '?' || p[n] == '{'))
-		n--;
-	return n;
-}
 
 /* ---- reading a pattern's text ------------------------------------------------ */
 
@@ -332,21 +309,11 @@ static int decide(const struct xalt_shortcut *sc, const char *re, const char *s)
 	return -1;
 }
 
-int filter_shortcut(const char *regex, const char *s)
-{
-	struct xalt_shortcut sc;
-
-	analyse(regex, &sc);
-	return decide(&sc, regex, s);
-}
-
-/* Analyse p on first use; p->prefix_len mirrors the head, for diagnostics. */
+/* Analyse p on first use. */
 static void ensure_analysed(struct xalt_pattern *p)
 {
-	if (!p->sc.kind) {
+	if (!p->sc.kind)
 		analyse(p->regex, &p->sc);
-		p->prefix_len = p->sc.head_len;
-	}
 }
 
 static int compile(struct xalt_pattern *p)

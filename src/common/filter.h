@@ -9,10 +9,11 @@
 #include "config.h"
 
 /*
- * Does pattern p match s? Its text is read on first use (filter_shortcut):
- * pure literals and ".*" are decided without a regex, and literals every
- * match must contain are checked before p->re is compiled (on first need).
- * A regex that does not compile never matches. 1 match, 0 no match.
+ * Does pattern p match s? Its text is read on first use: pure literals and
+ * ".*" are decided without a regex, and literals every match must contain
+ * are checked before p->re is compiled (on first need; p->state says
+ * whether it was). A regex that does not compile never matches. 1 match,
+ * 0 no match.
  */
 int filter_pattern_match(struct xalt_pattern *p, const char *s);
 
@@ -23,21 +24,6 @@ int filter_pattern_match(struct xalt_pattern *p, const char *s);
  * not compile (it never matches). Idempotent.
  */
 int filter_pattern_prepare(struct xalt_pattern *p);
-
-/*
- * What the text of `regex` alone says about s, the way filter_pattern_match
- * uses it before any regcomp: 1 it matches, 0 it cannot match, -1 only
- * regexec can tell. For tests: it never compiles and never allocates.
- */
-int filter_shortcut(const char *regex, const char *s);
-
-/*
- * Length of the literal prefix of an ERE that starts with '^' (0: none), the
- * part filter_pattern_match checks with strncmp before compiling anything.
- * filter_pattern_match computes it itself (p->prefix_len is an output), so
- * callers need this only for tests and diagnostics. This function can't fail.
- */
-size_t filter_prefix_len(const char *regex);
 
 /* First matching action in t for s, or `dflt` when nothing matches. */
 enum xalt_action filter_table(struct xalt_table *t, const char *s, enum xalt_action dflt);

@@ -10,6 +10,7 @@
  * just closed is itself a value of the enclosing level.
  */
 #include "json-out.h"
+#include "fmt.h"
 
 #include <string.h>
 
@@ -66,16 +67,17 @@ int json_out_finish(struct json_out *j)
 
 /* ---- the escaper ---------------------------------------------------------- */
 
-static const char hexd[] = "0123456789abcdef";
-
+/* Backslash, 'u' and 4 hex digits of v (< 0x10000) into out, no NUL (a
+ * surrogate pair fills esc_one's 12 bytes exactly); returns 6. */
 static size_t u_escape(char *out, unsigned v)
 {
-	out[0] = '\\';
-	out[1] = 'u';
-	out[2] = hexd[(v >> 12) & 15];
-	out[3] = hexd[(v >> 8) & 15];
-	out[4] = hexd[(v >> 4) & 15];
-	out[5] = hexd[v & 15];
+	char u[8];
+	struct fmt f;
+
+	fmt_init(&f, u, sizeof(u));
+	fmt_str(&f, "\\u");
+	fmt_hex(&f, v & 0xffff, 4);
+	memcpy(out, u, 6);
 	return 6;
 }
 
@@ -223,26 +225,15 @@ void json_out_string(struct json_out *j, const char *key, const char *s)
 	json_out_string_len(j, key, s, s ? strlen(s) : 0);
 }
 
-/* Decimal digits of v into the end of buf; returns the start. */
-static char *utoa_end(char *end, unsigned long long v)
-{
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return end;
-}
-
 void json_out_int(struct json_out *j, const char *key, long long v)
 {
-	char buf[24], *p;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char buf[24];
+	struct fmt f;
 
 	lead(j, key);
-	p = utoa_end(buf + sizeof(buf), u);
-	if (v < 0)
-		*--p = '-';
-	put(j, p, (size_t)(buf + sizeof(buf) - p));
+	fmt_init(&f, buf, sizeof(buf));
+	fmt_sdec(&f, v);
+	put(j, buf, (size_t)fmt_end(&f));    /* fits: 20 digits and a sign */
 }
 
 /*
@@ -253,7 +244,8 @@ void json_out_int(struct json_out *j, const char *key, long long v)
 void json_out_double(struct json_out *j, const char *key, double v, int decimals)
 {
 	unsigned long long scale = 1, s;
-	char buf[48], *p, *end = buf + sizeof(buf);
+	char buf[48];
+	struct fmt f;
 	int neg = v < 0;
 
 	if (decimals < 0)
@@ -270,20 +262,15 @@ void json_out_double(struct json_out *j, const char *key, double v, int decimals
 	}
 	s = (unsigned long long)(v * (double)scale + 0.5);
 	lead(j, key);
-	p = end;
-	if (decimals) {
-		unsigned long long frac = s % scale;
-
-		for (int i = 0; i < decimals; i++) {
-			*--p = (char)('0' + frac % 10);
-			frac /= 10;
-		}
-		*--p = '.';
-	}
-	p = utoa_end(p, s / scale);
+	fmt_init(&f, buf, sizeof(buf));
 	if (neg && s)
-		*--p = '-';
-	put(j, p, (size_t)(end - p));
+		fmt_char(&f, '-');
+	fmt_dec(&f, s / scale, 0);
+	if (decimals) {
+		fmt_char(&f, '.');
+		fmt_dec(&f, s % scale, decimals);
+	}
+	put(j, buf, (size_t)fmt_end(&f));    /* fits: 19 digits, '-', '.' */
 }
 
 void json_out_bool(struct json_out *j, const char *key, int v)

@@ -2,7 +2,8 @@
  * SHA-1 after FIPS 180-4 section 6.1, one 64-byte block at a time. Test
  * vectors (FIPS 180-2 appendix A and the million-'a' message) are in
  * t/unit/test-sha1.c. Only computed when a config switch asks for it: hashing
- * a 6.8 MB interpreter costs about 35 ms (facts.md), far over any budget.
+ * a 6.8 MB interpreter costs about 35 ms (docs/config.md, "sha1"), far over
+ * any budget.
  */
 #include "sha1.h"
 
@@ -92,15 +93,4 @@ void sha1_final(struct sha1_ctx *c, unsigned char out[20])
 		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
 		out[4 * i + 3] = (unsigned char)c->h[i];
 	}
-}
-
-void sha1_hex(char *out, const unsigned char *digest, size_t nbytes)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
 }

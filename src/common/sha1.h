@@ -21,7 +21,5 @@ void sha1_init(struct sha1_ctx *c);
 void sha1_update(struct sha1_ctx *c, const void *data, size_t len);
 /* Finish and write the 20-byte digest; c must be re-initialised to reuse. */
 void sha1_final(struct sha1_ctx *c, unsigned char out[20]);
-/* Hex of the first `nbytes` bytes of a digest into out (2*nbytes+1 bytes). */
-void sha1_hex(char *out, const unsigned char *digest, size_t nbytes);
 
 #endif

@@ -6,8 +6,8 @@
  * creates, checks, finds, appends to and removes those directories. It runs in
  * the user's program, partly on the exit and fatal-signal path, so: libc only,
  * no malloc (no stdio, no opendir: directories are listed with getdents64 into
- * a stack buffer), no snprintf (paths are built by hand), errno set on every
- * failure.
+ * a stack buffer), no snprintf (paths are built with fmt.h), errno set on
+ * every failure.
  *
  * Security (docs/design.md): the user dir is trusted only if lstat shows a real
  * directory owned by the caller with no group/other bits; we never chmod or
@@ -16,7 +16,9 @@
  * Sections: path building; the user dir; run dirs; appends; escaping; removal.
  */
 #include "spool.h"
-#include "xalt-env.h"
+#include "fmt.h"
+#include "paths.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,41 +33,14 @@
 /* --- path building ------------------------------------------------------- */
 
 /*
- * Append s to the NUL-terminated string in out (size len). Returns 0, or -1
- * with ENAMETOOLONG when it does not fit (out is then unchanged).
+ * Append pieces to the NUL-terminated path in out (size len): one fmt
+ * cursor started at its end. fmt_end's -1/ENAMETOOLONG is the only failure.
  */
-static int path_add(char *out, size_t len, const char *s)
+static void path_extend(struct fmt *f, char *out, size_t len)
 {
-	size_t have = strlen(out), n = strlen(s);
+	size_t have = strlen(out);
 
-	if (have + n + 1 > len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(out + have, s, n + 1);
-	return 0;
-}
-
-/* Append the decimal form of v; same contract as path_add. */
-static int path_add_ulong(char *out, size_t len, unsigned long v)
-{
-	char digits[24];
-	char *p = digits + sizeof(digits);
-
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return path_add(out, len, p);
-}
-
-/* Is s a directory (following links: the base may be a link, e.g. /tmp)? */
-static int is_dir(const char *s)
-{
-	struct stat st;
-
-	return s && *s && stat(s, &st) == 0 && S_ISDIR(st.st_mode);
+	fmt_init(f, out + have, len - have);
 }
 
 /*
@@ -115,34 +90,30 @@ static int user_dir_check(const struct stat *st, uid_t uid)
  * Returns 0 with the path in out, or -1 with errno (ENOENT: missing and not
  * created).
  */
-static int user_dir(char *out, size_t len, uid_t uid, int create)
+static int user_dir_in(const char *base, char *out, size_t len, uid_t uid, int create)
 {
-	const char *base = getenv(XALT_ENV_SPOOL_BASE);
 	struct stat st;
+	struct fmt f;
 
-	if (!is_dir(base)) {
-		base = "/dev/shm";
-		if (!is_dir(base)) {
-			base = getenv("TMPDIR");
-			if (!is_dir(base))
-				base = "/tmp";
-		}
-	}
-	if (len == 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	out[0] = '\0';
-	if (path_add(out, len, base) || path_add(out, len, "/xalt-") ||
-	    path_add_ulong(out, len, (unsigned long)uid))
+	fmt_init(&f, out, len);
+	fmt_str(&f, base);
+	fmt_str(&f, "/xalt-");
+	fmt_dec(&f, uid, 0);
+	if (fmt_end(&f) < 0)
 		return -1;
 	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
 	 * below then rejects the link. */
-	if (create && mkdir(out, 0700) != 0 && errno != EEXIST)
+	if (create && sys_mkdir(out, 0700) != 0 && errno != EEXIST)
 		return -1;
-	if (lstat(out, &st) != 0)
+	if (sys_lstat(out, &st) != 0)
 		return -1;
 	return user_dir_check(&st, uid);
+}
+
+/* The same in this process's spool base (paths.c decides which it is). */
+static int user_dir(char *out, size_t len, uid_t uid, int create)
+{
+	return user_dir_in(paths_spool_base(environ), out, len, uid, create);
 }
 
 int spool_user_dir(char *out, size_t len, uid_t uid)
@@ -150,19 +121,31 @@ int spool_user_dir(char *out, size_t len, uid_t uid)
 	return user_dir(out, len, uid, 1);
 }
 
+int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len)
+{
+	return user_dir_in(base, out, len, uid, 0);
+}
+
 /* --- run dirs --------------------------------------------------------------- */
 
 int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
 {
+	struct fmt f;
+
 	if (!uuid_ok(uuid) || pid <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (user_dir(out, len, getuid(), 1) || path_add(out, len, "/") ||
-	    path_add(out, len, uuid) || path_add(out, len, ".") ||
-	    path_add_ulong(out, len, (unsigned long)pid))
+	if (user_dir(out, len, getuid(), 1))
 		return -1;
-	return mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
+	path_extend(&f, out, len);
+	fmt_char(&f, '/');
+	fmt_str(&f, uuid);
+	fmt_char(&f, '.');
+	fmt_dec(&f, (unsigned long long)pid, 0);
+	if (fmt_end(&f) < 0)
+		return -1;
+	return sys_mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
 }
 
 /*
@@ -199,7 +182,7 @@ static int each_entry(int dirfd, entry_fn fn, void *ctx)
 	char buf[4096] __attribute__((aligned(8)));
 	ssize_t n;
 
-	while ((n = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+	while ((n = sys_getdents64(dirfd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
 			off += d->d_reclen;
@@ -216,13 +199,13 @@ static int each_entry(int dirfd, entry_fn fn, void *ctx)
 /* each_entry over the directory at `path`, opened without following a link. */
 static int each_entry_in(const char *path, entry_fn fn, void *ctx)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r, e;
+	int fd = sys_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), r, e;
 
 	if (fd < 0)
 		return -1;
 	r = each_entry(fd, fn, ctx);
 	e = errno;
-	close(fd);
+	sys_close(fd);
 	errno = e;
 	return r;
 }
@@ -237,15 +220,17 @@ static int find_one(int dirfd, const char *name, void *vctx)
 {
 	struct find_ctx *c = vctx;
 	struct stat st;
+	struct fmt f;
 
 	if (!run_dir_pid(name, c->uuid))
 		return 0;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if (sys_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != getuid())
 		return 0;
-	if (path_add(c->out, c->len, "/") || path_add(c->out, c->len, name))
-		return -1;
-	return 1;
+	path_extend(&f, c->out, c->len);
+	fmt_char(&f, '/');
+	fmt_str(&f, name);
+	return fmt_end(&f) < 0 ? -1 : 1;
 }
 
 int spool_find(char *out, size_t len, const char *uuid)
@@ -277,33 +262,30 @@ int spool_append(const char *dir, const char *line, size_t len)
 	ssize_t n;
 	int fd, e;
 
-	path[0] = '\0';
-	if (path_add(path, sizeof(path), dir) || path_add(path, sizeof(path), "/" SPOOL_PKGS_FILE))
+	if (fmt_join(path, sizeof(path), dir, "/" SPOOL_PKGS_FILE, "") < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = sys_open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0)
+	if (sys_fstat(fd, &st) != 0)
 		st.st_size = -1;
 	/* ONE write: appends of one write are not interleaved with another
 	 * process's on tmpfs; a retry after a short write could be. */
-	do
-		n = write(fd, line, len);
-	while (n < 0 && errno == EINTR);
+	n = sys_write_once(fd, line, len);
 	e = errno;
 	if (n >= 0 && (size_t)n != len) {
 		/* A short append (tmpfs full: it fills the last page, then
 		 * ENOSPC) leaves half a line that the next append would run
 		 * into. Cut it off, unless another writer appended meanwhile. */
 		struct stat now;
-		if (st.st_size >= 0 && fstat(fd, &now) == 0 && now.st_size == st.st_size + n) {
-			int r = ftruncate(fd, st.st_size);
+		if (st.st_size >= 0 && sys_fstat(fd, &now) == 0 && now.st_size == st.st_size + n) {
+			int r = sys_ftruncate(fd, st.st_size);
 			(void)r;   /* failing, nothing more to do */
 		}
 		e = ENOSPC;
 		n = -1;
 	}
-	close(fd);
+	sys_close(fd);
 	if (n < 0) {
 		errno = e;
 		return -1;
@@ -372,7 +354,7 @@ static int unlink_one(int dirfd, const char *name, void *ctx)
 {
 	int *failed = ctx;
 
-	if (unlinkat(dirfd, name, 0) != 0)
+	if (sys_unlinkat(dirfd, name, 0) != 0)
 		*failed = errno;
 	return 0;
 }
@@ -386,25 +368,25 @@ static int remove_at(int parent, const char *name)
 {
 	int fd, failed = 0, e;
 
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = sys_openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	for (int pass = 0; pass < 2; pass++) {
-		if (lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
+		if (sys_lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
 			e = errno;
-			close(fd);
+			sys_close(fd);
 			errno = e;
 			return -1;
 		}
-		if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-			close(fd);
+		if (sys_unlinkat(parent, name, AT_REMOVEDIR) == 0) {
+			sys_close(fd);
 			return 0;
 		}
 		if (errno != ENOTEMPTY && errno != EEXIST)
 			break;
 	}
 	e = failed ? failed : errno;
-	close(fd);
+	sys_close(fd);
 	errno = e;
 	return -1;
 }
@@ -427,7 +409,7 @@ static int reap_one(int dirfd, const char *name, void *vctx)
 
 	if (!pid)
 		return 0;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if (sys_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode) || st.st_uid != getuid() || st.st_mtime >= c->cutoff)
 		return 0;
 	/* Only ESRCH proves the pid dead; EPERM means alive (another user's

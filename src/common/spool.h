@@ -19,10 +19,18 @@
 /*
  * Fill `out` (size `len`) with "<base>/xalt-<uid>", creating it mode 0700 if
  * missing, and check it: a real directory (lstat), owned by `uid`, no group or
- * other permission bits. Base: XALT_SPOOL_BASE, /dev/shm, $TMPDIR, /tmp (the
- * first that exists as a directory).
+ * other permission bits. Base: paths_spool_base(environ) (XALT_SPOOL_BASE,
+ * /dev/shm, $TMPDIR, /tmp: the first that is a directory).
  */
 int spool_user_dir(char *out, size_t len, uid_t uid);
+
+/*
+ * The same checks of "<base>/xalt-<uid>" for a given base, creating nothing
+ * (doctor): 0 when it is there and may be used, -1 with errno: ENOENT
+ * missing (spool_user_dir would create it), ELOOP a link, ENOTDIR, EPERM
+ * another owner or group/other bits. The path is in out either way.
+ */
+int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len);
 
 /* Create "<user dir>/<uuid>.<pid>" mode 0700 (EEXIST is a failure); path in out. */
 int spool_create(char *out, size_t len, const char *uuid, pid_t pid);

@@ -18,7 +18,7 @@
 #define XALT_SYSLOG_FORMAT_H
 
 #define SYSLOG_MARKER        "XALTCHUNK1"   /* marker and format version */
-#define SYSLOG_CHUNK_DEFAULT 900            /* payload bytes: whole message < 1 KiB (facts.md) */
+#define SYSLOG_CHUNK_DEFAULT 900            /* payload bytes: whole message < 1 KiB (docs/syslog.md) */
 #define SYSLOG_CHUNKS_MAX    99999          /* 90 MB at the default: far above any record */
 #define SYSLOG_HEADER_MAX    192            /* "<PRI>tag[pid]: " (<= 51) + marker fields (<= 90) */
 

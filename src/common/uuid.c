@@ -5,6 +5,8 @@
  * collision between two runs unlikely (the run id is a key, not a secret).
  */
 #include "uuid.h"
+#include "fmt.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -16,12 +18,13 @@
 int uuid_random(void *buf, size_t len)
 {
 	unsigned char *p = buf;
+	int eintr = 0;
 
 	while (len) {
 		ssize_t n = getrandom(p, len, GRND_NONBLOCK);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && eintr++ < SYS_EINTR_RETRIES)
 				continue;
 			return -1;
 		}
@@ -31,20 +34,24 @@ int uuid_random(void *buf, size_t len)
 	return 0;
 }
 
-void uuid_format(char out[37], unsigned char b[16])
+/* Format 16 bytes as a v4 UUID (sets the version and variant bits). */
+static void uuid_format(char out[37], unsigned char b[16])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	struct fmt f;
 
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* variant 10 */
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
+	fmt_init(&f, out, 37);       /* 8-4-4-4-12 */
+	fmt_hex_bytes(&f, b, 4);
+	fmt_char(&f, '-');
+	fmt_hex_bytes(&f, b + 4, 2);
+	fmt_char(&f, '-');
+	fmt_hex_bytes(&f, b + 6, 2);
+	fmt_char(&f, '-');
+	fmt_hex_bytes(&f, b + 8, 2);
+	fmt_char(&f, '-');
+	fmt_hex_bytes(&f, b + 10, 6);
+	fmt_end(&f);
 }
 
 /* splitmix64: spreads the weak fallback seed over all bits. */

@@ -16,11 +16,9 @@
  */
 int uuid_v4(char out[37]);
 
-/* Format 16 bytes as a v4 UUID (sets the version and variant bits). */
-void uuid_format(char out[37], unsigned char b[16]);
-
 /*
- * Fill buf with len random bytes (getrandom, non-blocking; EINTR retried).
+ * Fill buf with len random bytes (getrandom, non-blocking; EINTR retried as
+ * sys.h says).
  * Returns 0, or -1 with errno.
  */
 int uuid_random(void *buf, size_t len);

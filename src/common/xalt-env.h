@@ -20,7 +20,6 @@
 #define XALT_ENV_R_PROFILE_CHAIN "XALT_R_PROFILE_CHAIN"   /* the user's own R_PROFILE, chained by our hook */
 
 #define XALT_CONFIG_RELPATH    "etc/xalt.conf"            /* below XALT_DIR */
-#define XALT_RECORD_PKG_RELPATH "libexec/xalt_record_pkg" /* below XALT_DIR */
 #define XALT_PRELOAD_RELPATH   "lib/libxalt_init.so"      /* below XALT_DIR */
 #define XALT_SITE_RELPATH      "site"                     /* hooks, below XALT_DIR */
 

@@ -4,10 +4,12 @@
  * handler, the destructor or a fatal-signal handler (init.c), so it uses no
  * heap and only async-signal-safe calls; tracing is off on the signal path.
  *
- * Not sampled: the spool is removed and nothing is written (XALT 3.2.4 left
- * it in /dev/shm, facts.md). Sampled: one record, built straight into the
+ * Not sampled: the spool is removed and nothing is written (the reference
+ * XALT 3.2.4 left it in /dev/shm, run after run). Sampled: one record, built straight into the
  * transmission through a 64 KB buffer, i.e. one write(2) for most records.
  */
+#include "fnv.h"
+#include "paths.h"
 #include "record.h"
 #include "spool.h"
 #include "trace.h"
@@ -18,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char outbuf[64 * 1024];
 
@@ -28,9 +31,7 @@ static uint64_t random64(const struct xalt_run *r)
 	if (uuid_random(&u, sizeof(u)) == 0)
 		return u;
 	/* No entropy: the run's uuid is random enough to sample with. */
-	for (const char *p = r->uuid; *p; p++)
-		u = (u ^ (unsigned char)*p) * 1099511628211ULL;
-	return u;
+	return fnv64_str(FNV64_BASIS, r->uuid);
 }
 
 static void remove_spool(struct xalt_run *r)
@@ -64,9 +65,7 @@ int run_finish(struct xalt_run *r, enum run_how how, int status, int sig)
 		remove_spool(r);
 		return 0;
 	}
-	style = getenv(XALT_ENV_TRANSMISSION);
-	if (!style || !*style)
-		style = r->cfg.transmission;
+	style = paths_transmission(environ, &r->cfg);
 	t = transmit_lookup(style);
 	if (!t) {
 		XTRACE("run %s: no transmission '%s' in this build: no record", r->uuid, style);

@@ -20,6 +20,7 @@
  * SIGKILL leave no record, exec() replaces the image first (docs/design.md).
  */
 #include "hot.h"
+#include "paths.h"
 #include "run.h"
 #include "trace.h"
 #include "xalt-env.h"
@@ -117,39 +118,20 @@ static int first_copy(const Dl_info *mine)
 }
 
 /*
- * XALT_DIR = dirname(dirname(this library's file)), as r->prefix and
- * r->prefix_len: in place in the loader's name of the file, which stays valid
- * while the library is loaded (no copy: a SKIP never needs one, start.c), or
- * in r->xalt_dir for a relative LD_PRELOAD entry. *self = the file's name.
- * 0 ok, -1 not.
+ * XALT_DIR, the install prefix, from this library's file name (paths.c's
+ * rule), as r->prefix and r->prefix_len: in place in the loader's name of
+ * the file, which stays valid while the library is loaded (no copy: a SKIP
+ * never needs one, start.c), or in r->xalt_dir for a relative LD_PRELOAD
+ * entry. *self = the file's name. 0 ok, -1 not.
  */
 static int find_prefix(const Dl_info *mine, struct xalt_run *r, const char **self)
 {
-	const char *dir = mine->dli_fname;
-	size_t n;
+	const char *file = mine->dli_fname;
 
-	if (!dir)
+	if (!file || strlen(file) >= sizeof(r->self))
 		return -1;
-	n = strlen(dir);
-	if (n >= sizeof(r->xalt_dir) || n >= sizeof(r->self))
-		return -1;
-	*self = dir;
-	if (dir[0] != '/') {
-		if (!realpath(dir, r->xalt_dir))
-			return -1;
-		dir = r->xalt_dir;
-		n = strlen(dir);
-	}
-	for (int i = 0; i < 2; i++) {      /* strip "/libxalt_init.so", then "/lib" */
-		while (n > 0 && dir[n - 1] != '/')
-			n--;
-		if (n <= 1)
-			return -1;
-		n--;
-	}
-	r->prefix = dir;
-	r->prefix_len = n;
-	return 0;
+	*self = file;
+	return paths_prefix_of(file, r->xalt_dir, sizeof(r->xalt_dir), &r->prefix, &r->prefix_len);
 }
 
 static void xalt_init(int argc, char **argv, char **envp)

@@ -14,6 +14,7 @@
  * this is safe on the exit and signal paths.
  */
 #include "filter.h"
+#include "fnv.h"
 #include "record.h"
 #include "spool.h"
 #include "sys.h"
@@ -39,16 +40,10 @@ static struct pkg pkgs[PKGS_MAX];
 static long pkgs_dropped;            /* kept lines past PKGS_MAX, reported in the record */
 static uint16_t slots[PKGS_SLOTS];   /* index + 1; 0 empty */
 
-static uint32_t hash2(const char *a, const char *b)
+/* The slot hash of (program, name): 0xff between them, a byte no UTF-8 has. */
+static uint64_t hash2(const char *a, const char *b)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 16777619u;
-	h = (h ^ 0xff) * 16777619u;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 16777619u;
-	return h;
+	return fnv64_str(fnv64_mem(fnv64_str(FNV64_BASIS, a), "\xff", 1), b);
 }
 
 /* Split [l, l+n) at TABs into at most max fields, unescape, NUL-terminate. */
@@ -88,7 +83,7 @@ static int parse_us(const char *s, long long *out)
 
 static int add_pkg(int n, char **f)
 {
-	uint32_t h = hash2(f[1], f[2]) & (PKGS_SLOTS - 1);
+	size_t h = (size_t)hash2(f[1], f[2]) & (PKGS_SLOTS - 1);
 	long long us = 0;
 	int has = parse_us(f[5], &us);
 
@@ -136,7 +131,7 @@ void record_packages(struct json_out *j, struct xalt_run *r)
 		memcpy(path + dl + 1, SPOOL_PKGS_FILE, sizeof(SPOOL_PKGS_FILE));
 		fd = sys_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 	}
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (fd >= 0 && sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    st.st_size <= SPOOL_MAX_BYTES)
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (fd >= 0)

@@ -10,6 +10,7 @@
  * reports can still count distinct users or arguments.
  */
 #include "filter.h"
+#include "fmt.h"
 #include "record.h"
 #include "sha1.h"
 #include "sys.h"
@@ -57,15 +58,17 @@ static void keyed_hash(char out[19], const char *key, const char *s)
 {
 	struct sha1_ctx c;
 	unsigned char d[20];
+	struct fmt f;
 
 	sha1_init(&c);
 	sha1_update(&c, key, strlen(key));
 	sha1_update(&c, ":", 1);
 	sha1_update(&c, s, strlen(s));
 	sha1_final(&c, d);
-	out[0] = 'h';
-	out[1] = ':';
-	sha1_hex(out + 2, d, 8);
+	fmt_init(&f, out, 19);
+	fmt_str(&f, "h:");
+	fmt_hex_bytes(&f, d, 8);
+	fmt_end(&f);
 }
 
 /* SHA-1 of the executable (only with sha1 = yes: ~5 ms per MB). */
@@ -74,6 +77,7 @@ static int exe_sha1(char out[41], const char *path)
 	static char buf[65536];
 	struct sha1_ctx c;
 	unsigned char d[20];
+	struct fmt f;
 	ssize_t n;
 	int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 
@@ -86,8 +90,9 @@ static int exe_sha1(char out[41], const char *path)
 	if (n < 0)
 		return -1;
 	sha1_final(&c, d);
-	sha1_hex(out, d, 20);
-	return 0;
+	fmt_init(&f, out, 41);
+	fmt_hex_bytes(&f, d, 20);
+	return fmt_end(&f) < 0 ? -1 : 0;
 }
 
 static double ts(const struct timespec *t)
@@ -109,7 +114,7 @@ static void exec_object(struct json_out *j, struct xalt_run *r)
 	else
 		json_out_null(j, "sha1");
 	json_out_string(j, "program", r->program);
-	json_out_string(j, "track", r->track == XALT_PKGS ? "PKGS" : "KEEP");
+	json_out_string(j, "track", config_action_word(r->track));
 	json_out_end_object(j);
 }
 

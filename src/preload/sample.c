@@ -1,7 +1,7 @@
 /*
  * Sampling (docs/config.md, "sample"): short runs are many and alike, long
  * runs few and costly, so a site keeps short runs rarely and long runs always
- * (TACC keeps runs under 30 min at 1 in 10,000; facts.md). First matching
+ * (TACC keeps runs under 30 min at 1 in 10,000; docs/config.md). First matching
  * row [min, max) wins; no matching row keeps the run (probability 1).
  */
 #include "run.h"

@@ -13,6 +13,7 @@
  */
 #include "run.h"
 #include "filter.h"
+#include "paths.h"
 #include "spool.h"
 #include "trace.h"
 #include "uuid.h"
@@ -65,19 +66,14 @@ static int under(const char *path, const char *dir, const char *sub)
 static int load_config(struct xalt_run *r, int opted_out)
 {
 	char def[PATH_MAX];
-	const char *path = opted_out ? NULL : getenv(XALT_ENV_CONFIG);
+	const char *path = paths_config(environ, r->prefix, r->prefix_len, opted_out,
+					def, sizeof(def));
 	long n;
 	int errs;
 
-	if (!path || !*path) {
-		size_t d = r->prefix_len;
-
-		if (d + 1 + sizeof(XALT_CONFIG_RELPATH) > sizeof(def))
-			return -1;
-		memcpy(def, r->prefix, d);
-		def[d] = '/';
-		memcpy(def + d + 1, XALT_CONFIG_RELPATH, sizeof(XALT_CONFIG_RELPATH));
-		path = def;
+	if (!path) {
+		XTRACE("the config's file name is too long: tracking off");
+		return -1;
 	}
 	n = config_read_file(path, r->cfgtext, sizeof(r->cfgtext));
 	if (n < 0) {
@@ -236,7 +232,7 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 		/* A parent's spool dir is not ours (its hooks check the pid anyway). */
 		unsetenv(XALT_ENV_SPOOL_DIR);
 	}
-	XTRACE("%s: %s, run %s%s%s", r->exe, act == XALT_PKGS ? "PKGS" : "KEEP", r->uuid,
+	XTRACE("%s: %s, run %s%s%s", r->exe, config_action_word(act), r->uuid,
 	       r->spool[0] ? ", spool " : "", r->spool);
 	r->tracked = 1;
 	return 1;

@@ -26,7 +26,10 @@
  * the record (reported incomplete by the reassembler), never a hang.
  */
 #include "crc32.h"
+#include "fmt.h"
+#include "paths.h"
 #include "run.h"
+#include "sys.h"
 #include "syslog-format.h"
 #include "transmit.h"
 
@@ -64,55 +67,29 @@ static struct syslog_state {
  * path"). syslog_open sets every field before use.
  */
 
-/* Append decimal v at p; returns the end. */
-static char *put_dec(char *p, unsigned long v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-static char *put_hex32(char *p, uint32_t v)
-{
-	for (int i = 7; i >= 0; i--)
-		*p++ = "0123456789abcdef"[(v >> (4 * i)) & 0xf];
-	return p;
-}
-
 /* "<14>tag[pid]: ": facility user (1), severity info (6). Tag: printable
  * ASCII up to the first blank, ':' or '[', cut at TAG_MAX. */
 static void make_prefix(struct syslog_state *s, const char *tag)
 {
-	char *p = s->prefix;
+	struct fmt f;
 	size_t n = 0;
 
-	memcpy(p, "<14>", 4);
-	p += 4;
+	fmt_init(&f, s->prefix, sizeof(s->prefix));
+	fmt_str(&f, "<14>");
 	while (tag && tag[n] > ' ' && tag[n] < 127 && tag[n] != ':' && tag[n] != '[' && n < TAG_MAX)
-		*p++ = tag[n++];
-	if (!n) {
-		memcpy(p, "xalt", 4);
-		p += 4;
-	}
-	*p++ = '[';
-	p = put_dec(p, (unsigned long)getpid());
-	memcpy(p, "]: ", 3);
-	p += 3;
-	s->prefix_len = (size_t)(p - s->prefix);
+		n++;
+	if (n)
+		fmt_mem(&f, tag, n);
+	else
+		fmt_str(&f, "xalt");
+	fmt_char(&f, '[');
+	fmt_dec(&f, (unsigned long long)getpid(), 0);
+	fmt_str(&f, "]: ");
+	s->prefix_len = (size_t)fmt_end(&f);   /* fits: 4 + 32 + 2 + 20 + 3 < 64 */
 }
 
 static int syslog_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
 {
-	struct sockaddr_un sa;
-	const char *path = r->cfg.syslog_socket;
-	size_t n = path ? strlen(path) : 0;
-
 	(void)end_rt;
 	*ctx = &st;
 	st.fd = -1;
@@ -123,26 +100,8 @@ static int syslog_open(void **ctx, const struct xalt_run *r, const struct timesp
 		st.chunk = sizeof(st.msg) - SYSLOG_HEADER_MAX;
 	memcpy(st.uuid, r->uuid, sizeof(st.uuid));
 	make_prefix(&st, r->cfg.syslog_tag);
-	if (!n || n >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, n + 1);
-	st.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (st.fd < 0)
-		return -1;
-	/* connect(2) checks the socket exists now, before the record is built;
-	 * nobody listening (ECONNREFUSED, ENOENT) costs nothing more. */
-	if (connect(st.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(st.fd);
-		st.fd = -1;
-		errno = e;
-		return -1;
-	}
-	return 0;
+	st.fd = paths_syslog_connect(r->cfg.syslog_socket);
+	return st.fd < 0 ? -1 : 0;
 }
 
 static int syslog_flush(void *ctx, const char *data, size_t len)
@@ -245,28 +204,26 @@ static int send_record(struct syslog_state *s)
 	for (size_t i = 0; i < count; i++) {
 		const char *piece = s->rec + i * s->chunk;
 		size_t plen = i + 1 < count ? s->chunk : s->len - i * s->chunk;
-		char *p = s->msg;
+		struct fmt f;
 
-		memcpy(p, s->prefix, s->prefix_len);
-		p += s->prefix_len;
-		memcpy(p, SYSLOG_MARKER " ", sizeof(SYSLOG_MARKER));
-		p += sizeof(SYSLOG_MARKER);
-		memcpy(p, s->uuid, strlen(s->uuid));
-		p += strlen(s->uuid);
-		*p++ = ' ';
-		p = put_dec(p, i);
-		*p++ = ' ';
-		p = put_dec(p, count);
-		*p++ = ' ';
-		p = put_hex32(p, crc32_update(0, piece, plen));
-		*p++ = ' ';
-		p = put_hex32(p, rcrc);
-		*p++ = ' ';
-		p = put_dec(p, s->len);
-		*p++ = ' ';
-		memcpy(p, piece, plen);
-		p += plen;
-		if (send_one(s, s->msg, (size_t)(p - s->msg)) < 0)
+		/* fits: msg has SYSLOG_HEADER_MAX bytes more than the largest chunk */
+		fmt_init(&f, s->msg, sizeof(s->msg));
+		fmt_mem(&f, s->prefix, s->prefix_len);
+		fmt_str(&f, SYSLOG_MARKER " ");
+		fmt_str(&f, s->uuid);
+		fmt_char(&f, ' ');
+		fmt_dec(&f, i, 0);
+		fmt_char(&f, ' ');
+		fmt_dec(&f, count, 0);
+		fmt_char(&f, ' ');
+		fmt_hex(&f, crc32_update(0, piece, plen), 8);
+		fmt_char(&f, ' ');
+		fmt_hex(&f, rcrc, 8);
+		fmt_char(&f, ' ');
+		fmt_dec(&f, s->len, 0);
+		fmt_char(&f, ' ');
+		fmt_mem(&f, piece, plen);
+		if (fmt_end(&f) < 0 || send_one(s, s->msg, f.len) < 0)
 			return -1;
 	}
 	return 0;
@@ -281,7 +238,7 @@ static int syslog_finish(void *ctx, int ok)
 		rc = send_record(s);
 	e = errno;
 	if (s->fd >= 0)
-		close(s->fd);
+		sys_close(s->fd);
 	s->fd = -1;
 	if (s->rec)
 		munmap(s->rec, s->cap);

@@ -1,6 +1,6 @@
 /*
- * The table of transmissions this build knows (see transmit.h). A new one,
- * e.g. syslog, adds its ops to the table; the config names it.
+ * The table of transmissions this build knows (see transmit.h): file and
+ * syslog. A new one adds its ops here; the config names it.
  */
 #include "transmit.h"
 

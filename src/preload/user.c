@@ -4,6 +4,7 @@
  * in LDAP and $USER is set by login, so the file is the rare fallback.
  */
 #include "record.h"
+#include "fmt.h"
 #include "sys.h"
 
 #include <fcntl.h>
@@ -66,7 +67,7 @@ static int from_passwd(char *out, size_t cap, unsigned uid)
 void record_user(char *out, size_t cap, unsigned uid)
 {
 	const char *u = getenv("USER");
-	char num[16], *p = num + sizeof(num);
+	struct fmt f;
 
 	if (!u || !*u)
 		u = getenv("LOGNAME");
@@ -76,12 +77,9 @@ void record_user(char *out, size_t cap, unsigned uid)
 	}
 	if (from_passwd(out, cap, uid) == 0)
 		return;
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + uid % 10);
-		uid /= 10;
-	} while (uid);
-	copy(out, cap, "uid", 3);
-	if (cap > 4)
-		copy(out + 3, cap - 3, p, strlen(p));
+	fmt_init(&f, out, cap);      /* "uid1234" */
+	fmt_str(&f, "uid");
+	fmt_dec(&f, uid, 0);
+	if (fmt_end(&f) < 0 && cap)
+		copy(out, cap, "uid", 3);   /* a tiny buffer: as much as fits */
 }

@@ -5,8 +5,9 @@
  *   xalt_record_pkg -u UUID program NAME xalt_run_uuid UUID package_name N \
  *                   package_version V package_path P [import_time SECONDS]
  *
- * Our own Python and R hooks append to the spool in-process instead (a process
- * per import costs ~1.5 ms, facts.md); this command stays for hooks that cannot
+ * Our own Python and R hooks append to the spool in-process instead (a
+ * process per import made a 30-import script 2.6-3.9x slower: docs/python.md,
+ * bench/RESULTS.md "Python hook"); this command stays for hooks that cannot
  * write themselves, and as the reference for the filters.
  *
  * It runs from inside a user's program, so it is silent (XALT_TRACING=yes
@@ -18,6 +19,7 @@
  */
 #include "config.h"
 #include "filter.h"
+#include "paths.h"
 #include "spool.h"
 #include "trace.h"
 #include "xalt-env.h"
@@ -145,32 +147,28 @@ static void parse_pairs(struct pkg *p, int argc, char **argv)
  * Load the site config into cfg (text must outlive it). Returns 0, or -1 when
  * the file exists but has errors: the preload library turns tracking off for
  * such a config, so we record nothing either. A missing file means defaults.
+ * The file is the one the run's library reads (paths_config): its prefix is
+ * $XALT_DIR, which that library set, else our own install's.
  */
 static int load_config(struct xalt_config *cfg, char *text, size_t cap)
 {
-	char path[PATH_MAX];
-	const char *f = getenv(XALT_ENV_CONFIG), *dir = getenv(XALT_ENV_DIR);
+	char self[PATH_MAX], buf[PATH_MAX];
+	const char *prefix = paths_getenv(environ, XALT_ENV_DIR), *f;
 	long n;
 
 	config_defaults(cfg);
-	if (!f || !*f) {
-		if (dir && *dir) {
-			snprintf(path, sizeof(path), "%s/%s", dir, XALT_CONFIG_RELPATH);
-		} else {
-			/* <prefix>/libexec/xalt_record_pkg -> <prefix>/etc/xalt.conf */
-			ssize_t k = readlink("/proc/self/exe", path, sizeof(path) - 1);
-			char *s;
-			if (k <= 0)
-				return 0;
-			path[k] = '\0';
-			for (int i = 0; i < 2; i++)
-				if ((s = strrchr(path, '/')))
-					*s = '\0';
-			if (strlen(path) + 1 + strlen(XALT_CONFIG_RELPATH) >= sizeof(path))
-				return 0;
-			strcat(strcat(path, "/"), XALT_CONFIG_RELPATH);
+	if (!prefix || !*prefix) {
+		if (paths_self_prefix(self, sizeof(self)) < 0) {
+			XTRACE("record_pkg: cannot find my install prefix (%s): no package filters",
+			       strerror(errno));
+			return 0;
 		}
-		f = path;
+		prefix = self;
+	}
+	f = paths_config(environ, prefix, strlen(prefix), 0, buf, sizeof(buf));
+	if (!f) {
+		XTRACE("record_pkg: config file name too long: no package filters");
+		return 0;
 	}
 	n = config_read_file(f, text, cap);
 	if (n < 0) {

@@ -3,7 +3,8 @@
  * setting, every table, comments and blanks, CRLF files, errors with their
  * line numbers (all of them, parsing goes on), regex checking on demand,
  * the literal-prefix computation, table limits, and config_read_file's size
- * cap. Tests that need the filter semantics live with filter.c.
+ * cap and its outcomes with ENOSPC, EACCES, EEXIST or EINTR injected into
+ * each of its system calls (src/common/sys.h). Tests that need the filter semantics live with filter.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +14,10 @@
 
 #include "config.h"
 #include "filter.h"
+#include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,15 +229,24 @@ static void test_numbers_like_strtod(void **state)
 	assert_int_equal(parse("sample 0 inf 1.\nsample 1 2 .\nsample 3 4 1..\n", 0), 2);
 }
 
-static void test_read_file(void **state)
+/* A new file under /tmp holding "0123456789"; its name in path (a mkstemp
+ * template). Returns the fd it had, closed: the lowest free one then. */
+static int ten_byte_file(char *path)
 {
-	char path[] = "/tmp/test-config.XXXXXX", buf[16];
 	int fd = mkstemp(path);
 
-	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "0123456789", 10), 10);
 	close(fd);
+	return fd;
+}
+
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/test-config.XXXXXX", buf[16];
+
+	(void)state;
+	ten_byte_file(path);
 	assert_int_equal(config_read_file(path, buf, sizeof(buf)), 10);
 	assert_string_equal(buf, "0123456789");
 	assert_int_equal(config_read_file(path, buf, 11), 10);   /* exactly fits */
@@ -243,6 +255,69 @@ static void test_read_file(void **state)
 	unlink(path);
 	assert_int_equal(config_read_file(path, buf, sizeof(buf)), -1);
 	assert_int_equal(errno, ENOENT);
+}
+
+/* --- faults through the system-call table ------------------------------------ */
+
+static int fault_errno, fault_at, calls, faulted;
+
+/* Fail the fault_at-th call (counting from 0) with fault_errno. */
+static int fault_now(void)
+{
+	if (calls++ != fault_at)
+		return 0;
+	faulted = 1;
+	errno = fault_errno;
+	return 1;
+}
+
+static int f_open(const char *p, int fl, mode_t m) { return fault_now() ? -1 : open(p, fl, m); }
+static ssize_t f_read(int fd, void *b, size_t n) { return fault_now() ? -1 : read(fd, b, n < 4 ? n : 4); }
+static int f_close(int fd) { if (fault_now()) { close(fd); return -1; } return close(fd); }
+
+/*
+ * config_read_file of a 10-byte file (read 4 bytes at a time, so the loop
+ * turns), one fault at each call in turn. Allowed: the whole text (always
+ * for EINTR, which is retried; a failed close loses nothing read), or -1
+ * with the injected errno and no fd left open.
+ */
+static void test_read_file_faults(void **state)
+{
+	static const int kinds[] = { ENOSPC, EACCES, EEXIST, EINTR };
+	char path[] = "/tmp/test-config.XXXXXX", buf[16];
+	int fd = ten_byte_file(path);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (fault_at = 0; ; fault_at++) {
+			int probe;
+			long n;
+
+			fault_errno = kinds[i];
+			calls = faulted = 0;
+			xalt_sys.open = f_open;
+			xalt_sys.read = f_read;
+			xalt_sys.close = f_close;
+			errno = 0;
+			memset(buf, 'x', sizeof(buf));
+			n = config_read_file(path, buf, sizeof(buf));
+			sys_reset();
+			probe = open("/dev/null", O_RDONLY);    /* the lowest free fd */
+			assert_true(probe >= 0);
+			close(probe);
+			assert_int_equal(probe, fd);             /* none leaked */
+			if (!faulted || n >= 0) {
+				assert_int_equal(n, 10);
+				assert_string_equal(buf, "0123456789");
+				if (!faulted)
+					break;
+				continue;
+			}
+			assert_true(kinds[i] != EINTR);
+			assert_int_equal(errno, kinds[i]);
+		}
+	}
+	unlink(path);
 }
 
 int main(void)
@@ -256,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_table_limits),
 		cmocka_unit_test(test_numbers_like_strtod),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_read_file_faults),
 	};
 	int rc = cmocka_run_group_tests_name("config", tests, NULL, NULL);
 

@@ -1,12 +1,13 @@
 /*
- * Unit tests of the filters (src/common/filter.c): the literal prefix, lazy
- * compilation (a prefix mismatch compiles nothing), the shortcuts checked
- * case by case and exhaustively against regexec, first match wins, bad
- * regexes, and the shared case table t/filter-cases.tsv against the patterns
- * of t/filter-cases.conf, through filter_pkg.
+ * Unit tests of the filters (src/common/filter.c): lazy compilation (a
+ * prefix mismatch compiles nothing), the shortcuts (anchored literal heads
+ * included) checked case by case and exhaustively against regexec, first
+ * match wins, bad regexes, and the shared case table t/filter-cases.tsv
+ * against the patterns of t/filter-cases.conf, through filter_pkg.
  *
  * The conf file is read by the real parser (config.c), once with regexes
- * compiled lazily (the preload's way) and once precompiled (the CLI's). Run from the source tree's top directory (make check does).
+ * compiled lazily (the preload's way) and once precompiled (the CLI's).
+ * Run from the source tree's top directory (make check does).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,42 +47,6 @@ static int reset(void **state)
 	return 0;
 }
 
-/* --- the literal prefix ------------------------------------------------------ */
-
-static void test_prefix_len(void **state)
-{
-	static const struct { const char *re; size_t n; } cases[] = {
-		{ "^/usr/bin/", 9 },
-		{ "/usr/bin/", 0 },          /* not anchored */
-		{ "^", 0 },
-		{ "^abc", 3 },
-		{ "^abc$", 3 },
-		{ "^ab.c", 2 },
-		{ "^ab[cd]", 2 },
-		{ "^ab(c)", 2 },
-		{ "^abc*", 2 },              /* c may be absent */
-		{ "^abc?", 2 },
-		{ "^abc{0,2}", 2 },
-		{ "^abc+", 3 },              /* c at least once */
-		{ "^a*", 0 },
-		{ "^ab\\.c", 2 },            /* stop at an escape */
-		{ "^ab|^cd", 0 },            /* alternation: no prefix */
-		{ "^(ab|cd)", 0 },
-		{ "^ab^", 2 },
-		{ "^ab)", 2 },
-		{ "^a}b]", 4 },              /* } and ] alone are literal */
-		{ NULL, 0 },
-	};
-
-	(void)state;
-	for (int i = 0; cases[i].re; i++) {
-		if (filter_prefix_len(cases[i].re) != cases[i].n)
-			fail_msg("prefix of '%s': %zu, want %zu", cases[i].re,
-				 filter_prefix_len(cases[i].re), cases[i].n);
-	}
-	assert_int_equal(filter_prefix_len(NULL), 0);
-}
-
 /* --- matching ------------------------------------------------------------------ */
 
 static void test_lazy_compile(void **state)
@@ -94,22 +59,12 @@ static void test_lazy_compile(void **state)
 	/* The SKIP path of a user's program: rejected by strncmp, nothing compiled. */
 	assert_int_equal(filter_pattern_match(p, "/home/alice/a.out"), 0);
 	assert_int_equal(p->state, 0);
-	assert_int_equal(p->prefix_len, 9);
 	/* A prefix hit compiles, then the regex decides. */
 	assert_int_equal(filter_pattern_match(p, "/usr/bin/ls"), 1);
 	assert_int_equal(p->state, 1);
 	assert_int_equal(filter_pattern_match(p, "/usr/bin/LS"), 0);
 	assert_int_equal(filter_pattern_match(p, "/usr/lib/ls"), 0);
 	assert_int_equal(filter_pattern_match(p, ""), 0);
-}
-
-static void test_prefix_len_from_parser_ignored(void **state)
-{
-	(void)state;
-	/* A wrong prefix_len from elsewhere must not change the answer. */
-	add(&cfg.path, XALT_SKIP, PATTERN_NAME, "", "^tests?$");
-	cfg.path.pat[0].prefix_len = 5;
-	assert_int_equal(filter_pattern_match(&cfg.path.pat[0], "test"), 1);
 }
 
 static void test_bad_regex(void **state)
@@ -177,29 +132,56 @@ static int real_match(const char *re, const char *s)
 }
 
 /*
- * One case through the shortcut (filter_shortcut), the full matcher on a
- * fresh pattern (filter_pattern_match: analysis, literals, lazy regcomp) and
- * regexec. The shortcut may say "ask regexec" (-1), never a wrong answer.
- * Returns 0 when all agree.
+ * One case through the matcher on a fresh pattern (filter_pattern_match:
+ * the text's shortcuts, then a lazy regcomp) and through regexec: they must
+ * agree. *decided: the text alone decided (nothing was compiled). Returns 0
+ * when they agree.
  */
 static int check_case(const char *re, const char *s, int *decided)
 {
 	struct xalt_pattern p;
 	regex_t storage;
-	int real = real_match(re, s), sc = filter_shortcut(re, s), full;
+	int real = real_match(re, s), full;
 
 	memset(&p, 0, sizeof(p));
 	p.regex = re;
 	p.re = &storage;
 	full = filter_pattern_match(&p, s);
+	*decided = p.state == 0;
 	if (p.state == 1)
 		regfree(p.re);
-	*decided = sc >= 0;
-	if ((sc >= 0 && sc != real) || full != real) {
-		print_error("'%s' vs '%s': regexec %d, shortcut %d, filter %d\n", re, s, real, sc, full);
+	if (full != real) {
+		print_error("'%s' vs '%s': regexec %d, filter %d (%s)\n", re, s, real, full,
+			    *decided ? "decided by the text" : "compiled");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Patterns whose text starts with a literal head after '^', cut short by a
+ * metacharacter, an optional last character, an alternation or a lone '}'
+ * or ']': against strings around each head, the shortcut and the matcher
+ * must agree with regexec.
+ */
+static void test_anchored_heads(void **state)
+{
+	static const char *const res[] = {
+		"^/usr/bin/", "/usr/bin/", "^", "^abc", "^abc$", "^ab.c", "^ab[cd]", "^ab(c)",
+		"^abc*", "^abc?", "^abc{0,2}", "^abc+", "^a*", "^ab\\.c", "^ab|^cd", "^(ab|cd)",
+		"^ab^", "^ab)", "^a}b]",
+	};
+	static const char *const strs[] = {
+		"", "a", "ab", "abc", "abcc", "abcd", "abd", "ab.c", "abXc", "cd", "xab",
+		"/usr/bin/ls", "/usr/bin", "/usr/bin/", "a}b]", "ab)", "ab^",
+	};
+	int decided, bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++)
+		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+			bad |= check_case(res[i], strs[k], &decided);
+	assert_int_equal(bad, 0);
 }
 
 static void test_shortcut_table(void **state)
@@ -455,12 +437,11 @@ static void test_shared_cases_precompiled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_prefix_len, reset, reset),
 		cmocka_unit_test_setup_teardown(test_lazy_compile, reset, reset),
-		cmocka_unit_test_setup_teardown(test_prefix_len_from_parser_ignored, reset, reset),
 		cmocka_unit_test_setup_teardown(test_bad_regex, reset, reset),
 		cmocka_unit_test_setup_teardown(test_table_first_match, reset, reset),
 		cmocka_unit_test_setup_teardown(test_pkg_program, reset, reset),
+		cmocka_unit_test_setup_teardown(test_anchored_heads, reset, reset),
 		cmocka_unit_test_setup_teardown(test_shortcut_table, reset, reset),
 		cmocka_unit_test_setup_teardown(test_shortcut_exhaustive, reset, reset),
 		cmocka_unit_test_setup_teardown(test_prepare, reset, reset),

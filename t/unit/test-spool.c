@@ -1,7 +1,9 @@
 /*
  * Unit tests of the spool (src/common/spool.c): the user dir's checks against
  * planted links, foreign owners and loose modes; run dir creation, lookup,
- * appends, removal and reaping; the line escaper on every byte value.
+ * appends, removal and reaping; the line escaper on every byte value; and
+ * every operation with ENOSPC, EACCES, EEXIST or EINTR injected into each of
+ * its system calls in turn (src/common/sys.h), with the outcomes allowed.
  *
  * Each test gets a fresh XALT_SPOOL_BASE under /tmp, removed afterwards.
  */
@@ -12,7 +14,9 @@
 #include <cmocka.h>
 
 #include "spool.h"
+#include "sys.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,6 +51,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	sys_reset();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -424,6 +429,325 @@ static void test_reap_stale(void **state)
 	assert_int_equal(lstat(live_old, &st), 0);
 }
 
+/* --- faults through the system-call table ------------------------------------ */
+
+static int fault_errno;      /* what to inject */
+static int fault_skip;       /* calls that pass before the fault */
+static int fault_left;       /* faults still to inject (-1: every call) */
+static int faults_hit;       /* injected so far */
+static int calls;            /* system calls seen */
+
+/* Should this call fail? Sets errno when it should. */
+static int fault_now(void)
+{
+	calls++;
+	if (fault_skip > 0) {
+		fault_skip--;
+		return 0;
+	}
+	if (!fault_left)
+		return 0;
+	if (fault_left > 0)
+		fault_left--;
+	faults_hit++;
+	errno = fault_errno;
+	return 1;
+}
+
+static int f_open(const char *p, int fl, mode_t m) { return fault_now() ? -1 : open(p, fl, m); }
+static int f_openat(int d, const char *p, int fl, mode_t m) { return fault_now() ? -1 : openat(d, p, fl, m); }
+static ssize_t f_read(int fd, void *b, size_t n) { return fault_now() ? -1 : read(fd, b, n); }
+static ssize_t f_write(int fd, const void *b, size_t n) { return fault_now() ? -1 : write(fd, b, n); }
+static int f_close(int fd) { if (fault_now()) { close(fd); return -1; } return close(fd); }
+static int f_mkdir(const char *p, mode_t m) { return fault_now() ? -1 : mkdir(p, m); }
+static int f_unlinkat(int d, const char *p, int fl) { return fault_now() ? -1 : unlinkat(d, p, fl); }
+static int f_stat(const char *p, struct stat *st) { return fault_now() ? -1 : stat(p, st); }
+static int f_lstat(const char *p, struct stat *st) { return fault_now() ? -1 : lstat(p, st); }
+static int f_fstat(int fd, struct stat *st) { return fault_now() ? -1 : fstat(fd, st); }
+static int f_fstatat(int d, const char *p, struct stat *st, int fl) { return fault_now() ? -1 : fstatat(d, p, st, fl); }
+static ssize_t f_getdents64(int fd, void *b, size_t n) { return fault_now() ? -1 : getdents64(fd, b, n); }
+static int f_ftruncate(int fd, off_t n) { return fault_now() ? -1 : ftruncate(fd, n); }
+static off_t f_lseek(int fd, off_t o, int w) { return fault_now() ? -1 : lseek(fd, o, w); }
+
+/* From now on, call `skip` passes, then `count` calls fail with err (-1: all). */
+static void inject(int err, int skip, int count)
+{
+	fault_errno = err;
+	fault_skip = skip;
+	fault_left = count;
+	faults_hit = calls = 0;
+	xalt_sys.open = f_open;
+	xalt_sys.openat = f_openat;
+	xalt_sys.read = f_read;
+	xalt_sys.write = f_write;
+	xalt_sys.close = f_close;
+	xalt_sys.mkdir = f_mkdir;
+	xalt_sys.unlinkat = f_unlinkat;
+	xalt_sys.stat = f_stat;
+	xalt_sys.lstat = f_lstat;
+	xalt_sys.fstat = f_fstat;
+	xalt_sys.fstatat = f_fstatat;
+	xalt_sys.getdents64 = f_getdents64;
+	xalt_sys.ftruncate = f_ftruncate;
+	xalt_sys.lseek = f_lseek;
+}
+
+static const int fault_kinds[] = { ENOSPC, EACCES, EEXIST, EINTR };
+#define NKINDS (sizeof(fault_kinds) / sizeof(fault_kinds[0]))
+
+static void clean_base(void)
+{
+	char cmd[200];
+
+	sys_reset();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/* '%s'/.[!.]*", base, base);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * The fault simulation, after SQLite's do_faultsim_test: for each fault
+ * kind, and for each k until a run sees no fault, prepare a fresh scenario,
+ * make the k-th system call of the operation fail, run it, and hand its
+ * result to the check, which states every outcome allowed. EINTR is always
+ * retried (sys.h), so the checks require success for it.
+ */
+struct faultsim {
+	void (*prep)(void);    /* a fresh scenario */
+	int (*body)(void);     /* the operation under test: its result */
+	/* the outcomes allowed: rc and errno of body, the fault injected, at call k */
+	void (*check)(int rc, int e, int err, int k);
+};
+
+static void faultsim(const struct faultsim *t)
+{
+	for (size_t i = 0; i < NKINDS; i++) {
+		for (int k = 0; ; k++) {
+			int rc, e;
+
+			clean_base();
+			if (t->prep)
+				t->prep();
+			inject(fault_kinds[i], k, 1);
+			errno = 0;
+			rc = t->body();
+			e = errno;
+			sys_reset();
+			if (!faults_hit) {        /* past the last call: the plain outcome */
+				t->check(rc, e, 0, k);
+				break;
+			}
+			if (rc < 0 && fault_kinds[i] == EINTR)
+				fail_msg("EINTR at call %d was not retried", k);
+			t->check(rc, e, fault_kinds[i], k);
+		}
+	}
+}
+
+/* Scenario state, shared by the steps of one simulation. */
+static char fs_dir[SPOOL_PATH_MAX], fs_other[SPOOL_PATH_MAX];
+
+/*
+ * spool_create. Allowed: success with the run dir there; success in the
+ * next spool base (/dev/shm) when the fault hit the stat of
+ * XALT_SPOOL_BASE (a base that cannot be seen is passed over); or -1 with
+ * the injected errno (ENOENT for an EEXIST on the user dir's mkdir: it is
+ * taken as "exists", then lstat finds nothing) and no run dir.
+ */
+static int create_body(void)
+{
+	return spool_create(fs_dir, sizeof(fs_dir), UUID, 77);
+}
+
+static void create_check(int rc, int e, int err, int k)
+{
+	char want[BIG];
+	struct stat st;
+
+	snprintf(want, sizeof(want), "%s/" UUID ".77", udir);
+	if (rc == 0 && err && k == 0 && strncmp(fs_dir, base, strlen(base))) {
+		assert_int_equal(spool_remove(fs_dir), 0);   /* made in /dev/shm */
+		return;
+	}
+	if (rc == 0) {
+		assert_string_equal(fs_dir, want);
+		assert_int_equal(lstat(want, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		return;
+	}
+	assert_true(err != 0);
+	if (e != err && !(err == EEXIST && e == ENOENT))
+		fail_msg("fault %d at call %d: errno %d", err, k, e);
+	assert_int_equal(lstat(want, &st), -1);
+}
+
+static void test_fault_create(void **state)
+{
+	static const struct faultsim t = { NULL, create_body, create_check };
+
+	(void)state;
+	faultsim(&t);
+}
+
+/*
+ * EINTR on every call: each call is tried SYS_EINTR_RETRIES + 1 times, the
+ * operation fails with EINTR (after passing over the bases it could not
+ * stat), nothing hangs.
+ */
+static void test_fault_eintr_forever(void **state)
+{
+	char out[SPOOL_PATH_MAX];
+
+	(void)state;
+	inject(EINTR, 0, -1);
+	errno = 0;
+	assert_int_equal(spool_create(out, sizeof(out), UUID, 78), -1);
+	assert_int_equal(errno, EINTR);
+	assert_int_equal(calls % (SYS_EINTR_RETRIES + 1), 0);
+	assert_true(calls <= 4 * (SYS_EINTR_RETRIES + 1));   /* 3 stats and a mkdir at most */
+}
+
+/*
+ * spool_append of one line after a first one. Allowed: success with both
+ * lines, each once, or -1 with the injected errno and the first line
+ * alone: never half a line, never the line twice.
+ */
+static void append_prep(void)
+{
+	assert_int_equal(spool_create(fs_dir, sizeof(fs_dir), UUID, 79), 0);
+	assert_int_equal(spool_append(fs_dir, "P\ta\n", 4), 0);
+}
+
+static int append_body(void)
+{
+	return spool_append(fs_dir, "P\tb\n", 4);
+}
+
+static void append_check(int rc, int e, int err, int k)
+{
+	char path[BIG], buf[256];
+
+	(void)k;
+	snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, fs_dir);
+	slurp(path, buf, sizeof(buf));
+	if (rc == 0) {
+		assert_string_equal(buf, "P\ta\nP\tb\n");
+		return;
+	}
+	assert_int_equal(e, err);
+	assert_string_equal(buf, "P\ta\n");
+}
+
+static void test_fault_append(void **state)
+{
+	static const struct faultsim t = { append_prep, append_body, append_check };
+
+	(void)state;
+	faultsim(&t);
+}
+
+/* A write cut short (a full tmpfs) is cut off again: -1 ENOSPC, no half line. */
+static ssize_t half_write(int fd, const void *b, size_t n)
+{
+	return write(fd, b, n / 2);
+}
+
+static void test_fault_append_short(void **state)
+{
+	char dir[SPOOL_PATH_MAX], path[BIG], buf[256];
+
+	(void)state;
+	assert_int_equal(spool_create(dir, sizeof(dir), UUID, 80), 0);
+	assert_int_equal(spool_append(dir, "P\ta\n", 4), 0);
+	xalt_sys.write = half_write;
+	errno = 0;
+	assert_int_equal(spool_append(dir, "P\tbbbb\n", 7), -1);
+	assert_int_equal(errno, ENOSPC);
+	sys_reset();
+	snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, dir);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "P\ta\n");
+}
+
+/*
+ * spool_remove of a run dir with two files. Allowed: 0 and the dir gone,
+ * or -1 with the injected errno and the dir still there (some files maybe
+ * gone).
+ */
+static void remove_prep(void)
+{
+	char path[BIG];
+
+	assert_int_equal(spool_create(fs_dir, sizeof(fs_dir), UUID, 81), 0);
+	assert_int_equal(spool_append(fs_dir, "x\n", 2), 0);
+	snprintf(path, sizeof(path), "%s/extra", fs_dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+}
+
+static int remove_body(void)
+{
+	return spool_remove(fs_dir);
+}
+
+static void remove_check(int rc, int e, int err, int k)
+{
+	struct stat st;
+
+	(void)k;
+	if (rc == 0) {
+		assert_int_equal(lstat(fs_dir, &st), -1);
+		return;
+	}
+	assert_int_equal(e, err);
+	assert_int_equal(lstat(fs_dir, &st), 0);
+}
+
+static void test_fault_remove(void **state)
+{
+	static const struct faultsim t = { remove_prep, remove_body, remove_check };
+
+	(void)state;
+	faultsim(&t);
+}
+
+/*
+ * spool_reap_stale with a dead run's old dir (fs_dir) and our own, live,
+ * old dir (fs_other). Allowed: a count (0 or 1) with the dead dir gone
+ * exactly when it is 1 (always 1 without a fault, or with EINTR), or -1
+ * with the injected errno; the live dir is never touched.
+ */
+static void reap_prep(void)
+{
+	make_run_dir(fs_dir, "dddd", dead_pid(), 3600);
+	make_run_dir(fs_other, "eeee", getpid(), 3600);
+}
+
+static int reap_body(void)
+{
+	return spool_reap_stale(60);
+}
+
+static void reap_check(int rc, int e, int err, int k)
+{
+	struct stat st;
+
+	(void)k;
+	assert_int_equal(lstat(fs_other, &st), 0);
+	if (!err || err == EINTR)
+		assert_int_equal(rc, 1);
+	if (rc < 0)
+		assert_int_equal(e, err);
+	else
+		assert_int_equal(lstat(fs_dir, &st), rc == 1 ? -1 : 0);
+}
+
+static void test_fault_reap(void **state)
+{
+	static const struct faultsim t = { reap_prep, reap_body, reap_check };
+
+	(void)state;
+	faultsim(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +769,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unescape_odd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_eintr_forever, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_append, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_append_short, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_reap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("spool", tests, NULL, NULL);
