@@ -33,7 +33,7 @@ static void add(struct xalt_table *t, enum xalt_action a, enum pattern_kind k,
 	p->kind = k;
 	snprintf(p->program, sizeof(p->program), "%s", program);
 	p->regex = regex;
-	p->re = &cfg.regs[p - cfg.pool];
+	p->progs = &cfg.progs;
 	p->line = t->n;
 }
 
@@ -178,22 +178,21 @@ static int real_match(const char *re, const char *s)
 
 /*
  * One case through the shortcut (filter_shortcut), the full matcher on a
- * fresh pattern (filter_pattern_match: analysis, literals, lazy regcomp) and
- * regexec. The shortcut may say "ask regexec" (-1), never a wrong answer.
+ * fresh pattern (filter_pattern_match: analysis, literals, lazy compilation)
+ * and regexec. The shortcut may say "ask regexec" (-1), never a wrong answer.
  * Returns 0 when all agree.
  */
 static int check_case(const char *re, const char *s, int *decided)
 {
+	static _Alignas(8) unsigned char buf[CONFIG_PROG_BYTES];
+	struct xalt_progs progs = { 0, buf };
 	struct xalt_pattern p;
-	regex_t storage;
 	int real = real_match(re, s), sc = filter_shortcut(re, s), full;
 
 	memset(&p, 0, sizeof(p));
 	p.regex = re;
-	p.re = &storage;
+	p.progs = &progs;
 	full = filter_pattern_match(&p, s);
-	if (p.state == 1)
-		regfree(p.re);
 	*decided = sc >= 0;
 	if ((sc >= 0 && sc != real) || full != real) {
 		print_error("'%s' vs '%s': regexec %d, shortcut %d, filter %d\n", re, s, real, sc, full);
