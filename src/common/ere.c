@@ -62,6 +62,8 @@ struct ere {
 	uint16_t ninsn;           /* instructions, the last one OP_MATCH */
 	uint8_t nset;             /* 32-byte sets after the instructions */
 	uint8_t flags;            /* PROG_* */
+	uint8_t asserts;          /* the AS_* bits its OP_ASSERTs test */
+	uint8_t unused;
 	uint8_t first[32];        /* bytes that can start a match after position 0 */
 	struct ere_insn insn[];   /* then uint8_t set[nset][32] */
 };
@@ -663,8 +665,7 @@ static int closure(const struct ere *p, uint64_t *pend, uint64_t *mark, unsigned
 	unsigned w = 0, nw = (p->ninsn + 63u) / 64u;
 
 	while (w < nw) {
-		unsigned pc, t[2];
-		int nt = 0;
+		unsigned pc, t;
 		const struct ere_insn *in;
 
 		if (!pend[w]) {
@@ -674,30 +675,28 @@ static int closure(const struct ere *p, uint64_t *pend, uint64_t *mark, unsigned
 		pc = w * 64 + (unsigned)__builtin_ctzll(pend[w]);
 		pend[w] &= pend[w] - 1;
 		in = &p->insn[pc];
-		switch (in->op) {
-		case OP_MATCH:
+		if (in->op <= OP_SET)
+			continue;                  /* consuming: stays marked for step() */
+		if (in->op == OP_MATCH) {
 			if (can_match)
 				return 1;
-			break;
-		case OP_SPLIT:
-			t[nt++] = pc + 1;
-			t[nt++] = (unsigned)((int)pc + in->off);
-			break;
-		case OP_JMP:
-			t[nt++] = (unsigned)((int)pc + in->off);
-			break;
-		case OP_ASSERT:
-			if (ok >> in->arg & 1)
-				t[nt++] = pc + 1;
-			break;
+			continue;
 		}
-		for (int k = 0; k < nt; k++) {
-			if (test(mark, t[k]))
-				continue;
-			set_bit(mark, t[k]);
-			set_bit(pend, t[k]);
-			if (t[k] >> 6 < w)
-				w = t[k] >> 6;
+		if (in->op == OP_ASSERT && !(ok >> in->arg & 1))
+			continue;
+		/* SPLIT and JMP go to pc + off, SPLIT and ASSERT to pc + 1 */
+		for (t = in->op == OP_JMP ? (unsigned)((int)pc + in->off) : pc + 1;;
+		     t = (unsigned)((int)pc + in->off)) {
+			uint64_t bit = 1ull << (t & 63);
+
+			if (!(mark[t >> 6] & bit)) {
+				mark[t >> 6] |= bit;
+				pend[t >> 6] |= bit;
+				if (t >> 6 < w)
+					w = t >> 6;
+			}
+			if (in->op != OP_SPLIT || t != pc + 1)
+				break;
 		}
 	}
 	return 0;
@@ -779,6 +778,14 @@ static unsigned context(const unsigned char *s, size_t i)
 	return ok;
 }
 
+static int same(const uint64_t *a, const uint64_t *b, unsigned nw)
+{
+	for (unsigned w = 0; w < nw; w++)
+		if (a[w] != b[w])
+			return 0;
+	return 1;
+}
+
 /*
  * The breadth-first simulation. At each position: the threads that arrived
  * (pend) are closed over epsilon moves, then a new one at pc 0 (an
@@ -786,20 +793,24 @@ static unsigned context(const unsigned char *s, size_t i)
  * everything a new one can, so a pc it marked needs no second visit);
  * before a newline, the threads stopped at a $ go on in a second set that
  * may not match here (`quirk`). The consuming threads that take s[i] arrive
- * at i + 1. While none is alive, bytes that cannot start a match are skipped.
+ * at i + 1. While none is alive, bytes that cannot start a match are
+ * skipped. The last closure is remembered with what it came from (threads
+ * and assertions): in a loop such as ".*" the same one comes again and
+ * again, and is not worked out again.
  */
 int ere_match(const struct ere *p, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	uint64_t pend[NWORDS], mark[NWORDS], quirk[NWORDS];
-	unsigned nw = (p->ninsn + 63u) / 64u;
+	uint64_t pend[NWORDS], mark[NWORDS], quirk[NWORDS], memo_in[NWORDS], memo_out[NWORDS];
+	unsigned nw = (p->ninsn + 63u) / 64u, memo_key = ~0u;
 	size_t words = nw * sizeof(uint64_t);
 	int alive = 0;
 
-	memset(pend, 0, words);
+	for (unsigned w = 0; w < nw; w++)
+		pend[w] = 0;
 	for (size_t i = 0;; i++) {
-		unsigned ok;
-		int nl;
+		unsigned ok, ok_arrived, key;
+		int nl, fresh;
 
 		if (!alive && i > 0) {
 			if (p->flags & PROG_ANCHORED)
@@ -811,30 +822,40 @@ int ere_match(const struct ere *p, const char *str)
 					return 0;
 			}
 		}
-		ok = context(s, i);
+		ok = context(s, i) & p->asserts;
+		ok_arrived = (ok | (unsigned)(alive && s[i - 1] == '\n') << AS_LINE_BEGIN) & p->asserts;
 		nl = s[i] == '\n';
-		memcpy(mark, pend, words);
-		if (nl)
-			memset(quirk, 0, words);
-		if (alive) {
-			unsigned ok_arrived = ok | (s[i - 1] == '\n') << AS_LINE_BEGIN;
-
-			if (closure(p, pend, mark, ok_arrived, 1))
-				return 1;
-			if (nl) {
-				past_line_end(p, mark, pend, quirk);
-				closure(p, pend, quirk, ok_arrived | 1u << AS_LINE_END, 0);
+		fresh = i == 0 || !(p->flags & PROG_ANCHORED);
+		key = ok_arrived | ok << 8 | (unsigned)fresh << 16;
+		if (!nl && key == memo_key && same(pend, memo_in, nw)) {
+			for (unsigned w = 0; w < nw; w++)
+				mark[w] = memo_out[w], pend[w] = 0;
+		} else {
+			for (unsigned w = 0; w < nw; w++)
+				mark[w] = memo_in[w] = pend[w];
+			if (nl)
+				memset(quirk, 0, words);
+			if (alive) {
+				if (closure(p, pend, mark, ok_arrived, 1))
+					return 1;
+				if (nl) {
+					past_line_end(p, mark, pend, quirk);
+					closure(p, pend, quirk, ok_arrived | 1u << AS_LINE_END, 0);
+				}
 			}
-		}
-		if ((i == 0 || !(p->flags & PROG_ANCHORED)) && !test(mark, 0)) {
-			set_bit(mark, 0);
-			set_bit(pend, 0);
-			if (closure(p, pend, mark, ok, 1))
-				return 1;
-			if (nl) {
-				past_line_end(p, mark, pend, quirk);
-				closure(p, pend, quirk, ok | 1u << AS_LINE_END, 0);
+			if (fresh && !test(mark, 0)) {
+				set_bit(mark, 0);
+				set_bit(pend, 0);
+				if (closure(p, pend, mark, ok, 1))
+					return 1;
+				if (nl) {
+					past_line_end(p, mark, pend, quirk);
+					closure(p, pend, quirk, ok | 1u << AS_LINE_END, 0);
+				}
 			}
+			memo_key = nl ? ~0u : key;
+			for (unsigned w = 0; w < nw; w++)
+				memo_out[w] = mark[w];
 		}
 		if (!s[i])
 			return 0;
@@ -878,6 +899,10 @@ static void analyse(struct ere *p)
 		}
 	}
 	p->first[0] &= 0xfe;            /* NUL never occurs */
+	p->asserts = 0;
+	for (unsigned pc = 0; pc < p->ninsn; pc++)
+		if (p->insn[pc].op == OP_ASSERT)
+			p->asserts |= (uint8_t)(1u << p->insn[pc].arg);
 	for (int k = 0; k < 32; k++)
 		any |= p->first[k];
 	p->flags = (uint8_t)((nullable ? PROG_NULLABLE : 0) | (!nullable && !any ? PROG_ANCHORED : 0));

@@ -24,7 +24,7 @@
 #define ERE_MAX_DEPTH 32     /* groups nested in groups */
 
 /*
- * The largest program ere_compile writes (a 36-byte head, 4 bytes an
+ * The largest program ere_compile writes (a 38-byte head, 4 bytes an
  * instruction, 32 a set, rounded up to 8): a buffer this big never runs out.
  */
 #define ERE_PROG_MAX (40 + 4 * ERE_MAX_INSNS + 32 * ERE_MAX_SETS)
@@ -51,7 +51,7 @@ long ere_compile(void *buf, size_t cap, const char *pattern, struct ere_error *e
 /*
  * Does the program match anywhere in the NUL-terminated string s (regexec
  * with REG_NOSUB: unanchored unless the pattern says ^ or $)? 1 yes, 0 no.
- * Time is linear in strlen(s), memory is 400 bytes of stack; the program is
+ * Time is linear in strlen(s), memory is 700 bytes of stack; the program is
  * only read, so any number of threads and signal handlers may match it at
  * once. This function can't fail.
  */
