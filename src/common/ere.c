@@ -69,6 +69,8 @@ struct ere {
 };
 
 #define PROG_HEAD offsetof(struct ere, insn)
+_Static_assert(((PROG_HEAD + 4 * ERE_MAX_INSNS + 32 * ERE_MAX_SETS + 7) & ~7) <= ERE_PROG_MAX &&
+	       ERE_PROG_MAX % 8 == 0 && sizeof(struct ere_insn) == 4, "ERE_PROG_MAX (ere.h) is too small");
 #define BIT(set, c) ((set)[(c) >> 3] >> ((c) & 7) & 1)
 #define NWORDS (ERE_MAX_INSNS / 64)
 
