@@ -51,7 +51,8 @@ long ere_compile(void *buf, size_t cap, const char *pattern, struct ere_error *e
 /*
  * Does the program match anywhere in the NUL-terminated string s (regexec
  * with REG_NOSUB: unanchored unless the pattern says ^ or $)? 1 yes, 0 no.
- * Time is linear in strlen(s), memory is 700 bytes of stack; the program is
+ * Time is linear in strlen(s) (a byte costs at most about ninsn * ninsn / 64
+ * steps of the program), memory is 700 bytes of stack; the program is
  * only read, so any number of threads and signal handlers may match it at
  * once. This function can't fail.
  */
