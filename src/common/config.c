@@ -14,6 +14,7 @@
  */
 #include "config.h"
 #include "sys.h"
+#include "filter.h"
 #include "syslog-format.h"
 
 #include <errno.h>
@@ -104,6 +105,8 @@ void config_defaults(struct xalt_config *cfg)
 	cfg->sha1 = 0;
 	cfg->hash_key = "";
 	cfg->nsample = 0;
+	cfg->progs.used = 0;
+	cfg->progs.buf = cfg->progbuf;
 	layout(cfg, NULL);
 }
 
@@ -392,20 +395,19 @@ static void add_pattern(struct parser *ps, const char *table_name, struct xalt_t
 	memset(p->program, 0, sizeof(p->program));
 	memcpy(p->program, program, strlen(program));
 	p->regex = regex;
-	p->re = &ps->cfg->regs[p - ps->cfg->pool];
+	p->progs = &ps->cfg->progs;
+	p->prog = 0;
 	p->line = ps->line;
 	p->state = 0;
 	memset(&p->sc, 0, sizeof(p->sc));   /* filter.c analyses it on first use */
 	if (ps->check_regex) {
-		int rc = regcomp(p->re, regex, REG_EXTENDED | REG_NOSUB);
+		struct ere_error e;
 
-		if (rc) {
-			char msg[256];
-			regerror(rc, p->re, msg, sizeof(msg));
-			perr(ps, "%s: bad regular expression '%s': %s", table_name, regex, msg);
-			return;     /* not added: nothing to free */
+		if (filter_pattern_check(p, &e) < 0) {
+			perr(ps, "%s: bad regular expression '%s': %s (at character %zu)", table_name,
+			     regex, e.msg, e.at + 1);
+			return;
 		}
-		p->state = 1;
 	}
 	t->n++;
 }

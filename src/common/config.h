@@ -5,19 +5,19 @@
  * into it; `struct xalt_config` is plain data with fixed-size storage.
  *
  * First matching pattern wins in every table. Regexes are POSIX ERE compiled
- * lazily (filter.c), and not at all when their text decides (pure literals,
- * ".*"), so the SKIP path usually compiles nothing.
+ * lazily (filter.c, ere.h), and not at all when their text decides (pure
+ * literals, ".*"), so the SKIP path usually compiles nothing.
  */
 #ifndef XALT_CONFIG_H
 #define XALT_CONFIG_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define CONFIG_MAX_BYTES    (64 * 1024)  /* larger files are an error */
 #define CONFIG_MAX_PATTERNS 128          /* per table */
 #define CONFIG_MAX_SAMPLES  16
+#define CONFIG_PROG_BYTES   (64 * 1024)  /* compiled regexes per config */
 
 enum xalt_action { XALT_SKIP = 0, XALT_KEEP = 1, XALT_PKGS = 2 };
 enum pattern_kind { PATTERN_NAME = 0, PATTERN_PATH = 1 };   /* pkg tables */
@@ -25,7 +25,7 @@ enum record_args { ARGS_KEEP = 0, ARGS_DROP = 1, ARGS_HASH = 2 };
 
 /*
  * filter.c's reading of a pattern's text, made on its first use: which
- * strings it can decide without regcomp, and which literals every match must
+ * strings it can decide without compiling, and which literals every match must
  * contain. Offsets and lengths are into `regex` ("raw": as written, escapes
  * included; "len": the bytes they stand for). All zero: not analysed yet.
  */
@@ -36,6 +36,15 @@ struct xalt_shortcut {
 	uint16_t mid_off, mid_raw, mid_len;     /* a literal every match contains */
 };
 
+/*
+ * Where a config's regexes are compiled to (filter.c): one program after
+ * another, in the order they are first needed, never freed (no malloc).
+ */
+struct xalt_progs {
+	size_t used;              /* bytes of buf in use */
+	unsigned char *buf;       /* the config's progbuf, CONFIG_PROG_BYTES */
+};
+
 struct xalt_pattern {
 	enum xalt_action action;  /* what a match means */
 	enum pattern_kind kind;   /* pkg tables only: match name or path */
@@ -44,8 +53,9 @@ struct xalt_pattern {
 	int line;                 /* line number in the file, for messages */
 	int state;                /* 0 not compiled, 1 compiled, -1 bad regex */
 	struct xalt_shortcut sc;  /* filter.c's fast paths, filled on first use */
-	regex_t *re;              /* its compiled form (valid when state == 1): the config's
-	                           * regs[] slot, set with the pattern; NULL: never compiled */
+	uint32_t prog;            /* its compiled program: offset in progs->buf (state 1) */
+	struct xalt_progs *progs; /* where it is compiled to: its config's, set with the
+	                           * pattern; NULL: never compiled (never matches) */
 };
 
 struct xalt_table {
@@ -77,6 +87,7 @@ struct xalt_config {
 	struct xalt_table host, path, env, pkg;
 	struct xalt_sample sample[CONFIG_MAX_SAMPLES];
 	int nsample;
+	struct xalt_progs progs;      /* its compiled regexes, in progbuf */
 	/*
 	 * The tables' patterns. config_parse gives each table a slice just big
 	 * enough for its lines, one after the other, so the ~40 patterns of a
@@ -87,9 +98,9 @@ struct xalt_config {
 	 * struct xalt_config: the tables point into its own pool.
 	 */
 	struct xalt_pattern pool[4 * CONFIG_MAX_PATTERNS];
-	/* pool[i]'s compiled regex: apart, so the patterns stay small (72 bytes,
-	 * not 136) and a page here is touched only by a regcomp */
-	regex_t regs[4 * CONFIG_MAX_PATTERNS];
+	/* the compiled regexes (progs): last, so a page here is touched only
+	 * by a compilation, never on a SKIP decided by the patterns' text */
+	_Alignas(8) unsigned char progbuf[CONFIG_PROG_BYTES];
 };
 
 /* Called once per problem found by config_parse: line 0 means the whole file. */
@@ -99,8 +110,9 @@ typedef void (*config_error_fn)(void *ctx, const char *path, int line, const cha
  * Parse `text` (NUL-terminated, modified in place; must outlive cfg) into cfg,
  * after filling cfg with defaults. Every error is reported through `err` (may
  * be NULL) and parsing goes on to find the next. Returns the number of errors:
- * 0 means cfg is usable. Regexes are syntax-checked only when `check_regex`
- * is set (the CLI does; the preload compiles lazily).
+ * 0 means cfg is usable. Regexes are checked (filter_pattern_check, the
+ * matcher's own compiler) only when `check_regex` is set (the CLI does; the
+ * preload compiles lazily, and a regex that does not compile never matches).
  */
 int config_parse(struct xalt_config *cfg, char *text, const char *path,
 		 int check_regex, config_error_fn err, void *ctx);

@@ -4,12 +4,11 @@
  * preload library (path table at every exec, pkg table at exit) and by
  * xalt_record_pkg. Hooks do not filter.
  *
- * Regexes are POSIX ERE compiled lazily, on first use, because regcomp costs
- * about 3 µs per pattern (30 patterns at every exec would be +100 µs) and
- * the first one in a process ≈25 µs more: it initialises malloc
- * (docs/design.md, "Site config"). Before any
- * regcomp, each pattern is read once (analyse()) for what its text alone
- * decides:
+ * Regexes are POSIX ERE (ere.h: no malloc, linear time, safe in the exit
+ * path's signal handlers), compiled lazily, on first use, into the config's
+ * progs, because even a compilation without malloc costs time at every
+ * exec. Before any compilation, each pattern is read once (analyse()) for
+ * what its text alone decides:
  *   - a pure literal, "^lit", "^lit$", "lit$" or "lit" (escapes such as "\."
  *     allowed), and ".*", "^.*", "^", "$": the answer, with no regex at all.
  *     The SKIP path ("^/usr/bin/" against /usr/bin/true) and the shipped env
@@ -21,8 +20,8 @@
  *     ("/python" in "^.*\/python[0-9.]*$"). A string without them cannot
  *     match, and a tracked a.out passes the PKGS lines compiling nothing.
  * Anything the reader does not understand (a bad or unusual pattern) is left
- * to regcomp/regexec. t/unit/test-filter.c runs every case, and an exhaustive
- * set of small patterns, through both the shortcut and regexec.
+ * to the matcher. t/unit/test-filter.c runs every case, and an exhaustive
+ * set of small patterns, through both the shortcut and glibc's regexec.
  *
  * This file depends only on the plain data of config.h; it does not parse.
  */
@@ -34,7 +33,7 @@
 
 /* xalt_shortcut kinds (0: not analysed yet). */
 enum {
-	SC_REGEX = 1,   /* regexec decides, after the head/tail/mid literals it needs */
+	SC_REGEX = 1,   /* the matcher decides, after the head/tail/mid literals it needs */
 	SC_ALWAYS,      /* ".*", "^.*", "^", "$" and the like: every string */
 	SC_PREFIX,      /* "^lit" */
 	SC_EXACT,       /* "^lit$" */
@@ -43,7 +42,7 @@ enum {
 };
 
 #define ERE_SPECIAL ".[]()*+?{}|^$\\"
-#define SC_MAX_REGEX 60000   /* offsets are uint16_t: longer patterns go to regcomp */
+#define SC_MAX_REGEX 60000   /* offsets are uint16_t: longer patterns go to the matcher */
 
 /*
  * Raw length (1, or 2 for an escape) of the literal character at re[i], or 0
@@ -117,7 +116,7 @@ static size_t skip_group(const char *re, size_t i)
  * a GNU escape, a quantified literal: "ab*" may match "a") ends it. A match of
  * a top-level concatenation contains every run as consecutive characters.
  * A top-level '|', or anything unexpected, leaves kind SC_REGEX with no
- * literals: regcomp decides alone (and reports a bad pattern). Can't fail.
+ * literals: the matcher decides alone (and reports a bad pattern). Can't fail.
  */
 static void analyse(const char *re, struct xalt_shortcut *sc)
 {
@@ -222,7 +221,7 @@ static void analyse(const char *re, struct xalt_shortcut *sc)
 	if (!opaque && nruns <= 1) {
 		/* a pure literal: the text decides everything */
 		if (nruns == 0 && !anchored && !end_anchored)
-			return;                 /* "": left to regcomp */
+			return;                 /* "": left to the matcher */
 		if (nruns == 0 && !(anchored && end_anchored)) {
 			sc->kind = SC_ALWAYS;   /* "^" or "$" */
 			return;
@@ -277,7 +276,7 @@ static int lit_contains(const char *s, size_t slen, const char *raw, size_t rawl
 	return 0;
 }
 
-/* The answer the text gives for s: 1 match, 0 no match, -1 ask regexec. */
+/* The answer the text gives for s: 1 match, 0 no match, -1 ask the matcher. */
 static int decide(const struct xalt_shortcut *sc, const char *re, const char *s)
 {
 	size_t slen;
@@ -316,11 +315,54 @@ static void ensure_analysed(struct xalt_pattern *p)
 		analyse(p->regex, &p->sc);
 }
 
-static int compile(struct xalt_pattern *p)
+/*
+ * Compile p into its config's progs, once: state 1, or -1 (with *err) for a
+ * pattern ere_compile rejects or that finds no room; such a pattern never
+ * matches (config check reports it). The program is built in a stack
+ * buffer and copied, so progs holds exactly the programs' sizes whatever
+ * the order patterns are first used in: what config check fits, the
+ * preload fits. No malloc: callable at exit and in signal handlers (about
+ * 7 KB of stack).
+ */
+static int compile(struct xalt_pattern *p, struct ere_error *err)
 {
-	if (p->state == 0)   /* no storage (a pattern built by hand): never matches */
-		p->state = !p->re || regcomp(p->re, p->regex, REG_EXTENDED | REG_NOSUB) ? -1 : 1;
-	return p->state;
+	_Alignas(8) unsigned char buf[ERE_PROG_MAX];
+	struct ere_error dummy;
+	long n;
+
+	if (p->state)
+		return p->state;
+	if (!err)
+		err = &dummy;
+	p->state = -1;
+	if (!p->progs) {   /* no storage (a pattern built by hand): never matches */
+		err->msg = "no storage for compiled patterns";
+		err->at = 0;
+		return -1;
+	}
+	n = ere_compile(buf, sizeof(buf), p->regex, err);
+	if (n < 0)
+		return -1;
+	if ((size_t)n > CONFIG_PROG_BYTES - p->progs->used) {
+		err->msg = "no room left for compiled patterns (64 KiB per config)";
+		err->at = 0;
+		return -1;
+	}
+	memcpy(p->progs->buf + p->progs->used, buf, (size_t)n);
+	p->prog = (uint32_t)p->progs->used;
+	p->progs->used += (size_t)n;
+	return p->state = 1;
+}
+
+int filter_pattern_check(struct xalt_pattern *p, struct ere_error *err)
+{
+	_Alignas(8) unsigned char buf[ERE_PROG_MAX];
+
+	ensure_analysed(p);
+	if (p->sc.kind == SC_REGEX)
+		return compile(p, err) < 0 ? -1 : 0;
+	/* decided by its text, never compiled: still held to the dialect */
+	return ere_compile(buf, sizeof(buf), p->regex, err) < 0 ? -1 : 0;
 }
 
 int filter_pattern_prepare(struct xalt_pattern *p)
@@ -329,8 +371,8 @@ int filter_pattern_prepare(struct xalt_pattern *p)
 		return -1;
 	ensure_analysed(p);
 	if (p->sc.kind != SC_REGEX)
-		return 0;     /* decided by its text: never compiled, never allocates */
-	return compile(p) < 0 ? -1 : 0;
+		return 0;     /* decided by its text: never compiled */
+	return compile(p, NULL) < 0 ? -1 : 0;
 }
 
 int filter_pattern_match(struct xalt_pattern *p, const char *s)
@@ -343,9 +385,9 @@ int filter_pattern_match(struct xalt_pattern *p, const char *s)
 	r = decide(&p->sc, p->regex, s);
 	if (r >= 0)
 		return r;
-	if (compile(p) < 0)
+	if (compile(p, NULL) < 0)
 		return 0;     /* a bad regex never matches (config check reports it) */
-	return regexec(p->re, s, 0, NULL, 0) == 0;
+	return ere_match((const struct ere *)(p->progs->buf + p->prog), s);
 }
 
 enum xalt_action filter_table(struct xalt_table *t, const char *s, enum xalt_action dflt)
@@ -384,11 +426,8 @@ int filter_pkg(struct xalt_config *cfg, const char *program,
 
 static void release_table(struct xalt_table *t)
 {
-	for (int i = 0; i < t->n; i++) {
-		if (t->pat[i].state == 1)
-			regfree(t->pat[i].re);
+	for (int i = 0; i < t->n; i++)
 		t->pat[i].state = 0;
-	}
 }
 
 void filter_release(struct xalt_config *cfg)
@@ -397,4 +436,5 @@ void filter_release(struct xalt_config *cfg)
 	release_table(&cfg->path);
 	release_table(&cfg->env);
 	release_table(&cfg->pkg);
+	cfg->progs.used = 0;
 }

@@ -9,9 +9,9 @@
  * path seen win, import times add up. The first `I` line gives the
  * interpreter. Unknown kinds and malformed lines are skipped.
  *
- * The pkg table's regexes were compiled at start (start.c): with REG_NOSUB,
- * the C locale and no back-references glibc's regexec allocates nothing, so
- * this is safe on the exit and signal paths.
+ * The pkg table's regexes were compiled at start (start.c) and the matcher
+ * (ere.h) never allocates or locks, so this is safe on the exit and signal
+ * paths, even when the signal came from inside malloc.
  */
 #include "filter.h"
 #include "fnv.h"

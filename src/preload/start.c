@@ -6,10 +6,10 @@
  * come MPI ranks other than 0, the config, hosts, the path table on the
  * name the program was started by, then on its resolved path (and our own
  * helpers). A SKIP returns after one small file read and a few strncmp (no
- * regcomp in the common case: literal prefixes, filter.c).
+ * regex compiled in the common case: literal prefixes, filter.c).
  * Only tracked runs pay for the uuid, clocks, setenv and the compilation of
- * the regexes the exit path will use (env and pkg tables): regcomp mallocs,
- * and the exit path must not.
+ * the regexes the exit path will use (env and pkg tables): the compiler
+ * needs 7 KB of stack, and the exit path may run on a small signal stack.
  */
 #include "run.h"
 #include "filter.h"
@@ -96,10 +96,9 @@ static int load_config(struct xalt_run *r, int opted_out)
 }
 
 /*
- * Make every pattern of t matchable without malloc (the exit path must not
- * allocate): compiled now, unless its text decides alone (filter.c), as for
- * the shipped env table, which then costs no regcomp (≈22 µs saved per
- * tracked run, the first regcomp initialising malloc).
+ * Make every pattern of t matchable without compiling at exit (the exit
+ * path may run on a small signal stack): compiled now, unless its text
+ * decides alone (filter.c), as for the shipped env table.
  */
 static void precompile(struct xalt_table *t)
 {

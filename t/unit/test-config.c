@@ -182,11 +182,46 @@ static void test_regex_check(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("path SKIP ^/usr/(bin\nenv KEEP [a-\n", 0), 0);
-	assert_int_equal(parse("path SKIP ^/usr/(bin\nenv KEEP [a-\npath KEEP ok\n", 1), 2);
-	assert_non_null(strstr(msgs, "1: path: bad regular expression '^/usr/(bin': "));
-	assert_non_null(strstr(msgs, "2: env: bad regular expression '[a-': "));
-	assert_int_equal(cfg.path.n, 1);
-	assert_int_equal(cfg.path.pat[0].state, 1);        /* compiled in check mode */
+	assert_int_equal(parse("path SKIP ^/usr/(bin\nenv KEEP [a-\npath KEEP ok\npath KEEP o+k\n"
+			       "path KEEP ^a\\1\n", 1), 3);
+	assert_non_null(strstr(msgs, "1: path: bad regular expression '^/usr/(bin': unmatched '(' (at character 7)"));
+	assert_non_null(strstr(msgs, "2: env: bad regular expression '[a-': unmatched '[' (at character 1)"));
+	assert_non_null(strstr(msgs, "5: path: bad regular expression '^a\\1': back-references are not supported"));
+	assert_int_equal(cfg.path.n, 2);
+	assert_int_equal(cfg.path.pat[0].state, 0);        /* checked; its text decides: not kept */
+	assert_int_equal(cfg.path.pat[1].state, 1);        /* compiled in check mode */
+	assert_int_equal(cfg.progs.used % 8, 0);
+	assert_true(cfg.progs.used > 0);
+}
+
+/*
+ * A config's compiled regexes share CONFIG_PROG_BYTES: config check reports
+ * each pattern that finds no room; the preload, which does not check, lets
+ * such a pattern never match. Each program here is about 4 KB.
+ */
+static void test_regex_room(void **state)
+{
+	static char big[CONFIG_MAX_BYTES];
+	size_t n = 0;
+	char want[64];
+	int first_bad;
+
+	(void)state;
+	for (int k = 0; k < 20; k++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+				      "pkg * SKIP name ^([a-z]{255}[0-9]{255}[a-f]{255}[g-k]{200}|v%02d)$\n", k);
+	first_bad = 20 - parse(big, 1) + 1;
+	assert_true(first_bad > 10 && first_bad <= 20);
+	snprintf(want, sizeof(want), "%d: pkg: bad regular expression", first_bad);
+	assert_non_null(strstr(msgs, want));
+	assert_non_null(strstr(msgs, "no room left for compiled patterns (64 KiB per config)"));
+	assert_int_equal(cfg.pkg.n, first_bad - 1);
+	assert_true(cfg.progs.used <= CONFIG_PROG_BYTES && cfg.progs.used + 4096 > CONFIG_PROG_BYTES);
+	/* not checked (the preload): compiled on first use, "v19" finds no room */
+	assert_int_equal(parse(big, 0), 0);
+	assert_int_equal(filter_pkg(&cfg, "python", "v00", NULL), 0);
+	assert_int_equal(filter_pkg(&cfg, "python", "v19", NULL), 1);
+	assert_int_equal(cfg.pkg.pat[19].state, -1);
 }
 
 static void test_table_limits(void **state)
@@ -328,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_errors_with_lines),
 		cmocka_unit_test(test_regex_check),
+		cmocka_unit_test(test_regex_room),
 		cmocka_unit_test(test_table_limits),
 		cmocka_unit_test(test_numbers_like_strtod),
 		cmocka_unit_test(test_read_file),

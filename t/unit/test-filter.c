@@ -34,7 +34,7 @@ static void add(struct xalt_table *t, enum xalt_action a, enum pattern_kind k,
 	p->kind = k;
 	snprintf(p->program, sizeof(p->program), "%s", program);
 	p->regex = regex;
-	p->re = &cfg.regs[p - cfg.pool];
+	p->progs = &cfg.progs;
 	p->line = t->n;
 }
 
@@ -133,23 +133,22 @@ static int real_match(const char *re, const char *s)
 
 /*
  * One case through the matcher on a fresh pattern (filter_pattern_match:
- * the text's shortcuts, then a lazy regcomp) and through regexec: they must
+ * the text's shortcuts, then a lazy compilation) and through regexec: they must
  * agree. *decided: the text alone decided (nothing was compiled). Returns 0
  * when they agree.
  */
 static int check_case(const char *re, const char *s, int *decided)
 {
+	static _Alignas(8) unsigned char buf[CONFIG_PROG_BYTES];
+	struct xalt_progs progs = { 0, buf };
 	struct xalt_pattern p;
-	regex_t storage;
 	int real = real_match(re, s), full;
 
 	memset(&p, 0, sizeof(p));
 	p.regex = re;
-	p.re = &storage;
+	p.progs = &progs;
 	full = filter_pattern_match(&p, s);
 	*decided = p.state == 0;
-	if (p.state == 1)
-		regfree(p.re);
 	if (full != real) {
 		print_error("'%s' vs '%s': regexec %d, filter %d (%s)\n", re, s, real, full,
 			    *decided ? "decided by the text" : "compiled");
