@@ -236,7 +236,7 @@ def count_batches(stage, first, last):
     for b in range(first, last):
         d = os.path.join(stage, "b%06d" % b)
         runs += sum(1 for _ in open(os.path.join(d, "runs.tsv")))
-        pkgs += sum(1 for _ in open(os.path.join(d, "pkgs.tsv")))
+        pkgs += sum(1 for _ in open(os.path.join(d, "rp.tsv")))
     return runs, pkgs
 
 

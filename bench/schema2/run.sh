@@ -60,15 +60,14 @@ $L init pg "$PGU"
 $L init sqlite "$SQ"
 
 sizes() {
-	psql -X -A -t -F ' ' -d "$PGU" -c "SELECT 'size pg $1 ' || c.relname || ' ' ||
-		pg_total_relation_size(c.oid) || ' ' || coalesce(s.n_live_tup, 0) FROM pg_class c
-		LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
-		AND NOT c.relispartition ORDER BY 2 DESC" >>"$log"
-	psql -X -A -t -d "$PGU" -c "SELECT 'size pg $1 runs+run_package(partitions) ' ||
-		sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relispartition" >>"$log"
-	sqlite3 "$SQ" "SELECT 'size sqlite $1 ' || coalesce(t.tbl_name, d.name) || ' ' || sum(d.pgsize)
-		FROM dbstat d LEFT JOIN sqlite_master t ON t.name = d.name GROUP BY 1 ORDER BY 2 DESC" >>"$log"
+	psql -X -A -t -F ' ' -d "$PGU" -c "SELECT c.relname, pg_total_relation_size(c.oid) +
+		coalesce((SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i
+			WHERE i.inhparent = c.oid), 0) AS bytes
+		FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+		AND NOT c.relispartition ORDER BY bytes DESC" | sed "s/^/size pg $1 /" >>"$log"
+	sqlite3 "$SQ" "SELECT coalesce(t.tbl_name, d.name), sum(d.pgsize) AS bytes FROM dbstat d
+		LEFT JOIN sqlite_master t ON t.name = d.name GROUP BY 1 ORDER BY bytes DESC" |
+		tr '|' ' ' | sed "s/^/size sqlite $1 /" >>"$log"
 }
 
 first=0
@@ -76,16 +75,22 @@ for cp in $CHECKPOINTS; do
 	last=$(cat "$WORK/stage/.day$((cp - 1))")
 	$L ents pg "$PGU" "$WORK/stage"
 	$L ents sqlite "$SQ" "$WORK/stage"
-	echo "load pg $cp jobs=$JOBS $($L load pg "$PGU" "$WORK/stage" "$first" "$last" --jobs "$JOBS")" >>"$log"
-	echo "compact pg $cp $($L compact pg "$PGU")" >>"$log"
-	echo "load sqlite $cp $($L load sqlite "$SQ" "$WORK/stage" "$first" "$last")" >>"$log"
-	echo "compact sqlite $cp $($L compact sqlite "$SQ")" >>"$log"
+	out=$($L load pg "$PGU" "$WORK/stage" "$first" "$last" --jobs "$JOBS")
+	echo "load pg $cp jobs=$JOBS $out" >>"$log"
+	out=$($L compact pg "$PGU")
+	echo "compact pg $cp $out" >>"$log"
+	out=$($L load sqlite "$SQ" "$WORK/stage" "$first" "$last")
+	echo "load sqlite $cp $out" >>"$log"
+	out=$($L compact sqlite "$SQ")
+	echo "compact sqlite $cp $out" >>"$log"
 	first=$last
 	psql -X -q -d "$PGU" -c "DROP TABLE IF EXISTS pres_pkg_day" -c "VACUUM ANALYZE"
 	sqlite3 "$SQ" "DROP TABLE IF EXISTS pres_pkg_day; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;" >/dev/null
 	sizes "$cp"
 	end=$((START_DAY + cp))
-	$R pg "$PGU" "$end" "$REPEAT" --explode | sed "s/^/report $cp /" >>"$log"
-	$R sqlite "$SQ" "$end" "$REPEAT" --explode | sed "s/^/report $cp /" >>"$log"
+	$R pg "$PGU" "$end" "$REPEAT" --explode >"$WORK/rep.out"
+	sed "s/^/report $cp /" "$WORK/rep.out" >>"$log"
+	$R sqlite "$SQ" "$end" "$REPEAT" --explode >"$WORK/rep.out"
+	sed "s/^/report $cp /" "$WORK/rep.out" >>"$log"
 done
 echo done >>"$log"
