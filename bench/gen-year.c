@@ -189,7 +189,7 @@ struct env {
 struct app {
 	char name[24], exe[24];
 	int nver, ver_day[6];
-	char ver[6][16];
+	char ver[6][24];   /* "%d.%d" of two ints: 23 bytes at most */
 	int mpi;
 	int nlib, lib[14];       /* library pool indices */
 };
