@@ -14,6 +14,7 @@
  */
 #include "walk.h"
 #include "cli.h"
+#include "visible.h"
 #include "xbuf.h"
 
 #include <dirent.h>
@@ -37,8 +38,10 @@ void walk_release(struct walk *w)
 {
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].name);
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		free(w->files[i].path);
+		free(w->files[i].name_alloc);
+	}
 	free(w->dirs);
 	free(w->files);
 	w->dirs = NULL;
@@ -56,16 +59,36 @@ static size_t add_dir(struct walk *w, size_t parent, char *name, const struct st
 	return w->ndirs++;
 }
 
-/* path's last component is the file's name in dir. */
-static void add_file(struct walk *w, size_t dir, char *path)
+/* The file `name` of dir, shown as path (visible.h; the list takes it). */
+static void add_file(struct walk *w, size_t dir, const char *name, char *path)
 {
-	const char *slash = strrchr(path, '/');
+	struct walk_file *f;
 
 	if (w->n == w->alloc) {
 		w->alloc = w->alloc ? 2 * w->alloc : 64;
 		w->files = xrealloc(w->files, w->alloc * sizeof(*w->files));
 	}
-	w->files[w->n++] = (struct walk_file){ dir, slash ? slash + 1 : path, path, 0, 0 };
+	f = &w->files[w->n++];
+	*f = (struct walk_file){ dir, NULL, NULL, path, 0, 0 };
+	if (visible_is_plain(name))
+		f->name = path + strlen(path) - strlen(name);
+	else
+		f->name = f->name_alloc = xstrdup(name);
+}
+
+/* Append name to a path being built, shown visibly. */
+static void add_shown(struct xbuf *sb, const char *name)
+{
+	visible_add(sb, name, strlen(name));
+}
+
+/* path as shown in messages, malloc'd. */
+static char *shown_path(const char *path)
+{
+	struct xbuf sb = XBUF_INIT;
+
+	add_shown(&sb, path);
+	return xbuf_detach(&sb, NULL);
 }
 
 /* === the walk =============================================================== */
@@ -92,10 +115,16 @@ static void clean_tmp(int dirfd, const char *name, const char *dir)
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
 	    st.st_mtime > time(NULL) - TMP_STALE_SECONDS)
 		return;
-	if (unlinkat(dirfd, name, 0) && errno != ENOENT)
-		error_errno("cannot remove stale temporary file '%s/%s'", dir, name);
+	struct xbuf shown = XBUF_INIT;
+	int rc = unlinkat(dirfd, name, 0), e = errno;
+
+	visible_add(&shown, name, strlen(name));
+	errno = e;
+	if (rc && errno != ENOENT)
+		error_errno("cannot remove stale temporary file '%s/%s'", dir, shown.buf);
 	else
-		cli_trace("removed stale temporary file '%s/%s'", dir, name);
+		cli_trace("removed stale temporary file '%s/%s'", dir, shown.buf);
+	xbuf_release(&shown);
 }
 
 struct entry {
@@ -171,7 +200,8 @@ static size_t walk_dir(struct walk *w, size_t idx, int fd, const char *path)
 			free(v[i].name);
 			continue;
 		}
-		xbuf_addf(&sub, "%s%s%s", path, sep, name);
+		xbuf_addf(&sub, "%s%s", path, sep);
+		add_shown(&sub, name);
 		/* the entry's type when the file system gives it: an lstat per
 		 * file was serial time before the threads start */
 		if (type == DT_UNKNOWN) {
@@ -195,7 +225,7 @@ static size_t walk_dir(struct walk *w, size_t idx, int fd, const char *path)
 			if (cfd >= 0)
 				close(cfd);
 		} else if (type == DT_REG && is_record_name(name)) {
-			add_file(w, idx, xbuf_detach(&sub, NULL));
+			add_file(w, idx, name, xbuf_detach(&sub, NULL));
 		} else {
 			cli_trace("skipping '%s': not a regular run.*.json file", sub.buf);
 		}
@@ -218,7 +248,9 @@ static size_t add_root(struct walk *w, const char *path, int *fdp)
 	size_t idx;
 
 	if (fd < 0 || fstat(fd, &st)) {
-		error_errno("cannot open directory '%s'", path);
+		char *shown = shown_path(path);
+		error_errno("cannot open directory '%s'", shown);
+		free(shown);
 		if (fd >= 0)
 			close(fd);
 		return WALK_ROOT;
@@ -249,7 +281,7 @@ static size_t add_named_file(struct walk *w, const char *path)
 		return 1;
 	}
 	free(dir);
-	add_file(w, idx, xstrdup(path));
+	add_file(w, idx, slash ? slash + 1 : path, shown_path(path));
 	return 0;
 }
 
@@ -258,20 +290,22 @@ size_t walk_paths(struct walk *w, char *const *paths, size_t n)
 	size_t failed = 0, idx;
 
 	for (size_t i = 0; i < n; i++) {
+		char *shown = shown_path(paths[i]);
 		struct stat st;
 		int fd;
 
 		if (stat(paths[i], &st) && lstat(paths[i], &st)) {
-			error_errno("cannot access '%s'", paths[i]);
+			error_errno("cannot access '%s'", shown);
 			failed++;
 		} else if (!S_ISDIR(st.st_mode)) {
 			failed += add_named_file(w, paths[i]);
 		} else if ((idx = add_root(w, paths[i], &fd)) == WALK_ROOT) {
 			failed++;
 		} else {
-			failed += walk_dir(w, idx, fd, paths[i]);
+			failed += walk_dir(w, idx, fd, shown);
 			close(fd);
 		}
+		free(shown);
 	}
 	return failed;
 }

@@ -36,8 +36,10 @@ struct walk_dir {
 /* A file to read. */
 struct walk_file {
 	size_t dir;         /* index in walk.dirs of the directory holding it */
-	const char *name;   /* its entry name there (points into path) */
-	char *path;         /* the path, for messages and the database's origin */
+	const char *name;   /* its entry name there (into path, or name_alloc) */
+	char *name_alloc;   /* the name when path shows it escaped, else NULL */
+	char *path;         /* the path for messages and the database's origin,
+	                       shown visibly (visible.h): names are users' choice */
 	dev_t dev;          /* set by walk_read_file: the file that was read */
 	ino_t ino;
 };
