@@ -22,6 +22,9 @@ static int still_there(struct walk *w, struct walk_cursor *c, size_t i, const ch
 	int dfd = walk_dirfd(w, c, f->dir);
 	struct stat st;
 
+	if (!f->dev && !f->ino)
+		return error("cannot %s '%s': never opened (a symbolic link, or unreadable); left in place",
+			     what, f->path);
 	if (dfd < 0)
 		return error_errno("cannot %s '%s': cannot reopen its directory", what, f->path);
 	if (fstatat(dfd, f->name, &st, AT_SYMLINK_NOFOLLOW))

@@ -376,15 +376,16 @@ char *walk_read_file(struct walk *w, struct walk_cursor *c, size_t i, struct xbu
 			xbuf_addstr(&why, strerror(errno));
 	} else if (fstat(fd, st)) {
 		xbuf_addf(&why, "cannot stat: %s", strerror(errno));
-	} else if (!S_ISREG(st->st_mode)) {
-		xbuf_addstr(&why, "not a regular file");
-	} else if (st->st_size > RECORD_FILE_MAX) {
-		xbuf_addf(&why, "file larger than %u MiB", RECORD_FILE_MAX >> 20);
-	} else if (xbuf_read_fd(text, fd)) {
-		xbuf_addf(&why, "cannot read: %s", strerror(errno));
 	} else {
+		/* what --reject-dir, --archive and --delete will check for */
 		f->dev = st->st_dev;
 		f->ino = st->st_ino;
+		if (!S_ISREG(st->st_mode))
+			xbuf_addstr(&why, "not a regular file");
+		else if (st->st_size > RECORD_FILE_MAX)
+			xbuf_addf(&why, "file larger than %u MiB", RECORD_FILE_MAX >> 20);
+		else if (xbuf_read_fd(text, fd))
+			xbuf_addf(&why, "cannot read: %s", strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);

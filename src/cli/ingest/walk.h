@@ -40,8 +40,8 @@ struct walk_file {
 	char *name_alloc;   /* the name when path shows it escaped, else NULL */
 	char *path;         /* the path for messages and the database's origin,
 	                       shown visibly (visible.h): names are users' choice */
-	dev_t dev;          /* set by walk_read_file: the file that was read */
-	ino_t ino;
+	dev_t dev;          /* set by walk_read_file once the file is open: the */
+	ino_t ino;          /* file examined (0, 0: never opened) */
 };
 
 struct walk {
