@@ -8,16 +8,7 @@ test_have_prereq JQ || { skip_all='jq is needed to write records'; test_done; }
 command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
 command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
 
-# The users of t4200, made once and kept.
-VICTIM=xalt-victim
-ATTACKER=xalt-attacker
-for u in $VICTIM $ATTACKER; do
-	id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /usr/sbin/nologin "$u" >/dev/null 2>&1
-done
-id $VICTIM >/dev/null 2>&1 && id $ATTACKER >/dev/null 2>&1 ||
-	{ skip_all='useradd failed'; test_done; }
-VUID=$(id -u $VICTIM)
-AUID=$(id -u $ATTACKER)
+. "$TEST_DIRECTORY/lib-users.sh"
 chmod 755 "$TRASH_DIRECTORY"
 
 as() {
