@@ -3,6 +3,10 @@
 # user's login would, with the real module tool:
 #
 #   modules_tool tcl|lmod          choose the tool (skips the file if absent)
+#   modules_pick                   inside a step: choose whichever tool this
+#                                  machine has (Environment Modules first), or
+#                                  return 1 (steps that need one have the
+#                                  prereq MODULES: set when either exists)
 #   modules_run 'user setup' 'commands'
 #       runs: init the tool; module use <our modulefiles>; user setup;
 #       snapshot env to before.env; commands (module load/unload...)
@@ -29,22 +33,39 @@ test -f "$XALT_PREFIX/lib/libxalt_init.so" && test_set_prereq PRELOAD
 test -f "$XALT_PREFIX/site/sitecustomize.py" && test_set_prereq PYHOOK
 test -f "$XALT_PREFIX/site/Rprofile.site" && test_set_prereq RHOOK
 
+# Where the tools are: a machine may have either, both or none (a test can
+# hide one by pointing these into an empty tree).
 LMOD_PKG_DIR=${XALT_TEST_LMOD:-/opt/xalt-test-lmod/usr/share/lmod/lmod}
+MODULES_INIT=${XALT_TEST_MODULES_INIT:-/usr/share/modules/init/bash}
+test -r "$MODULES_INIT" && test_set_prereq MODULES_TCL
+test -x "$LMOD_PKG_DIR/libexec/lmod" && test_set_prereq MODULES_LMOD
+{ test_have_prereq MODULES_TCL || test_have_prereq MODULES_LMOD; } && test_set_prereq MODULES
 
 modules_tool() {
 	MODULES_TOOL=$1
 	case $1 in
 	tcl)
-		test -r /usr/share/modules/init/bash ||
-			{ skip_all='Environment Modules missing (apt-get install environment-modules)'; test_done; }
+		test_have_prereq MODULES_TCL ||
+			{ skip_all="Environment Modules missing at $MODULES_INIT (apt-get install environment-modules)"; test_done; }
 		MODULES_DIR=$XALT_PREFIX/share/modulefiles-tcl ;;
 	lmod)
-		test -x "$LMOD_PKG_DIR/libexec/lmod" ||
+		test_have_prereq MODULES_LMOD ||
 			{ skip_all="Lmod missing at $LMOD_PKG_DIR (scripts/deps.sh unpacks it)"; test_done; }
 		MODULES_DIR=$XALT_PREFIX/share/modulefiles ;;
 	esac
 	test -d "$MODULES_DIR/xalt" ||
 		{ skip_all="no modulefiles installed in $MODULES_DIR"; test_done; }
+}
+
+modules_pick() {
+	if test_have_prereq MODULES_TCL; then
+		MODULES_TOOL=tcl MODULES_DIR=$XALT_PREFIX/share/modulefiles-tcl
+	elif test_have_prereq MODULES_LMOD; then
+		MODULES_TOOL=lmod MODULES_DIR=$XALT_PREFIX/share/modulefiles
+	else
+		echo "no module system: neither $MODULES_INIT nor $LMOD_PKG_DIR/libexec/lmod"
+		return 1
+	fi
 }
 
 modules_driver() {
@@ -53,13 +74,13 @@ modules_driver() {
 		env | LC_ALL=C sort | grep -v -E '^(ASAN_OPTIONS|UBSAN_OPTIONS|LOADEDMODULES|_LMFILES_|_ModuleTable[0-9]*_|__LMOD_REF_COUNT_[A-Za-z0-9_]*|__LMOD_STACK_[A-Za-z0-9_]*|__MODULES_[A-Za-z0-9_]*)=' >"$1"
 	}
 	case $MODULES_TOOL in
-	tcl) . /usr/share/modules/init/bash ;;
+	tcl) . "$MODULES_INIT" ;;
 	lmod)
 		export LMOD_PKG=$LMOD_PKG_DIR LMOD_DIR=$LMOD_PKG_DIR/libexec LMOD_CMD=$LMOD_PKG_DIR/libexec/lmod
 		module() { eval "$("$LMOD_CMD" bash "$@")"; } ;;
 	esac
 	module use "$MODULES_DIR"
-	unset MODULES_TOOL LMOD_PKG_DIR MODULES_DIR
+	unset MODULES_TOOL LMOD_PKG_DIR MODULES_DIR MODULES_INIT
 	eval "$1"
 	env_snapshot before.env
 	eval "$2"
@@ -71,6 +92,7 @@ modules_run() {
 	modules_driver >driver.sh
 	env -i HOME="$HOME" PATH=/usr/local/bin:/usr/bin:/bin LANG=C TZ=UTC \
 		MODULES_TOOL="$MODULES_TOOL" LMOD_PKG_DIR="$LMOD_PKG_DIR" MODULES_DIR="$MODULES_DIR" \
+		MODULES_INIT="$MODULES_INIT" \
 		${XALT_CONFIG:+XALT_CONFIG="$XALT_CONFIG"} \
 		${XALT_FILE_PREFIX:+XALT_FILE_PREFIX="$XALT_FILE_PREFIX"} \
 		${XALT_SPOOL_BASE:+XALT_SPOOL_BASE="$XALT_SPOOL_BASE"} \

@@ -1,6 +1,7 @@
 #!/bin/bash
 test_description='make install from a clean clone with DESTDIR staging: layout, modes, nothing outside the stage'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-modules.sh"
 
 command -v git >/dev/null || { skip_all='git missing'; test_done; }
 
@@ -64,10 +65,19 @@ test_expect_success 'modulefiles name the final prefix, never the stage' '
 	! grep -r "@PREFIX@\\|@VERSION@" modulefiles modulefiles-tcl man
 '
 
-test_expect_success 'the installed modulefiles are valid for their tools' '
+# Each modulefile with its own tool, when the machine has it (a machine has
+# Environment Modules or Lmod, seldom both). The prefix does not exist here,
+# so LD_PRELOAD is left alone.
+test_expect_success MODULES_TCL 'the installed Tcl modulefile is valid for Environment Modules' '
 	mf=$stage$P/share/modulefiles-tcl &&
-	env -i PATH=/usr/bin:/bin HOME=$HOME bash --norc -c ". /usr/share/modules/init/bash && module use $mf && module load xalt && echo XALT=\$XALT_EXECUTABLE_TRACKING LD=\${LD_PRELOAD-unset}" >out 2>err &&
-	: the prefix does not exist here, so LD_PRELOAD is left alone &&
+	env -i PATH=/usr/bin:/bin HOME=$HOME bash --norc -c ". \"$MODULES_INIT\" && module use $mf && module load xalt && echo XALT=\$XALT_EXECUTABLE_TRACKING LD=\${LD_PRELOAD-unset}" >out 2>err &&
+	echo "XALT=yes LD=unset" >expect && test_cmp expect out && test ! -s err
+'
+
+test_expect_success MODULES_LMOD 'the installed Lua modulefile is valid for Lmod' '
+	mf=$stage$P/share/modulefiles &&
+	env -i PATH=/usr/bin:/bin HOME=$HOME LMOD_PKG=$LMOD_PKG_DIR LMOD_DIR=$LMOD_PKG_DIR/libexec \
+		bash --norc -c "module() { eval \"\$($LMOD_PKG_DIR/libexec/lmod bash \"\$@\")\"; }; module use $mf && module load xalt && echo XALT=\$XALT_EXECUTABLE_TRACKING LD=\${LD_PRELOAD-unset}" >out 2>err &&
 	echo "XALT=yes LD=unset" >expect && test_cmp expect out && test ! -s err
 '
 

@@ -13,12 +13,30 @@ test_expect_success 'a page for xalt, each command, xalt_record_pkg and xalt.con
 	done
 '
 
-test_expect_success 'every installed page renders with no warning' '
-	for p in "$MAN"/man*/*; do
-		MANWIDTH=80 man --warnings -l "$p" >rendered 2>warnings &&
-		test -s rendered &&
-		if test -s warnings; then echo "$p:"; cat warnings; exit 1; fi
+# check_pages PAGE...: each page renders to something, with no warning.
+# Every page's failure fails the whole (a loop's status is its last
+# command's: a chain that stopped early for one page used to be forgotten).
+check_pages() {
+	for p in "$@"; do
+		MANWIDTH=80 man --warnings -l "$p" >rendered 2>warnings ||
+			{ echo "$p: man failed"; return 1; }
+		test -s rendered || { echo "$p: renders to nothing"; return 1; }
+		if test -s warnings; then echo "$p:"; cat warnings; return 1; fi
 	done
+}
+
+test_expect_success 'the check fails for a page before the last: one with a warning, one empty' '
+	mkdir pages &&
+	printf ".TH GOOD 1\n.SH NAME\ngood \\- fine\n" >pages/good.1 &&
+	printf ".TH BAD 1\n.SH NAME\nbad \\- x\n.BOGUS\n" >pages/bad.1 &&
+	: >pages/empty.1 &&
+	check_pages pages/good.1 &&
+	test_must_fail check_pages pages/bad.1 pages/good.1 &&
+	test_must_fail check_pages pages/empty.1 pages/good.1
+'
+
+test_expect_success 'every installed page renders with no warning' '
+	check_pages "$MAN"/man*/*
 '
 
 test_expect_success 'pages name the install prefix, not a placeholder' '

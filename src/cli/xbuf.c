@@ -122,13 +122,10 @@ void xbuf_addf(struct xbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-int xbuf_read_file(struct xbuf *sb, const char *path)
+int xbuf_read_fd(struct xbuf *sb, int fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		xbuf_grow(sb, 8192);
 		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
@@ -139,12 +136,18 @@ int xbuf_read_file(struct xbuf *sb, const char *path)
 		sb->len += (size_t)n;
 	}
 	sb->buf[sb->len] = '\0';
-	if (n < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
+	return n < 0 ? -1 : 0;
+}
+
+int xbuf_read_file(struct xbuf *sb, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
 		return -1;
-	}
+	rc = xbuf_read_fd(sb, fd);
+	e = errno;
 	close(fd);
-	return 0;
+	errno = e;
+	return rc;
 }

@@ -33,5 +33,7 @@ __attribute__((format(printf, 2, 3))) void xbuf_addf(struct xbuf *sb, const char
 void xbuf_vaddf(struct xbuf *sb, const char *fmt, va_list ap);
 /* Read the whole file at path; returns 0 or -1 with errno (contents appended). */
 int xbuf_read_file(struct xbuf *sb, const char *path);
+/* The same from an open descriptor, read to its end (not closed). */
+int xbuf_read_fd(struct xbuf *sb, int fd);
 
 #endif

@@ -2,7 +2,7 @@
  * Unit tests of SHA-1 (src/common/sha1.c) against the FIPS 180-2 appendix A
  * vectors, the empty message, one million 'a' fed in odd-sized pieces (block
  * boundaries), and messages of every length around the 55/56/64-byte padding
- * edges compared with a one-shot hash of the same bytes.
+ * edges, whole and in two pieces, compared with sha1sum(1).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,10 @@
 #include "fmt.h"
 #include "sha1.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The 40 hex digits of a digest, as the record writes them. */
 static void digest_hex(char out[41], const unsigned char dg[20])
@@ -73,30 +76,50 @@ static void test_million_a(void **state)
 	assert_string_equal(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
 
-static void test_split_equals_oneshot(void **state)
+/* The digest of d[0 .. n) by sha1sum(1), an implementation not ours. */
+static void sha1sum_of(const void *d, size_t n, char out[41])
+{
+	char path[] = "/tmp/test-sha1.XXXXXX", cmd[64];
+	int fd = mkstemp(path);
+	FILE *p;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, d, n), (ssize_t)n);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "sha1sum <%s", path);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(out, 41, p));
+	pclose(p);
+	unlink(path);
+	assert_int_equal(strspn(out, "0123456789abcdef"), 40);
+}
+
+/* Every length 0-130 (the 55/56/64-byte padding edges and two blocks), in
+ * one piece and cut in two: as sha1sum says. */
+static void test_lengths_as_sha1sum(void **state)
 {
 	unsigned char msg[130];
-	char one[41], two[41];
+	char want[41], one[41], two[41];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (unsigned char)(i * 7 + 1);
 	for (size_t n = 0; n <= sizeof(msg); n++) {
+		sha1sum_of(msg, n, want);
+		hex_of(msg, n, one);
+		assert_string_equal(one, want);
 		for (size_t cut = 0; cut <= n; cut += 13) {
 			struct sha1_ctx c;
 			unsigned char dg[20];
 
-			hex_of(msg, n, one);
 			sha1_init(&c);
 			sha1_update(&c, msg, cut);
 			sha1_update(&c, msg + cut, n - cut);
 			sha1_final(&c, dg);
 			digest_hex(two, dg);
-			assert_string_equal(one, two);
+			assert_string_equal(two, want);
 		}
 	}
-	hex_of(msg, 64, one);    /* a padding edge with a known answer is above */
-	assert_int_equal(strlen(one), 40);
 }
 
 int main(void)
@@ -104,7 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_million_a),
-		cmocka_unit_test(test_split_equals_oneshot),
+		cmocka_unit_test(test_lengths_as_sha1sum),
 	};
 	return cmocka_run_group_tests_name("sha1", tests, NULL, NULL);
 }

@@ -387,6 +387,40 @@ static void test_swapped_and_truncated(void **state)
 	free(text);
 }
 
+/* Issue 12: a forged first chunk claiming a real run's uuid (anyone can log)
+ * makes a run of its own, keyed by its record CRC; the real run, all of
+ * whose chunks then arrive, still completes. Keyed by uuid alone, every real
+ * chunk was dropped as conflicting and the run was lost. */
+static void test_forged_first_chunk(void **state)
+{
+	char *real = make_text(2500, 'a'), *forged = make_text(600, 'z'), *f0;
+	struct syslog_reasm *r = syslog_reasm_new(on_record, NULL);
+	size_t nf;
+
+	(void)state;
+	send_text(UUID_A, forged);
+	nf = nmsg;
+	send_text(UUID_A, real);
+	assert_int_equal(nf, 3);
+	f0 = msg[0];
+	assert_int_equal(syslog_reasm_line(r, f0, strlen(f0), "evil-log", 1), 0);
+	for (size_t i = nf; i < nmsg; i++)
+		feed(r, i, i + 1);
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got_uuid[0], UUID_A);
+	assert_string_equal(got_text[0], real);
+	assert_int_equal(syslog_reasm_stats(r)->chunks_conflict, 0);
+	syslog_reasm_finish(r, on_lost, NULL);
+	assert_int_equal(nlost, 1);              /* the forgery: 1 of its 3 chunks */
+	assert_int_equal(lost_have, 1);
+	assert_int_equal(lost_count, 3);
+	assert_int_equal(syslog_reasm_stats(r)->complete, 1);
+	assert_int_equal(syslog_reasm_stats(r)->incomplete, 1);
+	syslog_reasm_free(r);
+	free(real);
+	free(forged);
+}
+
 static void test_malformed_and_foreign_lines(void **state)
 {
 	static const char *const lines[] = {
@@ -528,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_and_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_first_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_and_foreign_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_daemon, setup, teardown),

@@ -28,6 +28,7 @@
 #include "xbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,10 @@ static const char ingest_usage[] =
 static const char ingest_help[] =
 	"\n"
 	"Load run records (files run.*.json, directories searched recursively)\n"
-	"into the database. A record already stored (same run_uuid) is counted as\n"
-	"a duplicate and stored once. Invalid files are reported and skipped.\n"
+	"into the database. A record already stored (same run_uuid, same run) is\n"
+	"counted as a duplicate and stored once. Invalid files are reported and\n"
+	"skipped, and so is a record whose run_uuid is stored for another run.\n"
+	"A file not owned by root must be owned by the record's uid.\n"
 	"\n"
 	"options:\n"
 	"  --db DB           SQLite file or postgresql://... URI\n"
@@ -60,7 +63,9 @@ static const char ingest_help[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"A file named on the command line is read whatever its name; in directories\n"
-	"only run.*.json files are (symbolic links are not followed there).\n"
+	"only run.*.json files are. No symbolic link is followed below a named\n"
+	"path (nor a named file that is one). With --delete or --archive, writers'\n"
+	".run.*.tmp files older than a day are removed.\n"
 	"The summary line reads: read N, loaded N, duplicate N, rejected N.\n"
 	"With --syslog a second line counts chunks and incomplete/corrupt runs.\n"
 	"\n"
@@ -73,12 +78,15 @@ struct ingest_run {
 	struct ingest *in;           /* the loader */
 	const char *archive;         /* --archive DIR or NULL */
 	const char *reject_dir;      /* --reject-dir DIR or NULL */
+	int archive_fd, reject_fd;   /* those directories, opened once (-1 when not given) */
 	int delete_files;            /* --delete */
 	int quiet;                   /* --quiet */
 	struct progress progress;    /* the bar, on when stderr is a terminal */
 	size_t batch;                /* records per transaction */
-	struct file_list files;      /* every file to read, in order */
-	struct file_list pending;    /* loaded files awaiting commit (delete/archive), borrowed */
+	struct walk walk;            /* every file to read, in order */
+	struct walk_cursor cur;      /* this thread's directory, for moves and deletes */
+	size_t *pending;             /* loaded files (walk indexes) awaiting commit */
+	size_t npending, apending;
 	size_t in_batch;             /* records written since the last commit */
 	size_t read, loaded, duplicate, rejected;
 	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
@@ -92,22 +100,25 @@ static void commit_batch(struct ingest_run *ir)
 {
 	if (ingest_commit(ir->in))
 		die("cannot commit to the database; the last batch's files were left in place");
-	for (size_t i = 0; i < ir->pending.n; i++) {
+	for (size_t i = 0; i < ir->npending; i++) {
 		if (ir->delete_files)
-			file_delete(ir->pending.names[i]);
+			file_delete(&ir->walk, &ir->cur, ir->pending[i]);
 		else if (ir->archive)
-			file_move_into(ir->pending.names[i], ir->archive);
+			file_move_into(&ir->walk, &ir->cur, ir->pending[i], ir->archive_fd, ir->archive);
 	}
-	ir->pending.n = 0;
+	ir->npending = 0;
 	ir->in_batch = 0;
 }
 
 /* === files ================================================================== */
 
-/* Account for one file: load its parsed record, or report why not. */
-static void one_file(struct ingest_run *ir, char *path, struct ingest_parsed *p,
+/* Account for file i of the walk: load its parsed record, or report why
+ * not. A conflict (its uuid stored for another run) is rejected like an
+ * invalid file: never deleted or archived as a duplicate. */
+static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 		     const char *readerr)
 {
+	const char *path = ir->walk.files[i].path;
 	int res = readerr ? INGEST_REJECTED : ingest_load(ir->in, p, path);
 
 	ir->read++;
@@ -116,17 +127,24 @@ static void one_file(struct ingest_run *ir, char *path, struct ingest_parsed *p,
 	case INGEST_DUPLICATE:
 		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : "duplicate", path);
 		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
-		if (ir->delete_files || ir->archive)
-			file_list_add(&ir->pending, path);
+		if (ir->delete_files || ir->archive) {
+			if (ir->npending == ir->apending) {
+				ir->apending = ir->apending ? 2 * ir->apending : 256;
+				ir->pending = xrealloc(ir->pending, ir->apending * sizeof(*ir->pending));
+			}
+			ir->pending[ir->npending++] = i;
+		}
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
 		break;
 	case INGEST_REJECTED:
+	case INGEST_CONFLICT:
 		ir->rejected++;
 		progress_clear(&ir->progress);
-		error("rejected '%s': %s", path, readerr ? readerr : ingest_parsed_error(p));
+		error("rejected '%s': %s", path, readerr ? readerr :
+		      res == INGEST_CONFLICT ? INGEST_CONFLICT_REASON : ingest_parsed_error(p));
 		if (ir->reject_dir)
-			file_move_into(path, ir->reject_dir);
+			file_move_into(&ir->walk, &ir->cur, i, ir->reject_fd, ir->reject_dir);
 		break;
 	default:
 		die("database failure while loading '%s'; nothing of the open batch was committed", path);
@@ -136,12 +154,12 @@ static void one_file(struct ingest_run *ir, char *path, struct ingest_parsed *p,
 /* Every file, parsed on the reading thread (reader.h), loaded here in order. */
 static void load_files(struct ingest_run *ir)
 {
-	struct reader *rd = reader_start(ir->files.names, ir->files.n);
+	struct reader *rd = reader_start(&ir->walk);
 	struct reader_block *b;
 
 	while ((b = reader_next(rd))) {
 		for (size_t i = 0; i < b->n; i++) {
-			one_file(ir, ir->files.names[b->first + i], b->parsed[i], b->readerr[i]);
+			one_file(ir, b->first + i, b->parsed[i], b->readerr[i]);
 			progress_draw(&ir->progress, b->first + i + 1, 0);
 		}
 		reader_block_free(b);
@@ -166,7 +184,7 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
-	} else if (res == INGEST_REJECTED) {
+	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT) {
 		ir->rejected++;
 		error("rejected run %s from '%s': %s", uuid, origin, why.buf);
 	} else {
@@ -213,13 +231,15 @@ static void ingest_syslog(struct ingest_run *ir, char **files, int n)
 
 /* === the command ============================================================ */
 
-/* An existing directory we can write into, for --archive / --reject-dir. */
-static void check_dir(const char *opt, const char *dir)
+/* An existing directory we can write into, for --archive / --reject-dir:
+ * opened once, so that files move by descriptor (file-move.h). */
+static int open_dir(const char *opt, const char *dir)
 {
-	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK))
+	if (fd < 0 || faccessat(fd, ".", W_OK | X_OK, 0))
 		usage_error(ingest_usage, "%s '%s' is not a writable directory", opt, dir);
+	return fd;
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -236,7 +256,8 @@ int cmd_ingest(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ingest_run ir = { .batch = 5000 };
+	struct ingest_run ir = { .batch = 5000, .archive_fd = -1, .reject_fd = -1,
+				 .walk = WALK_INIT, .cur = WALK_CURSOR_INIT };
 	const char *dbarg = NULL;
 	char *spec, *end;
 	struct db *db;
@@ -276,12 +297,15 @@ int cmd_ingest(int argc, char **argv)
 	if (optind >= argc)
 		usage_error(ingest_usage, "no PATH to ingest");
 	if (ir.archive)
-		check_dir("--archive", ir.archive);
+		ir.archive_fd = open_dir("--archive", ir.archive);
 	if (ir.reject_dir)
-		check_dir("--reject-dir", ir.reject_dir);
+		ir.reject_fd = open_dir("--reject-dir", ir.reject_dir);
 
 	if (!syslog_mode) {
-		size_t failed = walk_paths(argv + optind, (size_t)(argc - optind), &ir.files);
+		size_t failed;
+		/* only an ingest that may change the tree cleans it */
+		ir.walk.clean_tmp = ir.delete_files || ir.archive;
+		failed = walk_paths(&ir.walk, argv + optind, (size_t)(argc - optind));
 		ir.read += failed;
 		ir.rejected += failed;
 	}
@@ -290,7 +314,7 @@ int cmd_ingest(int argc, char **argv)
 	if (!(db = db_open(spec, 1)) || db_migrate(db) || !(ir.in = ingest_open(db))) {
 		db_close(db);
 		free(spec);
-		file_list_clear(&ir.files, 1);
+		walk_release(&ir.walk);
 		return XALT_EXIT_FAILURE;
 	}
 	/* The files go away after each commit: the commit must then survive a
@@ -298,18 +322,23 @@ int cmd_ingest(int argc, char **argv)
 	if ((ir.delete_files || ir.archive) && db_set_durability(db, DB_DURABLE_FULL))
 		warning("cannot make commits durable: files are removed after each commit anyway");
 	ir.progress.on = !ir.quiet && isatty(2);
-	ir.progress.total = ir.files.n;
+	ir.progress.total = ir.walk.n;
 	if (syslog_mode)
 		ingest_syslog(&ir, argv + optind, argc - optind);
 	else
 		load_files(&ir);
 	commit_batch(&ir);
-	progress_draw(&ir.progress, ir.files.n, 1);
+	progress_draw(&ir.progress, ir.walk.n, 1);
 	ingest_close(ir.in);
 	db_close(db);
 	free(spec);
-	file_list_clear(&ir.files, 1);
-	file_list_clear(&ir.pending, 0);
+	walk_cursor_release(&ir.cur);
+	walk_release(&ir.walk);
+	free(ir.pending);
+	if (ir.archive_fd >= 0)
+		close(ir.archive_fd);
+	if (ir.reject_fd >= 0)
+		close(ir.reject_fd);
 	if (!ir.quiet)
 		printf("read %zu, loaded %zu, duplicate %zu, rejected %zu\n",
 		       ir.read, ir.loaded, ir.duplicate, ir.rejected);

@@ -24,9 +24,16 @@ struct run_rec;
 enum ingest_result {
 	INGEST_ERROR = -1,      /* database failure: stop, the batch is lost */
 	INGEST_LOADED = 0,      /* new run stored (durable after ingest_commit) */
-	INGEST_DUPLICATE = 1,   /* run_uuid already stored: nothing written */
+	INGEST_DUPLICATE = 1,   /* the same run already stored: nothing written */
 	INGEST_REJECTED = 2,    /* not a valid xalt-run/1 record: reason in why */
+	INGEST_CONFLICT = 3,    /* run_uuid already stored for another run (another uid,
+	                           user, start time, cwd or command line): nothing written,
+	                           and the record is no duplicate to delete */
 };
+
+/* The reason given for INGEST_CONFLICT. */
+#define INGEST_CONFLICT_REASON "run_uuid already stored for another run (another uid, user," \
+	" start time, cwd or command line): not loaded, and not a duplicate"
 
 /* Limits on strings that are part of a unique key (see docs/database.md):
  * PostgreSQL cannot index a row above ~2700 bytes. Longer values reject the
@@ -41,7 +48,8 @@ struct ingest *ingest_open(struct db *db);
 /*
  * Validate and load one record. text need not be NUL-terminated. A
  * transaction is opened when none is; rows become durable at ingest_commit.
- * On INGEST_REJECTED, why holds a one-line reason (no path).
+ * On INGEST_REJECTED and INGEST_CONFLICT, why holds a one-line reason (no
+ * path).
  */
 enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
 				 const char *origin, struct xbuf *why);

@@ -7,7 +7,11 @@
  * Validation happened entirely before the first write, so a rejected
  * record leaves nothing behind. The run row is inserted with ON CONFLICT
  * (uuid) DO NOTHING RETURNING id: no row back means the run is already
- * stored, and nothing else of it is written (idempotent re-ingest).
+ * stored, and nothing else of it is written (idempotent re-ingest). Such a
+ * record is a duplicate only when the stored run is the same run (same_run):
+ * a file's run_uuid is no proof (another user can see it in a shared drop
+ * box and plant a record claiming it), and `--delete` must never remove a
+ * real record because a forgery took its uuid first.
  */
 #include "ingest.h"
 #include "arena.h"
@@ -20,11 +24,13 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 struct ingest {
 	struct db *db;
 	struct db_stmt *run;                           /* INSERT INTO runs */
+	struct db_stmt *stored;                        /* the stored run of a uuid (same_run) */
 	struct db_bulk *run_package;                   /* a new run's package rows */
 	struct entity_ids *ids;                        /* users, hosts, ... */
 };
@@ -45,6 +51,8 @@ struct ingest *ingest_open(struct db *db)
 		" interp_kind, interp_prefix, origin, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
 		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		" ON CONFLICT (uuid) DO NOTHING RETURNING id")) ||
+	    !(in->stored = db_prepare(db,
+		"SELECT uid, user_id, start_time, cwd, cmdline FROM runs WHERE uuid = ?")) ||
 	    !(in->run_package = db_bulk_open(db, "run_package", rp_cols, 5)) ||
 	    !(in->ids = entity_ids_open(db))) {
 		ingest_close(in);
@@ -120,6 +128,38 @@ static int64_t insert_run(struct ingest *in, const struct run_rec *r, int64_t us
 	return id;
 }
 
+static int same_text(struct db_stmt *st, int col, const char *s)
+{
+	return db_column_is_null(st, col) ? !s : s && !strcmp(db_column_text(st, col), s);
+}
+
+/*
+ * Is r (whose uuid is stored) the run stored under its uuid? The fields
+ * compared are those another user cannot know or choose for the victim:
+ * uid (the file's owner, validate_owner), user, the start time to the
+ * microsecond, the working directory and the command line. 1 yes, 0 no,
+ * -1 on a database error.
+ */
+static int same_run(struct ingest *in, const struct run_rec *r, int64_t user)
+{
+	struct db_stmt *st = in->stored;
+	int rc;
+
+	db_bind_str(st, 1, r->uuid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		int uid_null = db_column_is_null(st, 0);
+		rc = (r->uid ? !uid_null && db_column_int64(st, 0) == json_integer_value(r->uid)
+			     : uid_null) &&
+		     db_column_int64(st, 1) == user && db_column_double(st, 2) == r->start_time &&
+		     same_text(st, 3, r->cwd) && same_text(st, 4, r->cmdline);
+	} else {
+		rc = -1;
+	}
+	db_reset(st);
+	return rc;
+}
+
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin)
 {
 	struct run_rec *r = ingest_parsed_record(p);
@@ -135,8 +175,10 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		return INGEST_ERROR;
 	if ((run = insert_run(in, r, user, host, exec, libset, origin)) < 0)
 		return INGEST_ERROR;
-	if (run == 0)
-		return INGEST_DUPLICATE;
+	if (run == 0) {
+		int same = same_run(in, r, user);
+		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
+	}
 	for (size_t i = 0; i < r->npkgs; i++) {
 		int64_t row[5] = { r->pkgs[i].name_id, user, run, r->pkgs[i].package_id,
 				   r->pkgs[i].import_us };
@@ -155,6 +197,9 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 	if (res == INGEST_REJECTED) {
 		xbuf_reset(why);
 		xbuf_addstr(why, ingest_parsed_error(p));
+	} else if (res == INGEST_CONFLICT) {
+		xbuf_reset(why);
+		xbuf_addstr(why, INGEST_CONFLICT_REASON);
 	}
 	ingest_parsed_free(p);
 	return res;
@@ -174,6 +219,7 @@ void ingest_close(struct ingest *in)
 	if (in->db->in_txn)
 		db_rollback(in->db);
 	db_finalize(in->run);
+	db_finalize(in->stored);
 	entity_ids_close(in->ids);
 	free(in);
 	known_libs_clear();

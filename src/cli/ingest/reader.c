@@ -6,6 +6,7 @@
 #include "reader.h"
 #include "cli.h"
 #include "ingest.h"
+#include "validate.h"
 #include "walk.h"
 #include "xbuf.h"
 
@@ -19,7 +20,7 @@ struct reader {
 	pthread_t tid;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char *const *files;                         /* what to read */
+	struct walk *walk;                          /* what to read */
 	size_t nfiles;
 	struct reader_block *head, *tail;           /* FIFO */
 	size_t len;                                 /* blocks waiting */
@@ -36,8 +37,29 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* Read, parse and check file first+i of the walk into b. */
+static void read_one(struct reader *rd, struct walk_cursor *cur, struct reader_block *b,
+		     size_t i, struct xbuf *text)
+{
+	size_t k = b->first + i;
+	struct run_rec *r;
+	struct stat st;
+
+	if ((b->readerr[i] = walk_read_file(rd->walk, cur, k, text, &st)))
+		return;
+	b->parsed[i] = ingest_parse(text->buf, text->len);
+	if ((r = ingest_parsed_record(b->parsed[i]))) {
+		struct xbuf why = XBUF_INIT;
+		uid_t dir_uid = rd->walk->dirs[rd->walk->files[k].dir].uid;
+
+		if (validate_owner(r, st.st_uid, dir_uid, &why))
+			b->readerr[i] = xbuf_detach(&why, NULL);
+	}
+}
+
 /* Read and parse files[first ..] into a new block. */
-static struct reader_block *read_block(struct reader *rd, size_t first, struct xbuf *text)
+static struct reader_block *read_block(struct reader *rd, struct walk_cursor *cur, size_t first,
+				       struct xbuf *text)
 {
 	struct reader_block *b = xcalloc(1, sizeof(*b));
 
@@ -45,8 +67,7 @@ static struct reader_block *read_block(struct reader *rd, size_t first, struct x
 	b->n = rd->nfiles - first < READER_BLOCK_FILES ? rd->nfiles - first : READER_BLOCK_FILES;
 	arena_use(&b->arena);
 	for (size_t i = 0; i < b->n; i++)
-		if (!(b->readerr[i] = walk_read_file(rd->files[first + i], text)))
-			b->parsed[i] = ingest_parse(text->buf, text->len);
+		read_one(rd, cur, b, i, text);
 	arena_use(NULL);
 	return b;
 }
@@ -75,9 +96,11 @@ static void *reading_thread(void *arg)
 {
 	struct reader *rd = arg;
 	struct xbuf text = XBUF_INIT;
+	struct walk_cursor cur = WALK_CURSOR_INIT;
 
 	for (size_t first = 0; first < rd->nfiles; first += READER_BLOCK_FILES)
-		enqueue(rd, read_block(rd, first, &text));
+		enqueue(rd, read_block(rd, &cur, first, &text));
+	walk_cursor_release(&cur);
 	xbuf_release(&text);
 	getrusage(RUSAGE_THREAD, &rd->reader_usage);
 	pthread_mutex_lock(&rd->mu);
@@ -87,13 +110,13 @@ static void *reading_thread(void *arg)
 	return NULL;
 }
 
-struct reader *reader_start(char *const *files, size_t n)
+struct reader *reader_start(struct walk *w)
 {
 	struct reader *rd = xcalloc(1, sizeof(*rd));
 	int err;
 
-	rd->files = files;
-	rd->nfiles = n;
+	rd->walk = w;
+	rd->nfiles = w->n;
 	pthread_mutex_init(&rd->mu, NULL);
 	pthread_cond_init(&rd->cv, NULL);
 	if ((err = pthread_create(&rd->tid, NULL, reading_thread, rd))) {

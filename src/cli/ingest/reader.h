@@ -21,6 +21,7 @@
 
 struct ingest_parsed;
 struct reader;
+struct walk;
 
 /* A block of parsed files: files[first .. first+n) of the reader's list. */
 struct reader_block {
@@ -28,15 +29,17 @@ struct reader_block {
 	struct arena arena;                                /* the JSON trees of this block */
 	size_t first, n;                                   /* which files */
 	struct ingest_parsed *parsed[READER_BLOCK_FILES];  /* NULL when the file was not read */
-	char *readerr[READER_BLOCK_FILES];                 /* why it was not read (malloc'd) */
+	char *readerr[READER_BLOCK_FILES];                 /* why it was not read, or was
+	                                                      refused after parsing (malloc'd) */
 };
 
 /*
- * Start reading the n files (which must stay valid until reader_finish)
- * on a new thread. ingest_open must have run. Dies if the thread cannot
- * be started.
+ * Start reading the files of w (which must stay valid until
+ * reader_finish) on a new thread, each checked against its owner
+ * (validate_owner) once parsed. ingest_open must have run. Dies if the
+ * thread cannot be started.
  */
-struct reader *reader_start(char *const *files, size_t n);
+struct reader *reader_start(struct walk *w);
 
 /* The next block in order, waiting for it if need be; NULL after the last.
  * Free it with reader_block_free on this thread. */

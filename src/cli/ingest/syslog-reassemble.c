@@ -3,9 +3,17 @@
  * src/common/syslog-format.h).
  *
  * Sections: parsing one chunk line; runs (an open-addressing hash table of
- * struct run by uuid, each holding its chunks sorted by index, so duplicates
- * are found by binary search and in-order logs append in O(1)); joining and
- * verifying; feeding files; the end-of-input report.
+ * struct run by uuid and record CRC-32, each holding its chunks sorted by
+ * index, so duplicates are found by binary search and in-order logs append
+ * in O(1)); joining and verifying; feeding files; the end-of-input report.
+ *
+ * Why the record's CRC-32 is part of a run's key: anyone can send syslog
+ * messages, and a run uuid is no secret once logged. Keyed by uuid alone, a
+ * forged chunk sent first fixed the run's count, length and checksum, and
+ * every real chunk was then dropped as conflicting: one line blocked a real
+ * run. Keyed by (uuid, record CRC), the forgery is a run of its own, left
+ * incomplete or loaded on its own merits (ingest then refuses the second
+ * record of a uuid when it is not the same run: ingest.h).
  *
  * Limits come from the sender (SYSLOG_CHUNKS_MAX chunks) and from ingest
  * (a record above RECORD_MAX bytes is refused, like a file above 64 MiB),
@@ -128,12 +136,12 @@ struct piece {
 };
 
 struct run {
-	char uuid[XALT_UUID_LEN + 1];
+	char uuid[XALT_UUID_LEN + 1]; /* the key: uuid ... */
+	uint32_t rcrc;                /* ... and the whole record's CRC-32 */
 	enum run_state state;
-	int params;                   /* count/rcrc/rlen set by a good chunk */
+	int params;                   /* count/rlen set by a good chunk */
 	int bad;                      /* a chunk of this run failed its CRC */
 	size_t count, rlen;
-	uint32_t rcrc;
 	struct piece *p;              /* sorted by idx, no duplicates */
 	size_t np, ap;
 	size_t bytes;                 /* sum of the pieces' lengths */
@@ -148,13 +156,13 @@ struct syslog_reasm {
 	struct syslog_reasm_stats st;
 };
 
-static size_t hash_uuid(const char *u)
+static size_t hash_key(const char *u, uint32_t rcrc)
 {
 	size_t h = 14695981039346656037u;
 
 	for (; *u; u++)
 		h = (h ^ (unsigned char)*u) * 1099511628211u;
-	return h;
+	return (h ^ rcrc) * 1099511628211u;
 }
 
 static void grow_table(struct syslog_reasm *r)
@@ -166,7 +174,7 @@ static void grow_table(struct syslog_reasm *r)
 		struct run *run = r->slot[i];
 		if (!run)
 			continue;
-		size_t k = hash_uuid(run->uuid) & (n - 1);
+		size_t k = hash_key(run->uuid, run->rcrc) & (n - 1);
 		while (s[k])
 			k = (k + 1) & (n - 1);
 		s[k] = run;
@@ -176,18 +184,20 @@ static void grow_table(struct syslog_reasm *r)
 	r->nslot = n;
 }
 
-/* The run of `uuid`, created (with origin) when new. Can't fail. */
-static struct run *get_run(struct syslog_reasm *r, const char *uuid, const char *origin)
+/* The run of (uuid, rcrc), created (with origin) when new. Can't fail. */
+static struct run *get_run(struct syslog_reasm *r, const char *uuid, uint32_t rcrc,
+			   const char *origin)
 {
 	size_t k;
 
 	if (2 * (r->nrun + 1) > r->nslot)
 		grow_table(r);
-	for (k = hash_uuid(uuid) & (r->nslot - 1); r->slot[k]; k = (k + 1) & (r->nslot - 1))
-		if (!strcmp(r->slot[k]->uuid, uuid))
+	for (k = hash_key(uuid, rcrc) & (r->nslot - 1); r->slot[k]; k = (k + 1) & (r->nslot - 1))
+		if (r->slot[k]->rcrc == rcrc && !strcmp(r->slot[k]->uuid, uuid))
 			return r->slot[k];
 	struct run *run = xcalloc(1, sizeof(*run));
 	memcpy(run->uuid, uuid, sizeof(run->uuid));
+	run->rcrc = rcrc;
 	run->origin = xstrdup(origin);
 	r->slot[k] = run;
 	r->nrun++;
@@ -280,7 +290,7 @@ int syslog_reasm_line(struct syslog_reasm *r, const char *line, size_t len,
 		return 0;
 	}
 	snprintf(origin, sizeof(origin), "syslog:%s:%zu", file, lineno);
-	run = get_run(r, c.uuid, origin);
+	run = get_run(r, c.uuid, c.rcrc, origin);
 	if (run->state != RUN_OPEN) {
 		r->st.chunks_duplicate++;
 		return 0;
@@ -293,9 +303,8 @@ int syslog_reasm_line(struct syslog_reasm *r, const char *line, size_t len,
 	if (!run->params) {
 		run->params = 1;
 		run->count = c.count;
-		run->rcrc = c.rcrc;
 		run->rlen = c.rlen;
-	} else if (c.count != run->count || c.rcrc != run->rcrc || c.rlen != run->rlen) {
+	} else if (c.count != run->count || c.rlen != run->rlen) {
 		r->st.chunks_conflict++;
 		return 0;
 	}

@@ -4,7 +4,8 @@
  *
  * Lines are fed one at a time, from any number of rsyslog output files, in
  * any order: whatever rsyslog wrote before the marker (time, host, tag) is
- * ignored, chunks are grouped by run uuid across files and hosts, duplicates
+ * ignored, chunks are grouped by run uuid and record CRC-32 (a forged chunk
+ * claiming a run's uuid makes a run of its own) across files and hosts, duplicates
  * are dropped, and each chunk's CRC-32 is checked on arrival. When a run has
  * all its chunks, the record is joined, its length and CRC-32 are checked,
  * and a complete record is handed to the caller's callback at once (memory

@@ -5,7 +5,8 @@
  * formatted only when a record is rejected: snprintf per library or
  * package entry was 4 % of ingest (callgrind).
  *
- * Sections: reasons | field access | sub-objects | the record
+ * Sections: reasons | field access | sub-objects | the record | the file it
+ * came from
  */
 #include "validate.h"
 #include "cli.h"
@@ -390,6 +391,26 @@ int validate_run(json_t *root, struct run_rec *r, const struct known_libs *kl, s
 	    check_packages(root, r, why))
 		return -1;
 	return check_unique_packages(r, why);
+}
+
+/* === the file it came from =================================================== */
+
+int validate_owner(const struct run_rec *r, uid_t file_uid, uid_t dir_uid, struct xbuf *why)
+{
+	if (file_uid == 0)
+		return 0;
+	if (r->uid) {
+		if (json_integer_value(r->uid) == (json_int_t)file_uid)
+			return 0;
+		return validate_reject(why, "record of uid %" JSON_INTEGER_FORMAT
+				       " in a file owned by uid %lu (only root may file records of others)",
+				       json_integer_value(r->uid), (unsigned long)file_uid);
+	}
+	if (file_uid == dir_uid)
+		return 0;
+	return validate_reject(why, "record without uid (hash_users) in a file owned by uid %lu in a"
+			       " directory it does not own (from a shared directory only root-owned"
+			       " files can carry such records)", (unsigned long)file_uid);
 }
 
 void run_rec_release(struct run_rec *r, int in_arena)

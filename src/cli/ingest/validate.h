@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct known_libs;
 struct xbuf;
@@ -57,6 +58,18 @@ struct run_rec {
  * Either way the caller releases r with run_rec_release.
  */
 int validate_run(json_t *root, struct run_rec *r, const struct known_libs *kl, struct xbuf *why);
+
+/*
+ * Check a valid record against the file it came from (docs/security.md,
+ * "Who may write a record"): a file owned by root (a site's collector)
+ * may carry any record; any other file's owner must be the record's
+ * `uid`; a record without `uid` (hash_users = yes) is accepted from a
+ * user's file only when that user also owns the directory holding it
+ * (their own record directory, which no one else can write into), never
+ * from a directory shared with others. Returns 0, or -1 with why set to
+ * the reason.
+ */
+int validate_owner(const struct run_rec *r, uid_t file_uid, uid_t dir_uid, struct xbuf *why);
 
 /* Free what validate_run allocated. in_arena: the JSON dumps came from an
  * arena (arena.h) and die with it. r is left zeroed. */

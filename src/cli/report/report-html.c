@@ -3,8 +3,9 @@
  *
  * The page must open on an air-gapped admin node: no script, no web font,
  * no CDN. Charts are inline SVG bars drawn here; styles are one inline
- * <style>. Every string from the database is HTML-escaped (user, package and
- * path names are chosen by users, some of them hostile).
+ * <style>. Every string from the database is shown visibly (visible.h) and
+ * HTML-escaped (user, package and path names are chosen by users, some of
+ * them hostile).
  *
  * The file is written to a temporary name beside OUT and renamed, so a
  * failed run never leaves half a page.
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "db.h"
 #include "report.h"
+#include "visible.h"
 #include "xbuf.h"
 
 #include <errno.h>
@@ -21,22 +23,28 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Text from the database, shown visibly (visible.h: control bytes, C1, bidi
+ * controls and invalid UTF-8 as \x.. / \u....), then HTML-escaped. */
 static void esc(FILE *out, const char *s)
 {
+	struct xbuf sb = XBUF_INIT;
+
 	if (!s) {
 		fputs("&ndash;", out);
 		return;
 	}
-	for (; *s; s++) {
-		switch (*s) {
+	visible_add(&sb, s, strlen(s));
+	for (const char *p = sb.buf; *p; p++) {
+		switch (*p) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
 		case '"': fputs("&quot;", out); break;
 		case '\'': fputs("&#39;", out); break;
-		default: fputc(*s, out);
+		default: fputc(*p, out);
 		}
 	}
+	xbuf_release(&sb);
 }
 
 static const char css[] =

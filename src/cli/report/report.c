@@ -14,6 +14,7 @@
 #include "report.h"
 #include "cli.h"
 #include "db.h"
+#include "visible.h"
 #include "xbuf.h"
 
 #include <inttypes.h>
@@ -341,26 +342,36 @@ static size_t width(const char *s)
 	return w;
 }
 
+/* Cell (row, col) of t as shown (visible.h), malloc'd; row 0 is the header,
+ * NULL (SQL NULL) is "-". */
+static char *shown(const struct report_table *t, size_t row, int col)
+{
+	const char *s = row ? report_cell(t, row - 1, col) : t->colname[col];
+	struct xbuf sb = XBUF_INIT;
+
+	if (!s)
+		s = "-";
+	visible_add(&sb, s, strlen(s));
+	return xbuf_detach(&sb, NULL);
+}
+
 static void print_text(const struct report_table *t, FILE *out)
 {
-	size_t w[8];
+	size_t w[8], n = (t->nrows + 1) * (size_t)t->ncols;
+	char **cell = xcalloc(n, sizeof(*cell));
 
 	for (int c = 0; c < t->ncols; c++) {
-		w[c] = strlen(t->colname[c]);
-		for (size_t r = 0; r < t->nrows; r++) {
-			const char *s = report_cell(t, r, c);
-			size_t n = width(s ? s : "-");
-			if (n > w[c])
-				w[c] = n;
+		w[c] = 0;
+		for (size_t r = 0; r <= t->nrows; r++) {
+			char *s = cell[r * t->ncols + c] = shown(t, r, c);
+			if (width(s) > w[c])
+				w[c] = width(s);
 		}
 	}
 	for (size_t r = 0; r <= t->nrows; r++) {
 		for (int c = 0; c < t->ncols; c++) {
-			const char *s = r ? report_cell(t, r - 1, c) : t->colname[c];
-			int pad;
-			if (!s)
-				s = "-";
-			pad = (int)(w[c] - width(s));
+			const char *s = cell[r * t->ncols + c];
+			int pad = (int)(w[c] - width(s));
 			if (c)
 				fputs("  ", out);
 			if (t->coltype[c] != RC_TEXT)
@@ -372,23 +383,60 @@ static void print_text(const struct report_table *t, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(cell[i]);
+	free(cell);
 }
 
-static void csv_field(const char *s, FILE *out)
+/* A plain decimal number (what a spreadsheet reads as one, harmlessly). */
+static int is_number(const char *s)
 {
+	int digits = 0;
+
+	s += *s == '-' || *s == '+';
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (digits && (*s == 'e' || *s == 'E')) {
+		s++;
+		s += *s == '-' || *s == '+';
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return digits && !*s;
+}
+
+/*
+ * One CSV field (RFC 4180 quoting), shown visibly (visible.h). A text cell
+ * a spreadsheet would take for a formula (starting with =, +, -, @, TAB or
+ * CR; OWASP's "CSV injection") gets a leading ' unless it is a plain number;
+ * numeric columns are never changed. docs/database.md, "Reports".
+ */
+static void csv_field(const char *s, int text, FILE *out)
+{
+	struct xbuf sb = XBUF_INIT;
+
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
+	if (text && *s && strchr("=+-@\t\r", *s) && !is_number(s))
+		xbuf_addch(&sb, '\'');
+	visible_add(&sb, s, strlen(s));
+	if (!strpbrk(sb.buf, ",\"")) {
+		fputs(sb.buf, out);
+	} else {
+		fputc('"', out);
+		for (const char *p = sb.buf; *p; p++) {
+			if (*p == '"')
+				fputc('"', out);
+			fputc(*p, out);
+		}
+		fputc('"', out);
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	xbuf_release(&sb);
 }
 
 static int print_json(const struct report_table *t, FILE *out)
@@ -407,13 +455,22 @@ static int print_json(const struct report_table *t, FILE *out)
 				v = json_integer(strtoll(s, NULL, 10));
 			else if (t->coltype[c] == RC_REAL)
 				v = json_real(strtod(s, NULL));
-			else
-				v = json_string(s);
+			else if (!(v = json_string(s))) {
+				/* not valid UTF-8 (a database not written by us):
+				 * the visible form rather than null */
+				char *shown_s = shown(t, r + 1, c);
+				v = json_string(shown_s);
+				free(shown_s);
+			}
 			json_object_set_new(o, t->colname[c], v ? v : json_null());
 		}
 		json_array_append_new(arr, o);
 	}
-	rc = json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	/* jansson escapes C0 (not DEL, which terminals ignore); JSON_ENSURE_ASCII
+	 * escapes C1 and every other non-ASCII character as \uXXXX, so the output
+	 * is safe to print as it is */
+	rc = json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12) |
+			JSON_ENSURE_ASCII);
 	fputc('\n', out);
 	json_decref(arr);
 	return rc ? error("cannot write JSON output") : 0;
@@ -430,7 +487,8 @@ int report_print(const struct report_table *t, enum report_format fmt, FILE *out
 			for (int c = 0; c < t->ncols; c++) {
 				if (c)
 					fputc(',', out);
-				csv_field(r ? report_cell(t, r - 1, c) : t->colname[c], out);
+				csv_field(r ? report_cell(t, r - 1, c) : t->colname[c],
+					  t->coltype[c] == RC_TEXT, out);
 			}
 			fputc('\n', out);
 		}
