@@ -103,6 +103,9 @@ static int user_dir_in(const char *base, char *out, size_t len, uid_t uid, int c
 		return -1;
 	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
 	 * below then rejects the link. */
+	/* Root: only in a base root owns (another owner could swap the dir). */
+	if (paths_may_create_in(base, uid) < 0)
+		return -1;
 	if (create && sys_mkdir(out, 0700) != 0 && errno != EEXIST)
 		return -1;
 	if (sys_lstat(out, &st) != 0)

@@ -28,7 +28,8 @@ int spool_user_dir(char *out, size_t len, uid_t uid);
  * The same checks of "<base>/xalt-<uid>" for a given base, creating nothing
  * (doctor): 0 when it is there and may be used, -1 with errno: ENOENT
  * missing (spool_user_dir would create it), ELOOP a link, ENOTDIR, EPERM
- * another owner or group/other bits. The path is in out either way.
+ * another owner or group/other bits, or, for uid 0, a base root does not
+ * own (paths_may_create_in). The path is in out either way.
  */
 int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len);
 

@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void xalt_init(int argc, char **argv, char **envp);
@@ -133,6 +134,11 @@ static void xalt_init(int argc, char **argv, char **envp)
 	init_done = 1;
 	on = getenv(XALT_ENV_TRACKING);
 	if (!on)
+		goto out;
+	/* A setuid/setgid (secure-exec) process: its environment is the
+	 * caller's and its rights are not; nothing at all (issue 12 item 1,
+	 * docs/deploy.md). getauxval reads memory: no system call. */
+	if (getauxval(AT_SECURE))
 		goto out;
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
