@@ -53,6 +53,23 @@ static void drop_replaced_spool(pid_t pid)
 		XTRACE("removed the spool of the image we replaced: %s", old);
 }
 
+/*
+ * The run of the nearest tracked ancestor (contract: docs/records.md,
+ * parent_run_uuid): XALT_RUN_UUID as inherited, read before we set ours.
+ * A user's environment is not trusted to be sane: anything but a
+ * well-formed uuid is ignored.
+ */
+static void parent_run(struct xalt_run *r)
+{
+	const char *p = getenv(XALT_ENV_RUN_UUID);
+
+	r->parent_uuid[0] = '\0';
+	if (uuid_valid(p))
+		memcpy(r->parent_uuid, p, 37);
+	else if (p)
+		XTRACE("%s is not a uuid: no parent run", XALT_ENV_RUN_UUID);
+}
+
 /* Is `path` inside `dir` + "/" + sub + "/"? */
 static int under(const char *path, const char *dir, const char *sub)
 {
@@ -190,6 +207,7 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 
 	/* Tracked from here on. */
 	r->track = act;
+	parent_run(r);
 	r->pid = getpid();
 	r->program = program_kind(r->exe);
 	uuid_v4(r->uuid);
