@@ -29,10 +29,34 @@ test_expect_success 'exports.map names the same list' '
 	test_cmp expect actual
 '
 
+# stdout, stderr and the exit status, each compared with the same run
+# without the library (issue 12 item 8: comparing stdout alone let the
+# others change unseen): untracked, and tracked (KEEP: a record is written).
+test_expect_success 'setup: a program that writes to both and exits 3' '
+	cat >prog.c <<-\EOF &&
+	#include <stdio.h>
+	int main(void) { puts("out"); fputs("err\n", stderr); return 3; }
+	EOF
+	cc -o prog prog.c &&
+	{ ./prog >expect.out 2>expect.err; echo $? >expect.rc; } &&
+	echo 3 >three && test_cmp three expect.rc
+'
+
 test_expect_success 'untracked program with the library preloaded runs normally' '
-	LD_PRELOAD=$XALT_LD_PRELOAD /bin/echo hello >actual &&
-	echo hello >expect &&
-	test_cmp expect actual
+	{ LD_PRELOAD=$XALT_LD_PRELOAD ./prog >actual.out 2>actual.err; echo $? >actual.rc; } &&
+	test_cmp expect.out actual.out &&
+	test_cmp expect.err actual.err &&
+	test_cmp expect.rc actual.rc
+'
+
+test_expect_success JQ 'tracked program runs normally, and leaves its record' '
+	xalt_setup &&
+	{ LD_PRELOAD=$XALT_LD_PRELOAD XALT_EXECUTABLE_TRACKING=yes ./prog \
+		>actual.out 2>actual.err; echo $? >actual.rc; } &&
+	test_cmp expect.out actual.out &&
+	test_cmp expect.err actual.err &&
+	test_cmp expect.rc actual.rc &&
+	test "$(jq .exit.status "$(xalt_one_record)")" = 3
 '
 
 test_done
