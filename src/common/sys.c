@@ -107,6 +107,11 @@ int sys_rename(const char *from, const char *to)
 	RETRY(int, CALL(rename, from, to));
 }
 
+int sys_link(const char *from, const char *to)
+{
+	RETRY(int, CALL(link, from, to));
+}
+
 int sys_mkdir(const char *path, mode_t mode)
 {
 	RETRY(int, CALL(mkdir, path, mode));

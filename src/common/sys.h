@@ -36,6 +36,7 @@ struct xalt_sys {
 	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*close)(int fd);
 	int (*rename)(const char *from, const char *to);
+	int (*link)(const char *from, const char *to);
 	int (*mkdir)(const char *path, mode_t mode);
 	int (*unlink)(const char *path);
 	int (*unlinkat)(int dirfd, const char *path, int flags);
@@ -67,6 +68,7 @@ int sys_close(int fd);
 /* The rest: 0 (lseek: the offset), or -1 with errno; EEXIST and the like
  * are returned as they are. */
 int sys_rename(const char *from, const char *to);
+int sys_link(const char *from, const char *to);
 int sys_mkdir(const char *path, mode_t mode);
 int sys_unlink(const char *path);
 int sys_unlinkat(int dirfd, const char *path, int flags);
