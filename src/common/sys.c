@@ -161,3 +161,8 @@ off_t sys_lseek(int fd, off_t off, int whence)
 {
 	RETRY(off_t, CALL(lseek, fd, off, whence));
 }
+
+int sys_statvfs(const char *path, struct statvfs *sv)
+{
+	RETRY(int, CALL(statvfs, path, sv));
+}

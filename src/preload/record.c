@@ -225,5 +225,7 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 	env_object(j, r);
 	record_libraries(j, r->self, e->signal_safe);
 	record_packages(j, r);
+	if (r->packages_lost)
+		json_out_bool(j, "packages_lost", 1);
 	json_out_end_object(j);
 }

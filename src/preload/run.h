@@ -66,6 +66,7 @@ struct xalt_run {
 	char exe[PATH_MAX];           /* resolved executable path */
 	char cwd[PATH_MAX];           /* working directory at start ("" if unknown) */
 	char spool[SPOOL_PATH_MAX];   /* PKGS: this run's spool dir ("" if none) */
+	int packages_lost;            /* PKGS, but no spool could be made anywhere */
 	char args[RUN_ARGS_MAX];      /* argv strings, NUL-separated */
 };
 
