@@ -2,22 +2,9 @@
 test_description='security: another user cannot read, redirect or inject into a user'"'"'s records'
 . "$(dirname "$0")/test-lib.sh"
 
-test_have_prereq ROOT || { skip_all='needs root to create the test users'; test_done; }
 test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
 test_have_prereq PYTHON || { skip_all='/usr/bin/python3 is needed'; test_done; }
-command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
-
-# Two system users, made once and kept (useradd is slow and not ours to undo
-# mid-suite: another test file may use them concurrently).
-VICTIM=xalt-victim
-ATTACKER=xalt-attacker
-for u in $VICTIM $ATTACKER; do
-	id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /usr/sbin/nologin "$u" >/dev/null 2>&1
-done
-id $VICTIM >/dev/null 2>&1 && id $ATTACKER >/dev/null 2>&1 ||
-	{ skip_all='useradd failed'; test_done; }
-VUID=$(id -u $VICTIM)
-AUID=$(id -u $ATTACKER)
+. "$TEST_DIRECTORY/lib-users.sh"
 
 xalt_setup
 chmod 755 "$TRASH_DIRECTORY"

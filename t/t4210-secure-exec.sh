@@ -11,17 +11,8 @@ test_description='setuid programs and root: the environment never makes the libr
 
 test_have_prereq ROOT || { skip_all='needs root (a setuid program, other users, a mount namespace)'; test_done; }
 test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
-command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
 command -v unshare >/dev/null || { skip_all='unshare (util-linux) is needed'; test_done; }
-
-# The system users of t4200, made once and kept.
-VICTIM=xalt-victim
-ATTACKER=xalt-attacker
-for u in $VICTIM $ATTACKER; do
-	id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /usr/sbin/nologin "$u" >/dev/null 2>&1
-done
-id $VICTIM >/dev/null 2>&1 && id $ATTACKER >/dev/null 2>&1 ||
-	{ skip_all='useradd failed'; test_done; }
+. "$TEST_DIRECTORY/lib-users.sh"
 
 xalt_setup
 chmod 755 "$TRASH_DIRECTORY"

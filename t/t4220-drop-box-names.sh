@@ -13,17 +13,8 @@ test_description='a shared drop box: a record whose final name another user took
 # that name into a handshake dir and waits until the attacker has planted a
 # file under it.
 
-test_have_prereq ROOT || { skip_all='needs root (two real users)'; test_done; }
 test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
-command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
-
-VICTIM=xalt-victim
-ATTACKER=xalt-attacker
-for u in $VICTIM $ATTACKER; do
-	id "$u" >/dev/null 2>&1 || useradd -M -N -r -s /usr/sbin/nologin "$u" >/dev/null 2>&1
-done
-id $VICTIM >/dev/null 2>&1 && id $ATTACKER >/dev/null 2>&1 ||
-	{ skip_all='useradd failed'; test_done; }
+. "$TEST_DIRECTORY/lib-users.sh"
 
 xalt_setup
 T=$TRASH_DIRECTORY
