@@ -78,7 +78,9 @@ $(CLI_OBJ) $(B)/$(CLI_MAIN:.c=.o): ALL_CFLAGS += $(CLI_INC)
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
-$(B)/libpreload.a: $(filter-out $(B)/src/preload/init.o,$(PRELOAD_OBJ))
+# Not init.o (the constructor) nor signals.o (it interposes sigaction and
+# signal, which the unit tests and cmocka must get from libc).
+$(B)/libpreload.a: $(filter-out $(B)/src/preload/init.o $(B)/src/preload/signals.o,$(PRELOAD_OBJ))
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 $(B)/libcli.a: $(CLI_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^

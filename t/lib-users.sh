@@ -1,11 +1,13 @@
-# Two real users for the security tests (t4200, t4210), sourced after
-# test-lib.sh by a test that runs as root and has setpriv(1):
+# Two real system users for the tests of what one user can do to another
+# (t4200 and the t42x0 tests): source after test-lib.sh, as root. Made once and
+# kept (useradd is slow, and not ours to undo mid-suite: another test file
+# may use them concurrently). Skips the whole file when they cannot be made
+# or setpriv is missing.
 #
-#   VICTIM, ATTACKER   their names; VUID, AUID their uids
-#
-# They are system users made once and kept (useradd is slow and not ours to
-# undo mid-suite: another test file may use them concurrently). The file is
-# skipped when they cannot be made.
+#   $VICTIM, $ATTACKER    their names;  $VUID, $AUID  their uids
+
+test_have_prereq ROOT || { skip_all='needs root to create the test users'; test_done; }
+command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
 
 VICTIM=xalt-victim
 ATTACKER=xalt-attacker

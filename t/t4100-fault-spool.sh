@@ -1,5 +1,5 @@
 #!/bin/bash
-test_description='faults: the spool base missing, read-only, out of space or inodes'
+test_description='faults: the spool base missing, read-only, out of space or inodes: the spool falls back, or the record says packages_lost'
 . "$(dirname "$0")/test-lib.sh"
 
 test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
@@ -25,6 +25,8 @@ fresh)   mount -t tmpfs -o size=1m tmpfs /dev/shm ;;
 full)    mount -t tmpfs -o size=16k tmpfs /dev/shm &&
 	 { dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; true; } ;;
 noinode) mount -t tmpfs -o size=1m,nr_inodes=2 tmpfs /dev/shm && : >/dev/shm/fill ;;
+allro)   mount -t tmpfs -o ro,size=64k tmpfs /dev/shm &&
+	 mount -t tmpfs -o ro,size=64k tmpfs /tmp ;;
 esac || exit 99
 "$@"; rc=$?
 find /dev/shm -mindepth 1 ! -name fill >"$SHM_LEFT" 2>/dev/null
@@ -37,14 +39,18 @@ export SHM_LEFT
 PROG='import json, yaml, sys; print("hello"); sys.stderr.write("warn\n"); sys.exit(3)'
 
 # run_faulty MODE: the Python program, tracked, with /dev/shm as MODE says
-# (none: the test's own spool base); it must behave exactly as untracked.
+# (none: the test's own spool base) and TMPDIR the test's own fallback
+# place; it must behave exactly as untracked.
+FALLBACK=$TRASH_DIRECTORY/tmpdir
+mkdir -p "$FALLBACK"
 run_faulty() {
 	mode=$1
 	rm -rf "$XALT_FILE_PREFIX"
 	if test "$mode" = none; then
 		xalt_tracked /usr/bin/python3 -c "$PROG" >out 2>err
 	else
-		(unset XALT_SPOOL_BASE; LD_PRELOAD=${XALT_TEST_LIBASAN:-} unshare -m --propagation private \
+		(unset XALT_SPOOL_BASE; LD_PRELOAD=${XALT_TEST_LIBASAN:-} TMPDIR=$FALLBACK \
+			unshare -m --propagation private \
 			./inns.sh "$mode" "$XALT_PREFIX/bin/xalt" run -- /usr/bin/python3 -c "$PROG" >out 2>err)
 	fi
 	test $? = 3 &&
@@ -60,31 +66,52 @@ test_expect_success 'baseline: yaml recorded' '
 	pkg_names | grep -x yaml
 '
 
-test_expect_success NS '/dev/shm read-only: same behaviour, one record without packages' '
+# The fallback (issue 10 item 5): the spool goes to $TMPDIR, packages are
+# kept, and the run dir is removed at the end.
+fell_back() {
+	pkg_names | grep -x yaml &&
+	jq -e "has(\"packages_lost\") | not" "$(xalt_one_record)" >/dev/null &&
+	test -d "$FALLBACK/xalt-$(id -u)" &&
+	test -z "$(ls -A "$FALLBACK/xalt-$(id -u)")"
+}
+
+test_expect_success NS '/dev/shm read-only: same behaviour, the spool falls back to $TMPDIR' '
+	rm -rf "$FALLBACK"/xalt-* &&
 	run_faulty ro &&
-	jq -e ".packages == [] and .exec.track == \"PKGS\"" "$(xalt_one_record)"
+	fell_back
 '
 
-test_expect_success !ROOT 'spool base not writable (chmod 500): one record without packages' '
+test_expect_success !ROOT 'spool base not writable (chmod 500): the spool falls back (to /dev/shm)' '
 	chmod 500 "$XALT_SPOOL_BASE" &&
 	run_faulty none; rc=$?
 	chmod 700 "$XALT_SPOOL_BASE" &&
 	test $rc = 0 &&
-	jq -e ".packages == []" "$(xalt_one_record)"
+	pkg_names | grep -x yaml
 '
 
-# Allowed: appends fail from some point on (fewer packages, maybe none);
-# never a broken record, never a spool left behind.
-test_expect_success NS '/dev/shm out of space: same behaviour, one valid record, spool removed' '
+test_expect_success NS '/dev/shm out of space: same behaviour, the spool falls back, nothing left in /dev/shm' '
+	rm -rf "$FALLBACK"/xalt-* &&
 	run_faulty full &&
-	jq -e ".packages | type == \"array\"" "$(xalt_one_record)" &&
+	fell_back &&
 	! grep -v "^/dev/shm/xalt-[0-9]*$" "$SHM_LEFT"
 '
 
-test_expect_success NS '/dev/shm out of inodes: same behaviour, one record without packages' '
+test_expect_success NS '/dev/shm out of inodes: same behaviour, the spool falls back' '
+	rm -rf "$FALLBACK"/xalt-* &&
 	run_faulty noinode &&
-	jq -e ".packages == []" "$(xalt_one_record)" &&
+	fell_back &&
 	test_cmp /dev/null "$SHM_LEFT"
+'
+
+test_expect_success NS 'no place at all (/dev/shm and /tmp read-only, no TMPDIR): the record says packages_lost' '
+	rm -rf "$FALLBACK"/xalt-* "$XALT_FILE_PREFIX" &&
+	(unset XALT_SPOOL_BASE TMPDIR; LD_PRELOAD=${XALT_TEST_LIBASAN:-} \
+		unshare -m --propagation private ./inns.sh allro \
+		"$XALT_PREFIX/bin/xalt" run -- /usr/bin/python3 -c "$PROG" >out 2>err; test $? = 3) &&
+	echo hello >expect && test_cmp expect out &&
+	echo warn >expect && test_cmp expect err &&
+	jq -e ".packages == [] and .packages_lost == true and .exec.track == \"PKGS\"" \
+		"$(xalt_one_record)"
 '
 
 test_expect_success NS 'XALT_SPOOL_BASE missing: falls back to /dev/shm, packages kept, spool removed' '

@@ -2,11 +2,8 @@
 test_description='security: another user cannot read, redirect or inject into a user'"'"'s records'
 . "$(dirname "$0")/test-lib.sh"
 
-test_have_prereq ROOT || { skip_all='needs root to create the test users'; test_done; }
 test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
 test_have_prereq PYTHON || { skip_all='/usr/bin/python3 is needed'; test_done; }
-command -v setpriv >/dev/null || { skip_all='setpriv (util-linux) is needed'; test_done; }
-
 . "$TEST_DIRECTORY/lib-users.sh"
 
 xalt_setup
@@ -78,31 +75,34 @@ while not os.path.exists(\"$VHOME/release\") and time.time() < end:
 	jq -r ".packages[].name" "$rec" | grep -x yaml
 '
 
-test_expect_success 'planted symlink as the victim'"'"'s spool user dir: refused, nothing written there' '
+# A spool user dir that cannot be trusted is passed over: the spool goes to
+# the next base (/dev/shm here: issue 10 item 5), the packages are kept.
+test_expect_success 'planted symlink as the victim'"'"'s spool user dir: refused, nothing written there, the spool falls back' '
 	rm -rf "$VREC" "$SHM/xalt-$VUID" &&
 	as $ATTACKER "$AHOME" mkdir -m 777 "$AHOME/trap" &&
 	as $ATTACKER "$AHOME" ln -s "$AHOME/trap" "$SHM/xalt-$VUID" &&
 	victim_py "import yaml; print(\"ok\")" >out && echo ok >expect && test_cmp expect out &&
 	test -z "$(ls -A ahome/trap)" &&
-	jq -e ".packages == []" "$(victim_records)"
+	jq -r ".packages[].name" "$(victim_records)" | grep -x yaml
 '
 
-test_expect_success 'pre-created spool user dir owned by the attacker: refused' '
+test_expect_success 'pre-created spool user dir owned by the attacker: refused, the spool falls back' '
 	rm -rf "$VREC" "$SHM/xalt-$VUID" &&
 	as $ATTACKER "$AHOME" mkdir -m 777 "$SHM/xalt-$VUID" &&
 	victim_py "import yaml" &&
 	test -z "$(ls -A "$SHM/xalt-$VUID")" &&
-	jq -e ".packages == []" "$(victim_records)" &&
+	jq -r ".packages[].name" "$(victim_records)" | grep -x yaml &&
 	rm -rf "$SHM/xalt-$VUID"
 '
 
-test_expect_success 'the victim'"'"'s own dir with loose modes (0777): refused, never chmod-ed' '
+test_expect_success 'the victim'"'"'s own dir with loose modes (0777): refused, never chmod-ed, the spool falls back' '
 	rm -rf "$VREC" &&
 	as $VICTIM "$VHOME" mkdir -m 777 "$SHM/xalt-$VUID" &&
 	as $VICTIM "$VHOME" chmod 777 "$SHM/xalt-$VUID" &&
 	victim_py "import yaml" &&
 	test "$(stat -c %a "$SHM/xalt-$VUID")" = 777 &&
-	jq -e ".packages == []" "$(victim_records)" &&
+	test -z "$(ls -A "$SHM/xalt-$VUID")" &&
+	jq -r ".packages[].name" "$(victim_records)" | grep -x yaml &&
 	rm -rf "$SHM/xalt-$VUID"
 '
 

@@ -170,7 +170,7 @@ library_spool() {
 		jq -e ".interpreter.program == \"python\"" "$rec" >/dev/null &&
 		dirname "$(dirname "$(cat spool.out)")"
 	else
-		jq -e "has(\"interpreter\") | not" "$rec" >/dev/null &&
+		jq -e "(has(\"interpreter\") | not) and .packages_lost == true" "$rec" >/dev/null &&
 		echo none
 	fi
 }
@@ -190,15 +190,27 @@ test_expect_success PYTHON,PYHOOK 'spool: XALT_SPOOL_BASE names a file: both fal
 	XALT_SPOOL_BASE=$TRASH_DIRECTORY/afile spool_agree /dev/shm
 '
 
-test_expect_success PYTHON,PYHOOK 'spool: the user dir is a symbolic link: no spool, both say so' '
+# A base passed over (issue 10 item 5): both go on to the next candidate.
+test_expect_success PYTHON,PYHOOK 'spool: the user dir is a symbolic link: both fall back to /dev/shm' '
 	mkdir shm2 elsewhere && ln -s ../elsewhere "shm2/xalt-$(id -u)" &&
-	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm2 spool_agree none &&
+	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm2 spool_agree /dev/shm &&
 	test -z "$(ls elsewhere)"
 '
 
-test_expect_success PYTHON,PYHOOK 'spool: the user dir is group-writable: no spool, both say so' '
+test_expect_success PYTHON,PYHOOK 'spool: the user dir is group-writable: both fall back to /dev/shm' '
 	mkdir -p "shm3/xalt-$(id -u)" && chmod 770 "shm3/xalt-$(id -u)" &&
-	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm3 spool_agree none
+	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm3 spool_agree /dev/shm
+'
+
+test_expect_success ROOT,PYTHON,PYHOOK 'spool: the user dir belongs to another user: both fall back to /dev/shm' '
+	mkdir -p "shm4/xalt-$(id -u)" && chown 65534 "shm4/xalt-$(id -u)" &&
+	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm4 spool_agree /dev/shm
+'
+
+test_expect_success ROOT,PYTHON,PYHOOK 'spool: root and a base another user owns: both fall back to /dev/shm' '
+	mkdir -p shm5 && chown 65534 shm5 &&
+	XALT_SPOOL_BASE=$TRASH_DIRECTORY/shm5 spool_agree /dev/shm &&
+	test -z "$(ls -A shm5)"
 '
 
 if test_have_prereq ROOT && unshare -m --propagation private true 2>/dev/null; then
@@ -208,17 +220,42 @@ fi
 # the machine): doctor and the program both run inside it.
 cat >inns.sh <<\EOF
 #!/bin/bash
-mount -t tmpfs -o ro,size=64k tmpfs /dev/shm || exit 99
-. "$1"
+# inns.sh MODE funcs: /dev/shm (and /tmp) as MODE says, in this namespace only.
+case $1 in
+ro)     mount -t tmpfs -o ro,size=64k tmpfs /dev/shm ;;
+full)   mount -t tmpfs -o size=16k tmpfs /dev/shm &&
+	{ dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; true; } ;;
+allro)  mount -t tmpfs -o ro,size=64k tmpfs /dev/shm &&
+	mount -t tmpfs -o ro,size=64k tmpfs /tmp ;;
+esac || exit 99
+. "$2"
 doctor_json && doctor_spool >doctor.out && library_spool >library.out
 EOF
-test_expect_success NS,PYTHON,PYHOOK 'spool: /dev/shm read-only: no spool, both say so' '
+mkdir -p tmpdir
+# in_ns_agree MODE TMPDIR EXPECTED
+in_ns_agree() {
 	declare -f doctor_json doctor_spool library_spool xalt_tracked xalt_one_record xalt_records \
 		say_err >funcs.sh &&
-	(unset XALT_SPOOL_BASE &&
-	 XALT_PREFIX=$XALT_PREFIX unshare -m --propagation private bash inns.sh funcs.sh) &&
+	(unset XALT_SPOOL_BASE && export TMPDIR=$2 &&
+	 XALT_PREFIX=$XALT_PREFIX unshare -m --propagation private bash inns.sh "$1" funcs.sh) &&
 	test_cmp doctor.out library.out &&
-	echo none >expect && test_cmp expect library.out
+	echo "$3" >expect && test_cmp expect library.out
+}
+
+test_expect_success NS,PYTHON,PYHOOK 'spool: /dev/shm read-only: both fall back to $TMPDIR' '
+	in_ns_agree ro "$TRASH_DIRECTORY/tmpdir" "$TRASH_DIRECTORY/tmpdir"
+'
+
+test_expect_success NS,PYTHON,PYHOOK 'spool: /dev/shm full: both fall back to $TMPDIR' '
+	in_ns_agree full "$TRASH_DIRECTORY/tmpdir" "$TRASH_DIRECTORY/tmpdir"
+'
+
+test_expect_success NS,PYTHON,PYHOOK 'spool: /dev/shm read-only, no TMPDIR: both fall back to /tmp' '
+	in_ns_agree ro "" /tmp
+'
+
+test_expect_success NS,PYTHON,PYHOOK 'spool: nowhere (/dev/shm and /tmp read-only): no spool, both say so' '
+	in_ns_agree allro "" none
 '
 
 test_done

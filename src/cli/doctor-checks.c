@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "paths.h"
 #include "spool.h"
+#include "uuid.h"
 #include "xalt-env.h"
 
 #include <dlfcn.h>
@@ -229,80 +230,104 @@ void doctor_check_library(struct doctor_facts *f)
 
 /* ---- spool --------------------------------------------------------------- */
 
-/* Why the user dir `udir` is refused (spool_user_dir_check's errno e). */
-static void spool_refused(const char *udir, int e)
+/* Why spool_create_at passed over a base (errno e), and what to do. */
+static const char *passed_over_why(int e, const char **hint)
 {
-	struct stat st;
-	unsigned uid = (unsigned)getuid();
+	switch (e) {
+	case ELOOP:
+		*hint = "remove the link (another user may have planted it); the library "
+			"makes the directory itself";
+		return "its xalt-<uid> is a symbolic link";
+	case EPERM:
+		*hint = "remove it, or chmod 700 it if it is the user's own: the library never "
+			"changes a directory it did not make (root: only in a base root owns)";
+		return "its xalt-<uid> is not private to the user (another owner, or group or "
+		       "other permission bits), or root does not own the base";
+	case ENOTDIR:
+		*hint = "remove it: the library needs a directory there";
+		return "its xalt-<uid> is not a directory";
+	case ENOSPC:
+	case EDQUOT:
+		*hint = "free space or inodes on the spool's file system (df, df -i)";
+		return "full (space, inodes or quota)";
+	case EROFS:
+		*hint = "mount /dev/shm read-write (tmpfs), or set TMPDIR to a local directory";
+		return "read-only";
+	default:
+		*hint = "make the spool base writable by all users with the sticky bit "
+			"(chmod 1777), as /dev/shm is";
+		return strerror(e);
+	}
+}
 
-	if (e == ELOOP)
-		doctor_verdict(DOCTOR_FAIL, "spool", "remove the link (another user may have "
-			"planted it); the library makes the directory itself",
-			"'%s' is a symbolic link: packages of uid %u are not recorded", udir, uid);
-	else if (e == EPERM && lstat(udir, &st) == 0)
-		doctor_verdict(DOCTOR_FAIL, "spool", "remove it, or chmod 700 it if it is the "
-			"user's own: the library never changes a directory it did not make",
-			"'%s' is not private to uid %u (owner %u, mode %03o): packages are not "
-			"recorded", udir, uid, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
-	else if (e == ENOTDIR)
-		doctor_verdict(DOCTOR_FAIL, "spool", "remove it: the library needs a directory "
-			"there", "'%s' is not a directory: packages of uid %u are not recorded",
-			udir, uid);
-	else
-		doctor_verdict(DOCTOR_FAIL, "spool", "check the spool base's permissions",
-			"cannot check '%s': %s: packages are not recorded", udir, strerror(e));
+/* "'base' (why); ..." for each base passed over, into b. Returns the first hint. */
+static const char *passed_over(const struct spool_tried *t, struct xbuf *b)
+{
+	const char *hint = NULL, *h;
+
+	for (int i = 0; i < t->n; i++) {
+		const char *why = passed_over_why(t->at[i].err, &h);
+
+		xbuf_addf(b, "%s'%s' (%s)", i ? "; " : "", t->at[i].base, why);
+		if (!hint)
+			hint = h;
+	}
+	return hint;
 }
 
 /*
- * The spool, as spool_user_dir sees it for this user: the base paths.c
- * picks, the user dir's checks (creating nothing), then a real directory
- * made and removed where the run dirs go (a full or read-only file system
- * shows only then).
+ * The spool, as the library finds it for this user: spool.c's own fallback
+ * walk (spool_create_at) over doctor's environment, making a real run dir
+ * where a run's would go (a full or read-only file system shows only
+ * then; the user dir is made as a tracked run would make it), removed
+ * again. The base used becomes f->spool_base.
  */
 void doctor_check_spool(struct doctor_facts *f)
 {
-	const char *base = f->spool_base, *asked = paths_spool_candidate(f->envp, 0);
-	char udir[PATH_MAX], probe[PATH_MAX + 32];
+	const char *asked = paths_spool_candidate(f->envp, 0), *hint;
+	char run[PATH_MAX], uuid[37], *cut;
+	struct spool_tried t;
+	struct xbuf why = XBUF_INIT;
 	struct stat st;
-	int rc;
 
-	if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		doctor_verdict(DOCTOR_FAIL, "spool", "mount /dev/shm (tmpfs), or set TMPDIR to a "
-			"local directory", "no spool base: neither XALT_SPOOL_BASE, /dev/shm, "
-			"$TMPDIR nor '%s' is a directory", base);
+	uuid_v4(uuid);
+	if (spool_create_at(f->envp, run, sizeof(run), uuid, getpid(), &t) < 0) {
+		if (!t.n) {
+			doctor_verdict(DOCTOR_FAIL, "spool", "mount /dev/shm (tmpfs), or set TMPDIR "
+				"to a local directory", "no spool base: neither XALT_SPOOL_BASE, "
+				"/dev/shm, $TMPDIR nor /tmp is a directory: packages are not "
+				"recorded (records say packages_lost)");
+			return;
+		}
+		hint = passed_over(&t, &why);
+		doctor_verdict(DOCTOR_FAIL, "spool", hint, "no spool base can be used: %s: "
+			"packages are not recorded (records say packages_lost)", why.buf);
+		xbuf_release(&why);
 		return;
 	}
-	rc = spool_user_dir_check(base, getuid(), udir, sizeof(udir));
-	if (rc < 0 && errno != ENOENT) {
-		spool_refused(udir, errno);
-		return;
-	}
-	if (rc < 0 && paths_would_mkdir(udir) < 0) {
-		doctor_verdict(DOCTOR_FAIL, "spool", "make the spool base writable by all users "
-			"with the sticky bit (chmod 1777), as /dev/shm is",
-			"cannot create '%s': %s: packages are not recorded", udir, strerror(errno));
-		return;
-	}
-	snprintf(probe, sizeof(probe), "%s/xalt-doctor-XXXXXX", rc == 0 ? udir : base);
-	if (!mkdtemp(probe)) {
-		doctor_verdict(DOCTOR_FAIL, "spool", errno == ENOSPC || errno == EDQUOT ?
-			"free space or inodes on the spool's file system (df -i)" :
-			"make the spool base writable by all users with the sticky bit (chmod 1777)",
-			"cannot create a directory in '%s': %s: packages are not recorded",
-			rc == 0 ? udir : base, strerror(errno));
-		return;
-	}
-	rmdir(probe);
-	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+	spool_remove(run);
+	/* run = "<base>/xalt-<uid>/<uuid>.<pid>": the base is two components up. */
+	for (int k = 0; k < 2 && (cut = strrchr(run, '/')); k++)
+		*cut = '\0';
+	snprintf(f->spool_used, sizeof(f->spool_used), "%s", run);
+	f->spool_base = f->spool_used;
+	if (t.n) {
+		hint = passed_over(&t, &why);
+		doctor_verdict(DOCTOR_WARN, "spool", hint, "%s passed over: the spool goes to "
+			"'%s'", why.buf, f->spool_base);
+		xbuf_release(&why);
+	} else if (stat(f->spool_base, &st) == 0 && (st.st_mode & S_IWOTH) &&
+		   !(st.st_mode & S_ISVTX)) {
 		doctor_verdict(DOCTOR_WARN, "spool", "chmod +t the spool base: without the sticky "
 			"bit other users can remove a user's spool", "'%s' is world-writable "
-			"without the sticky bit", base);
-	else if (*asked && strcmp(asked, base))
+			"without the sticky bit", f->spool_base);
+	} else if (*asked && strcmp(asked, f->spool_base)) {
 		doctor_verdict(DOCTOR_WARN, "spool", "unset XALT_SPOOL_BASE or make it a directory",
 			"XALT_SPOOL_BASE '%s' is not a directory: the spool goes to '%s'",
-			asked, base);
-	else
-		doctor_verdict(DOCTOR_OK, "spool", NULL, "'%s' is usable", base);
+			asked, f->spool_base);
+	} else {
+		doctor_verdict(DOCTOR_OK, "spool", NULL, "'%s' is usable", f->spool_base);
+	}
 }
 
 /* ---- destination ----------------------------------------------------------- */

@@ -42,7 +42,9 @@ struct doctor_facts {
 	char destination[PATH_MAX];   /* the record dir (paths_record_dir), the file prefix
 	                               * as written when it has none, or the syslog socket */
 	int destination_errno;        /* paths_record_dir's errno, 0 when it gave a dir */
-	const char *spool_base;       /* paths_spool_base */
+	const char *spool_base;       /* paths_spool_base; after the spool check the
+	                               * base the spool really goes to (spool_used) */
+	char spool_used[PATH_MAX];    /* that base, when the check found one */
 };
 
 /*

@@ -207,6 +207,37 @@ int paths_dir_trusted(const char *dir, uid_t uid)
 	return -1;
 }
 
+int paths_may_create_in(const char *dir, uid_t uid)
+{
+	struct stat sb;
+
+	if (uid != 0)
+		return 0;
+	if (sys_stat(dir, &sb) < 0)
+		return -1;
+	if (sb.st_uid != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* paths_may_create_in for the directory that holds `path` (absolute, not "/"). */
+static int may_create(char *path, uid_t uid)
+{
+	char *slash = strrchr(path, '/');
+	int rc;
+
+	if (uid != 0)
+		return 0;
+	if (slash == path)
+		return paths_may_create_in("/", uid);
+	*slash = '\0';
+	rc = paths_may_create_in(path, uid);
+	*slash = '/';
+	return rc;
+}
+
 /* Copy s into where (size wcap) when wanted; cut silently (a message only). */
 static void note(char *where, size_t wcap, const char *s)
 {
@@ -234,12 +265,14 @@ static void note_parent(char *where, size_t wcap, char *path)
  * one "would be made" ends the walk: everything below it would be ours.
  * 0 done (or, probing, nothing missing), PATHS_CREATE, or -1 with errno.
  * `where`: the parent in which a directory would be made, or in which
- * making one failed (it is not a directory, not writable, or a dangling
- * link).
+ * making one failed (it is not a directory, not writable, a dangling
+ * link, or, for root, owned by another user: paths_may_create_in).
  */
-static int make_parents(char *path, paths_mkdir_step step, int probe, char *where, size_t wcap)
+static int make_parents(char *path, uid_t uid, paths_mkdir_step step, int probe,
+			char *where, size_t wcap)
 {
 	for (char *p = path + 1; ; p++) {
+		struct stat st;
 		char c;
 		int rc, e;
 
@@ -247,7 +280,12 @@ static int make_parents(char *path, paths_mkdir_step step, int probe, char *wher
 			continue;
 		c = *p;
 		*p = '\0';
-		rc = step(path);
+		/* Root: a missing component only in a parent root owns. */
+		if (uid == 0 && sys_lstat(path, &st) < 0 && errno == ENOENT &&
+		    may_create(path, uid) < 0)
+			rc = -1;
+		else
+			rc = step(path);
 		e = errno;
 		if ((rc == 0 && probe) || (rc < 0 && e != EEXIST))
 			note_parent(where, wcap, path);
@@ -276,7 +314,7 @@ int paths_record_dir_walk(char *dir, uid_t uid, paths_mkdir_step step, int probe
 		note(where, wcap, dir);
 		return -1;
 	}
-	rc = make_parents(dir, step, probe, where, wcap);
+	rc = make_parents(dir, uid, step, probe, where, wcap);
 	if (rc != 0)
 		return rc;
 	/* Made (or, probing, found after all): check what is there now. */

@@ -111,6 +111,15 @@ int paths_record_dir(char *const *envp, const struct xalt_config *cfg, char *out
  */
 int paths_dir_trusted(const char *dir, uid_t uid);
 
+/*
+ * May `uid` create an entry in dir? Always, unless uid is root: root
+ * creates only in a directory root owns (stat: the directory a link names),
+ * never in a place named by the environment that another user owns and
+ * could redirect (issue 12 item 1, docs/security.md). 0, or -1 with errno
+ * EPERM, or stat's own errors.
+ */
+int paths_may_create_in(const char *dir, uid_t uid);
+
 enum paths_outcome {
 	PATHS_READY = 0,      /* there, trusted (probe: and writable) */
 	PATHS_CREATE = 1,     /* missing: it would be created (probe only) */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +104,9 @@ static int user_dir_in(const char *base, char *out, size_t len, uid_t uid, int c
 		return -1;
 	/* mkdir never follows a planted link: it fails with EEXIST, and lstat
 	 * below then rejects the link. */
+	/* Root: only in a base root owns (another owner could swap the dir). */
+	if (paths_may_create_in(base, uid) < 0)
+		return -1;
 	if (create && sys_mkdir(out, 0700) != 0 && errno != EEXIST)
 		return -1;
 	if (sys_lstat(out, &st) != 0)
@@ -128,15 +132,29 @@ int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len)
 
 /* --- run dirs --------------------------------------------------------------- */
 
-int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
+/* Room on the file system of dir for a run's package lines? 0, or -1 with
+ * ENOSPC. A statvfs that fails says nothing: mkdir and the writes decide. */
+static int has_room(const char *dir)
+{
+	struct statvfs sv;
+
+	if (sys_statvfs(dir, &sv) < 0)
+		return 0;
+	if ((unsigned long long)sv.f_bavail * sv.f_frsize < SPOOL_MIN_FREE ||
+	    (sv.f_files && sv.f_favail < SPOOL_MIN_INODES)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+/* The run dir in one base: user dir, room, mkdir. 0, or -1 with errno. */
+static int run_dir_in(const char *base, uid_t uid, const char *uuid, pid_t pid,
+		      char *out, size_t len)
 {
 	struct fmt f;
 
-	if (!uuid_ok(uuid) || pid <= 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (user_dir(out, len, getuid(), 1))
+	if (user_dir_in(base, out, len, uid, 1) < 0 || has_room(out) < 0)
 		return -1;
 	path_extend(&f, out, len);
 	fmt_char(&f, '/');
@@ -146,6 +164,65 @@ int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
 	if (fmt_end(&f) < 0)
 		return -1;
 	return sys_mkdir(out, 0700);   /* EEXIST is a failure: never reuse a dir */
+}
+
+int spool_create_at(char *const *envp, char *out, size_t len, const char *uuid, pid_t pid,
+		    struct spool_tried *tried)
+{
+	const char *c;
+	struct stat st;
+	uid_t uid = getuid();
+	int err = ENOENT, noted = 0;
+
+	if (tried)
+		tried->n = 0;
+	if (!uuid_ok(uuid) || pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = 0; (c = paths_spool_candidate(envp, i)); i++) {
+		if (!*c)
+			continue;
+		/* Not a place at all (missing, a file): passed over, not noted. */
+		if (sys_stat(c, &st) < 0) {
+			if (!noted)
+				err = errno;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			if (!noted)
+				err = ENOTDIR;
+			continue;
+		}
+		if (run_dir_in(c, uid, uuid, pid, out, len) == 0)
+			return 0;
+		err = errno;
+		noted = 1;
+		if (tried && tried->n < SPOOL_TRIED_MAX) {
+			tried->at[tried->n].base = c;
+			tried->at[tried->n].err = err;
+			tried->n++;
+		}
+	}
+	errno = err;
+	return -1;
+}
+
+int spool_create(char *out, size_t len, const char *uuid, pid_t pid)
+{
+	return spool_create_at(environ, out, len, uuid, pid, NULL);
+}
+
+int spool_is_user_dir(char *const *envp, const char *dir, size_t dirlen, uid_t uid)
+{
+	char udir[SPOOL_PATH_MAX];
+	const char *c;
+
+	for (int i = 0; (c = paths_spool_candidate(envp, i)); i++)
+		if (*c && spool_user_dir_check(c, uid, udir, sizeof(udir)) == 0 &&
+		    strlen(udir) == dirlen && !memcmp(udir, dir, dirlen))
+			return 1;
+	return 0;
 }
 
 /*
@@ -236,20 +313,22 @@ static int find_one(int dirfd, const char *name, void *vctx)
 int spool_find(char *out, size_t len, const char *uuid)
 {
 	struct find_ctx c = { uuid, out, len };
+	const char *base;
 	int r;
 
 	if (!uuid_ok(uuid)) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* Never create the user dir here: a lookup must leave no trace. */
-	if (user_dir(out, len, getuid(), 0))
-		return -1;
-	r = each_entry_in(out, find_one, &c);
-	if (r == 1)
-		return 0;
-	if (r == 0)
-		errno = ENOENT;
+	/* Never create a user dir here: a lookup must leave no trace. */
+	for (int i = 0; (base = paths_spool_candidate(environ, i)); i++) {
+		if (!*base || user_dir_in(base, out, len, getuid(), 0))
+			continue;
+		r = each_entry_in(out, find_one, &c);
+		if (r == 1)
+			return 0;
+	}
+	errno = ENOENT;
 	return -1;
 }
 

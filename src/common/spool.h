@@ -28,16 +28,57 @@ int spool_user_dir(char *out, size_t len, uid_t uid);
  * The same checks of "<base>/xalt-<uid>" for a given base, creating nothing
  * (doctor): 0 when it is there and may be used, -1 with errno: ENOENT
  * missing (spool_user_dir would create it), ELOOP a link, ENOTDIR, EPERM
- * another owner or group/other bits. The path is in out either way.
+ * another owner or group/other bits, or, for uid 0, a base root does not
+ * own (paths_may_create_in). The path is in out either way.
  */
 int spool_user_dir_check(const char *base, uid_t uid, char *out, size_t len);
 
-/* Create "<user dir>/<uuid>.<pid>" mode 0700 (EEXIST is a failure); path in out. */
+/* Create "<user dir>/<uuid>.<pid>" mode 0700 (EEXIST is a failure); path in out.
+ * spool_create_at with environ and no notes. */
 int spool_create(char *out, size_t len, const char *uuid, pid_t pid);
+
+#define SPOOL_MIN_FREE (256 * 1024)   /* bytes free for a run's package lines */
+#define SPOOL_MIN_INODES 16           /* inodes free (where the file system counts them) */
+#define SPOOL_TRIED_MAX 8
+
+/* The bases spool_create_at passed over, and why (doctor tells them). */
+struct spool_tried {
+	int n;                            /* entries used */
+	struct {
+		const char *base;         /* the candidate (envp's string or a literal) */
+		int err;                  /* errno: ELOOP/EPERM/ENOTDIR the user dir is
+		                           * taken; EROFS, EACCES; ENOSPC/EDQUOT full */
+	} at[SPOOL_TRIED_MAX];
+};
+
+/*
+ * The spool's fallback walk, one for the library and doctor (issue 10
+ * item 5): for each spool base candidate that is a directory
+ * (paths_spool_candidate: $XALT_SPOOL_BASE, /dev/shm, $TMPDIR, /tmp), its
+ * user dir made and checked (spool_user_dir's rules, root's rule of
+ * paths_may_create_in), room on its file system (SPOOL_MIN_FREE bytes and
+ * SPOOL_MIN_INODES inodes, statvfs), then "<user dir>/<uuid>.<pid>" made
+ * 0700. The first candidate where all of it works is the run's spool: 0,
+ * path in out. A candidate that fails is passed over, noted in `tried`
+ * (may be NULL). -1 when none worked, errno of the last base noted, or
+ * when none was a directory the last stat's (ENOTDIR for a file); the
+ * record then says packages_lost.
+ */
+int spool_create_at(char *const *envp, char *out, size_t len, const char *uuid, pid_t pid,
+		    struct spool_tried *tried);
+
+/*
+ * Is `dir` one of uid's spool user dirs, "<candidate>/xalt-<uid>" for a
+ * candidate of envp whose user dir passes spool_user_dir_check? 1 or 0.
+ * The fallback puts a run's spool in any of them.
+ */
+int spool_is_user_dir(char *const *envp, const char *dir, size_t dirlen, uid_t uid);
 
 /*
  * Find the run dir of `uuid` owned by the caller (used by xalt_record_pkg -u):
- * "<user dir>/<uuid>.<pid>" for any pid; path in out. ENOENT if there is none.
+ * "<user dir>/<uuid>.<pid>" for any pid, in the user dir of every spool base
+ * candidate (the fallback may have put it in any); path in out. ENOENT if
+ * there is none.
  */
 int spool_find(char *out, size_t len, const char *uuid);
 

@@ -107,6 +107,11 @@ int sys_rename(const char *from, const char *to)
 	RETRY(int, CALL(rename, from, to));
 }
 
+int sys_link(const char *from, const char *to)
+{
+	RETRY(int, CALL(link, from, to));
+}
+
 int sys_mkdir(const char *path, mode_t mode)
 {
 	RETRY(int, CALL(mkdir, path, mode));
@@ -155,4 +160,9 @@ int sys_ftruncate(int fd, off_t len)
 off_t sys_lseek(int fd, off_t off, int whence)
 {
 	RETRY(off_t, CALL(lseek, fd, off, whence));
+}
+
+int sys_statvfs(const char *path, struct statvfs *sv)
+{
+	RETRY(int, CALL(statvfs, path, sv));
 }

@@ -18,13 +18,14 @@
  *
  * Everything here is async-signal-safe (the wrapped calls are on the
  * POSIX list, getdents64 is a bare system call), so the fatal-signal path
- * may use it.
+ * may use it; statvfs, used at start only (spool.c), is not on the list.
  */
 #ifndef XALT_SYS_H
 #define XALT_SYS_H
 
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #define SYS_EINTR_RETRIES 100
@@ -36,6 +37,7 @@ struct xalt_sys {
 	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*close)(int fd);
 	int (*rename)(const char *from, const char *to);
+	int (*link)(const char *from, const char *to);
 	int (*mkdir)(const char *path, mode_t mode);
 	int (*unlink)(const char *path);
 	int (*unlinkat)(int dirfd, const char *path, int flags);
@@ -46,6 +48,7 @@ struct xalt_sys {
 	ssize_t (*getdents64)(int fd, void *buf, size_t len);
 	int (*ftruncate)(int fd, off_t len);
 	off_t (*lseek)(int fd, off_t off, int whence);
+	int (*statvfs)(const char *path, struct statvfs *sv);
 };
 
 /* The table in use: NULL entries (the default) call libc; tests set
@@ -67,6 +70,7 @@ int sys_close(int fd);
 /* The rest: 0 (lseek: the offset), or -1 with errno; EEXIST and the like
  * are returned as they are. */
 int sys_rename(const char *from, const char *to);
+int sys_link(const char *from, const char *to);
 int sys_mkdir(const char *path, mode_t mode);
 int sys_unlink(const char *path);
 int sys_unlinkat(int dirfd, const char *path, int flags);
@@ -78,5 +82,6 @@ int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 ssize_t sys_getdents64(int fd, void *buf, size_t len);
 int sys_ftruncate(int fd, off_t len);
 off_t sys_lseek(int fd, off_t off, int whence);
+int sys_statvfs(const char *path, struct statvfs *sv);
 
 #endif

@@ -83,3 +83,20 @@ int uuid_v4(char out[37])
 	uuid_format(out, b);
 	return rc;
 }
+
+int uuid_valid(const char *s)
+{
+	if (!s)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;     /* a NUL ends it here too */
+		}
+	}
+	return s[36] == '\0';
+}

@@ -23,4 +23,11 @@ int uuid_v4(char out[37]);
  */
 int uuid_random(void *buf, size_t len);
 
+/*
+ * Is s a well-formed UUID as uuid_v4 writes them: 36 characters, lower-case
+ * hex digits with '-' at offsets 8, 13, 18 and 23, then the NUL? 1 or 0;
+ * NULL is 0. For values a user's environment hands us (XALT_RUN_UUID).
+ */
+int uuid_valid(const char *s);
+
 #endif

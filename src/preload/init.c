@@ -11,10 +11,12 @@
  *   - the destructor, only when on_exit could not be registered (status
  *     unknown): glibc registers _dl_fini, which runs destructors, after
  *     our constructor, so it runs before our exit handler;
- *   - a fatal-signal handler (SEGV BUS FPE ILL ABRT), installed only for
- *     tracked runs and only where the program had SIG_DFL. SA_RESETHAND puts
- *     SIG_DFL back on entry, so re-raising gives the shell the same death
- *     (139 for SIGSEGV) and a fault inside our handler kills as before.
+ *   - a signal handler for the signals whose default action ends the
+ *     process (signals.c: the list, and how the program never sees it),
+ *     installed only for tracked runs and only where the program had
+ *     SIG_DFL. SA_RESETHAND puts SIG_DFL back on entry, so re-raising
+ *     gives the shell the same death (139 for SIGSEGV, 143 for SIGTERM)
+ *     and a fault inside our handler kills as before.
  * An atomic flag makes the first of them the only one; the pid check keeps
  * a child forked without exec from writing its parent's record. _exit() and
  * SIGKILL leave no record, exec() replaces the image first (docs/design.md).
@@ -22,6 +24,7 @@
 #include "hot.h"
 #include "paths.h"
 #include "run.h"
+#include "signals.h"
 #include "trace.h"
 #include "xalt-env.h"
 
@@ -30,6 +33,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void xalt_init(int argc, char **argv, char **envp);
@@ -46,8 +50,6 @@ static int init_done XALT_HOT;     /* the constructor ran (it runs once anyway) 
 static int finished XALT_HOT;      /* an exit path claimed the record (atomic) */
 static int have_on_exit XALT_HOT;  /* on_exit registered: the destructor stands aside */
 
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
-
 /* Claim the end of the run: 1 for the first caller in the tracked pid only. */
 static int claim(void)
 {
@@ -56,7 +58,12 @@ static int claim(void)
 	return __atomic_exchange_n(&finished, 1, __ATOMIC_SEQ_CST) == 0;
 }
 
-static void on_fatal_signal(int sig, siginfo_t *si, void *uc)
+static void finish_signal(int sig)
+{
+	run_finish(&run, RUN_SIGNAL, 0, sig);
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 
@@ -64,7 +71,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (claim()) {
 		xalt_tracing = 0;     /* trace_printf uses vsnprintf: not here */
-		run_finish(&run, RUN_SIGNAL, 0, sig);
+		signals_call_with_room(finish_signal, sig);
 	}
 	/* SA_RESETHAND restored SIG_DFL; the signal is blocked until we return,
 	 * then delivered again: same death, same exit status for the shell. */
@@ -80,25 +87,6 @@ static void on_exit_cb(int status, void *arg)
 	if (claim())
 		run_finish(&run, RUN_EXIT, status, 0);
 	errno = saved;
-}
-
-static void install_signal_handlers(void)
-{
-	struct sigaction sa, old;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fatal_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
-		if (sigaction(fatal_signals[i], NULL, &old) < 0)
-			continue;
-		if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) {
-			XTRACE("signal %d has a handler: left alone", fatal_signals[i]);
-			continue;
-		}
-		sigaction(fatal_signals[i], &sa, NULL);
-	}
 }
 
 /*
@@ -147,6 +135,11 @@ static void xalt_init(int argc, char **argv, char **envp)
 	on = getenv(XALT_ENV_TRACKING);
 	if (!on)
 		goto out;
+	/* A setuid/setgid (secure-exec) process: its environment is the
+	 * caller's and its rights are not; nothing at all (issue 12 item 1,
+	 * docs/deploy.md). getauxval reads memory: no system call. */
+	if (getauxval(AT_SECURE))
+		goto out;
 	if (strcmp(on, "yes"))
 		opted_out = 1;    /* tracked anyway only if the site forbids opting out */
 	trace_init();
@@ -171,7 +164,7 @@ static void xalt_init(int argc, char **argv, char **envp)
 		have_on_exit = 1;
 	else
 		XTRACE("on_exit failed: the destructor will record (status unknown)");
-	install_signal_handlers();
+	signals_install(on_signal);
 out:
 	errno = saved;
 }

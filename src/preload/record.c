@@ -189,6 +189,8 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 	json_out_begin_object(j, NULL);
 	json_out_string(j, "schema", "xalt-run/1");
 	json_out_string(j, "run_uuid", r->uuid);
+	if (r->parent_uuid[0])
+		json_out_string(j, "parent_run_uuid", r->parent_uuid);
 	json_out_string(j, "syshost", sys);
 	json_out_string(j, "host", u.nodename);
 	if (r->cfg.hash_users) {
@@ -223,5 +225,7 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 	env_object(j, r);
 	record_libraries(j, r->self, e->signal_safe);
 	record_packages(j, r);
+	if (r->packages_lost)
+		json_out_bool(j, "packages_lost", 1);
 	json_out_end_object(j);
 }

@@ -54,6 +54,7 @@ struct xalt_run {
 	struct timespec start_mono;   /* CLOCK_MONOTONIC at start */
 	struct run_job job;           /* batch job and MPI task info */
 	char uuid[40];                /* run uuid, NUL-terminated */
+	char parent_uuid[40];         /* the inherited XALT_RUN_UUID when well-formed, else "" */
 	const char *prefix;           /* the install prefix: its first prefix_len bytes */
 	size_t prefix_len;            /* (< PATH_MAX; init.c, from the loader's name of us) */
 	struct xalt_config cfg;       /* parsed site config (points into cfgtext) */
@@ -65,6 +66,7 @@ struct xalt_run {
 	char exe[PATH_MAX];           /* resolved executable path */
 	char cwd[PATH_MAX];           /* working directory at start ("" if unknown) */
 	char spool[SPOOL_PATH_MAX];   /* PKGS: this run's spool dir ("" if none) */
+	int packages_lost;            /* PKGS, but no spool could be made anywhere */
 	char args[RUN_ARGS_MAX];      /* argv strings, NUL-separated */
 };
 

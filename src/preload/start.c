@@ -32,25 +32,63 @@
  * spool, $XALT_SPOOL_DIR = "<user dir>/<uuid>.<our pid>". Nothing will ever
  * read it (its record went with the image, docs/design.md "Exit paths") and
  * the reaper would skip it while this pid lives: remove it now. Only a dir
- * directly in our own checked user dir, named for our pid, is touched.
- * Cheap when it does not apply: one getenv, one strrchr.
+ * directly in one of our own checked user dirs, named for our pid, is
+ * touched. Cheap when it does not apply: one getenv, one strrchr.
  */
 static void drop_replaced_spool(pid_t pid)
 {
 	const char *old = getenv(XALT_ENV_SPOOL_DIR), *dot, *slash;
-	char udir[SPOOL_PATH_MAX], *end;
-	size_t n;
+	char *end;
 
 	if (!old || !(dot = strrchr(old, '.')) || strtol(dot + 1, &end, 10) != (long)pid || *end)
 		return;
-	if (spool_user_dir(udir, sizeof(udir), getuid()) < 0)
-		return;
-	n = strlen(udir);
+	/* In any of our user dirs: the fallback may have put it in any. */
 	slash = strrchr(old, '/');
-	if (strncmp(old, udir, n) || slash != old + n)
+	if (!slash || !spool_is_user_dir(environ, old, (size_t)(slash - old), getuid()))
 		return;
 	if (spool_remove(old) == 0)
 		XTRACE("removed the spool of the image we replaced: %s", old);
+}
+
+/*
+ * The run of the nearest tracked ancestor (contract: docs/records.md,
+ * parent_run_uuid): XALT_RUN_UUID as inherited, read before we set ours.
+ * A user's environment is not trusted to be sane: anything but a
+ * well-formed uuid is ignored.
+ */
+static void parent_run(struct xalt_run *r)
+{
+	const char *p = getenv(XALT_ENV_RUN_UUID);
+
+	r->parent_uuid[0] = '\0';
+	if (uuid_valid(p))
+		memcpy(r->parent_uuid, p, 37);
+	else if (p)
+		XTRACE("%s is not a uuid: no parent run", XALT_ENV_RUN_UUID);
+}
+
+/*
+ * A PKGS run's spool: the first spool base that works (spool.c's fallback
+ * walk, each one passed over traced). None: the record goes out anyway,
+ * saying packages_lost (docs/records.md).
+ */
+static void make_spool(struct xalt_run *r)
+{
+	struct spool_tried t;
+
+	if (spool_create_at(environ, r->spool, sizeof(r->spool), r->uuid, r->pid, &t) < 0)
+		r->spool[0] = '\0';
+	for (int i = 0; i < t.n; i++)
+		XTRACE("spool base '%s' passed over: %s", t.at[i].base, strerror(t.at[i].err));
+	if (r->spool[0] && setenv(XALT_ENV_SPOOL_DIR, r->spool, 1) < 0) {
+		spool_remove(r->spool);
+		r->spool[0] = '\0';
+	}
+	if (!r->spool[0]) {
+		XTRACE("no spool dir anywhere: packages not tracked (packages_lost)");
+		unsetenv(XALT_ENV_SPOOL_DIR);
+		r->packages_lost = 1;
+	}
 }
 
 /* Is `path` inside `dir` + "/" + sub + "/"? */
@@ -190,6 +228,7 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 
 	/* Tracked from here on. */
 	r->track = act;
+	parent_run(r);
 	r->pid = getpid();
 	r->program = program_kind(r->exe);
 	uuid_v4(r->uuid);
@@ -216,17 +255,10 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 	}
 	drop_replaced_spool(r->pid);
 	r->spool[0] = '\0';
+	r->packages_lost = 0;
 	if (act == XALT_PKGS) {
 		precompile(&r->cfg.pkg);
-		if (spool_create(r->spool, sizeof(r->spool), r->uuid, r->pid) < 0) {
-			XTRACE("cannot create the spool dir: %s: packages not tracked",
-			       strerror(errno));
-			r->spool[0] = '\0';
-			unsetenv(XALT_ENV_SPOOL_DIR);
-		} else if (setenv(XALT_ENV_SPOOL_DIR, r->spool, 1) < 0) {
-			spool_remove(r->spool);
-			r->spool[0] = '\0';
-		}
+		make_spool(r);
 	} else {
 		/* A parent's spool dir is not ours (its hooks check the pid anyway). */
 		unsetenv(XALT_ENV_SPOOL_DIR);

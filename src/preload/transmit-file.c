@@ -1,8 +1,12 @@
 /*
  * File transmission (docs/design.md, "File transmission"): the record goes
  * to "<prefix>/.run.<time>.<uuid>.json.tmp", created O_CREAT|O_EXCL|
- * O_NOFOLLOW mode 0600, and is renamed to "run.<time>.<uuid>.json" only when
- * complete, so ingest never sees half a record and nobody else can read it.
+ * O_NOFOLLOW mode 0600, and gets its final name "run.<time>.<uuid>.json"
+ * only when complete, so ingest never sees half a record and nobody else can
+ * read it. The final name never replaces a file that is there: in a shared
+ * drop box another user may have planted it (issue 12 item 2), and rename
+ * would fail (EPERM, sticky) or replace. A name taken gives another unique
+ * one, "run.<time>.<uuid>.<8 random hex>.json", instead of losing the record.
  *
  * Where the prefix is and whether it may be used (XALT_FILE_PREFIX, else
  * the config's file_prefix, "~/" from $HOME; a real directory owned by the
@@ -15,6 +19,7 @@
  */
 #include "transmit.h"
 #include "fmt.h"
+#include "uuid.h"
 #include "paths.h"
 #include "run.h"
 #include "sys.h"
@@ -112,21 +117,83 @@ static int file_flush(void *ctx, const char *data, size_t len)
 	return sys_write_all(s->fd, data, len);
 }
 
+#define FILE_NAME_TRIES 8     /* final names tried: the first and 7 random ones */
+
+/*
+ * Give tmp the name `final` without replacing what may be there. link(2)
+ * fails with EEXIST on a taken name; where the file system has no hard
+ * links (EPERM, ENOTSUP and the like, on some FUSE mounts) rename(2)
+ * follows, after an lstat that finds the name free (a race left open only
+ * there). 0, or -1 with errno.
+ */
+static int publish(const char *tmp, const char *final)
+{
+	struct stat sb;
+
+	if (sys_link(tmp, final) == 0) {
+		sys_unlink(tmp);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return -1;
+	if (sys_lstat(final, &sb) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return sys_rename(tmp, final);
+}
+
+/* Did publish fail because of what holds the name (try another one)? */
+static int name_taken(int e)
+{
+	return e == EEXIST || e == EPERM || e == EACCES || e == EISDIR || e == ENOTEMPTY;
+}
+
+/*
+ * The n-th other name (n >= 1): "<final minus .json>.<8 random hex>.json"
+ * into out. The random part comes from getrandom, else from n and the
+ * uuid's place in memory: unguessable is the aim, unique the requirement
+ * (O_EXCL is not involved: publish never replaces). 0, or -1.
+ */
+static int other_name(char *out, size_t cap, const char *final, unsigned n)
+{
+	size_t len = strlen(final) - 5;      /* without ".json" */
+	unsigned char rnd[4];
+	struct fmt f;
+
+	if (uuid_random(rnd, sizeof(rnd)) < 0) {
+		rnd[0] = (unsigned char)n;
+		rnd[1] = (unsigned char)(n >> 8);
+		rnd[2] = rnd[3] = (unsigned char)getpid();
+	}
+	fmt_init(&f, out, cap);
+	fmt_mem(&f, final, len);
+	fmt_char(&f, '.');
+	fmt_hex_bytes(&f, rnd, sizeof(rnd));
+	fmt_str(&f, ".json");
+	return fmt_end(&f) < 0 ? -1 : 0;
+}
+
 static int file_finish(void *ctx, int ok)
 {
 	struct file_state *s = ctx;
-	int rc = 0;
+	char alt[PATH_MAX];
 
 	if (s->fd < 0)
 		return -1;
 	if (sys_close(s->fd) < 0)
 		ok = 0;     /* e.g. a delayed ENOSPC or EIO on NFS */
 	s->fd = -1;
-	if (ok && sys_rename(s->tmp, s->final) == 0)
+	if (ok && publish(s->tmp, s->final) == 0)
 		return 0;
-	rc = -1;
+	for (unsigned n = 1; ok && n < FILE_NAME_TRIES && name_taken(errno); n++) {
+		if (other_name(alt, sizeof(alt), s->final, n) < 0)
+			break;
+		if (publish(s->tmp, alt) == 0)
+			return 0;
+	}
 	sys_unlink(s->tmp);  /* leave nothing half-written */
-	return rc;
+	return -1;
 }
 
 const struct transmit_ops transmit_file_ops = {

@@ -6,9 +6,15 @@
  * Allowed outcomes under injection, for every fault:
  *   - EINTR anywhere, short writes: the record is written whole (one valid
  *     JSON file, mode 0600, no temp file left), run_finish returns 1;
- *   - ENOSPC/EIO on write, EACCES on open, EIO on close, EXDEV on rename:
- *     run_finish returns -1 and the directory holds no file at all
- *     (nothing half-written, no temp file).
+ *   - ENOSPC/EIO on write, EACCES on open, EIO on close, EXDEV on link and
+ *     rename: run_finish returns -1 and the directory holds no file at all
+ *     (nothing half-written, no temp file);
+ *   - the final name taken (EEXIST from link, EPERM from rename in a sticky
+ *     drop box, a file system without hard links): the record is written
+ *     whole under another name "run.<time>.<uuid>.<8 hex>.json", nothing
+ *     is replaced; every name taken: -1 and no file of ours.
+ * Every injected fault must have been taken (fail_count back at 0): a fault
+ * that never fired tests nothing.
  * Not sampled: returns 0, no file, the run's spool dir is removed.
  */
 #include <setjmp.h>
@@ -45,11 +51,13 @@ static char dir[64], spoolbase[64];
 static int fail_errno;        /* errno to inject */
 static int fail_count;        /* how many calls fail before success (-1: all) */
 static int short_writes;      /* write at most 1 byte per call */
+static int faults_taken;      /* how many faults fired since the last check */
 
 static int take_fault(void)
 {
 	if (!fail_count)
 		return 0;
+	faults_taken++;
 	if (fail_count > 0)
 		fail_count--;
 	errno = fail_errno;
@@ -81,6 +89,22 @@ static int bad_rename(const char *a, const char *b)
 	if (take_fault())
 		return -1;
 	return rename(a, b);
+}
+
+static int bad_link(const char *a, const char *b)
+{
+	if (take_fault())
+		return -1;
+	return link(a, b);
+}
+
+/* A file system without hard links. */
+static int no_link(const char *a, const char *b)
+{
+	(void)a;
+	(void)b;
+	errno = EPERM;
+	return -1;
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -241,12 +265,73 @@ static void test_eintr_and_short_writes(void **state)
 	fail_count = 3;      /* the open, then two writes */
 	short_writes = 1;
 	assert_int_equal(run_finish(&r, RUN_EXIT, 0, 0), 1);
+	assert_int_equal(fail_count, 0);
 	json_decref(the_record());
+}
+
+/* The only file in dir is a complete record under another name than the
+ * first choice: run.<time>.<uuid>.<8 hex>.json. */
+static void expect_record_under_other_name(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char want[64];
+	size_t n;
+
+	assert_int_equal(count_files(), 1);
+	assert_non_null(d);
+	snprintf(want, sizeof(want), "Z.%s.", UUID);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n = strlen(e->d_name);
+		assert_true(n == strlen("run.20260101T000000.000000Z.") + strlen(UUID) + 1 + 8 + 5);
+		assert_non_null(strstr(e->d_name, want));
+		assert_int_equal(strspn(e->d_name + n - 13, "0123456789abcdef"), 8);
+		assert_string_equal(e->d_name + n - 5, ".json");
+	}
+	closedir(d);
+	json_decref(the_record());
+}
+
+static void test_final_name_taken(void **state)
+{
+	(void)state;
+	xalt_sys.link = bad_link;      /* someone else's file has the name */
+	fail_errno = EEXIST;
+	fail_count = 1;
+	assert_int_equal(run_finish(&r, RUN_EXIT, 0, 0), 1);
+	assert_int_equal(fail_count, 0);
+	expect_record_under_other_name();
+}
+
+static void test_sticky_rename_refused(void **state)
+{
+	(void)state;
+	xalt_sys.link = no_link;       /* no hard links: rename, refused once */
+	xalt_sys.rename = bad_rename;
+	fail_errno = EPERM;
+	fail_count = 1;
+	assert_int_equal(run_finish(&r, RUN_EXIT, 0, 0), 1);
+	assert_int_equal(fail_count, 0);
+	expect_record_under_other_name();
+}
+
+static void test_every_name_taken(void **state)
+{
+	(void)state;
+	xalt_sys.link = bad_link;
+	fail_errno = EEXIST;
+	fail_count = -1;
+	assert_int_equal(run_finish(&r, RUN_EXIT, 0, 0), -1);
+	assert_int_equal(count_files(), 0);
 }
 
 static void expect_failure_leaves_nothing(void)
 {
+	faults_taken = 0;
 	assert_int_equal(run_finish(&r, RUN_EXIT, 0, 0), -1);
+	assert_true(faults_taken > 0);
 	assert_int_equal(count_files(), 0);
 	clear_dir();
 	sys_reset();
@@ -277,6 +362,7 @@ static void test_faults(void **state)
 	fail_count = -1;
 	expect_failure_leaves_nothing();
 
+	xalt_sys.link = bad_link;
 	xalt_sys.rename = bad_rename;
 	fail_errno = EXDEV;
 	fail_count = -1;
@@ -381,6 +467,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_record_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_short_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_final_name_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sticky_rename_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_name_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_prefix_dir_is_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_transmission, setup, teardown),

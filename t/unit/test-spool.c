@@ -5,7 +5,11 @@
  * every operation with ENOSPC, EACCES, EEXIST or EINTR injected into each of
  * its system calls in turn (src/common/sys.h), with the outcomes allowed.
  *
- * Each test gets a fresh XALT_SPOOL_BASE under /tmp, removed afterwards.
+ * Each test gets a fresh XALT_SPOOL_BASE under /tmp, removed afterwards, and
+ * is hermetic: the other spool base candidates (/dev/shm, /tmp) read as
+ * missing through the system-call table and TMPDIR is unset, so no test
+ * falls back into the machine's own; the fallback tests set TMPDIR to a
+ * second fresh dir.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,27 +36,47 @@
 #define BIG (SPOOL_PATH_MAX + 128)   /* room for a name after a path */
 #define UUID "0a4c3e52-7a9e-4f0b-9a53-6a1f2de0c1b7"
 
-static char base[64];
+static char base[64], base2[64];
 static char udir[SPOOL_PATH_MAX];
+
+/* stat, with the machine's own spool bases missing. */
+static int hermetic_stat(const char *p, struct stat *st)
+{
+	if (!strcmp(p, "/dev/shm") || !strcmp(p, "/tmp")) {
+		errno = ENOENT;
+		return -1;
+	}
+	return stat(p, st);
+}
+
+/* sys_reset, keeping the tests hermetic. */
+static void reset_sys(void)
+{
+	sys_reset();
+	xalt_sys.stat = hermetic_stat;
+}
 
 static int setup(void **state)
 {
 	(void)state;
 	strcpy(base, "/tmp/test-spool.XXXXXX");
-	if (!mkdtemp(base))
+	strcpy(base2, "/tmp/test-spool2.XXXXXX");
+	if (!mkdtemp(base) || !mkdtemp(base2))
 		return -1;
 	setenv("XALT_SPOOL_BASE", base, 1);
+	unsetenv("TMPDIR");
 	snprintf(udir, sizeof(udir), "%s/xalt-%u", base, (unsigned)getuid());
+	reset_sys();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[200];
 
 	(void)state;
 	sys_reset();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", base, base2);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -429,6 +453,145 @@ static void test_reap_stale(void **state)
 	assert_int_equal(lstat(live_old, &st), 0);
 }
 
+/* --- the fallback (issue 10 item 5) ------------------------------------------ */
+
+/* The run dir is in the second base (TMPDIR here), the first noted with err. */
+static void expect_in_base2(int err)
+{
+	char out[SPOOL_PATH_MAX], want[BIG];
+	struct spool_tried t;
+	struct stat st;
+
+	setenv("TMPDIR", base2, 1);
+	assert_int_equal(spool_create_at(environ, out, sizeof(out), UUID, 55, &t), 0);
+	snprintf(want, sizeof(want), "%s/xalt-%u/" UUID ".55", base2, (unsigned)getuid());
+	assert_string_equal(out, want);
+	assert_int_equal(lstat(out, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.at[0].base, base);
+	assert_int_equal(t.at[0].err, err);
+	/* found again by uuid (xalt_record_pkg -u) in whichever base it is */
+	assert_int_equal(spool_find(want, sizeof(want), UUID), 0);
+	assert_string_equal(want, out);
+}
+
+static void test_fallback_user_dir_taken(void **state)
+{
+	char target[SPOOL_PATH_MAX];
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/elsewhere", base);
+	assert_int_equal(mkdir(target, 0700), 0);
+	assert_int_equal(symlink(target, udir), 0);
+	expect_in_base2(ELOOP);
+}
+
+static int mkdir_erofs_in_base(const char *p, mode_t m)
+{
+	if (!strncmp(p, base, strlen(base))) {
+		errno = EROFS;
+		return -1;
+	}
+	return mkdir(p, m);
+}
+
+static void test_fallback_read_only(void **state)
+{
+	(void)state;
+	xalt_sys.mkdir = mkdir_erofs_in_base;
+	expect_in_base2(EROFS);
+}
+
+static int full_errno;
+static int mkdir_full_in_base(const char *p, mode_t m)
+{
+	/* the user dir is there, the run dir finds no inode or quota */
+	if (!strncmp(p, udir, strlen(udir)) && p[strlen(udir)] == '/') {
+		errno = full_errno;
+		return -1;
+	}
+	return mkdir(p, m);
+}
+
+static void test_fallback_no_inode_or_quota(void **state)
+{
+	(void)state;
+	full_errno = ENOSPC;
+	xalt_sys.mkdir = mkdir_full_in_base;
+	expect_in_base2(ENOSPC);
+	reset_sys();
+	unsetenv("TMPDIR");
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'/xalt-*", base2);
+		assert_int_equal(system(cmd), 0);
+	}
+	full_errno = EDQUOT;
+	xalt_sys.mkdir = mkdir_full_in_base;
+	expect_in_base2(EDQUOT);
+}
+
+/* statvfs of a file system with no room left (mkdir would still work). */
+static int statvfs_full_in_base(const char *p, struct statvfs *sv)
+{
+	int rc = statvfs(p, sv);
+
+	if (rc == 0 && !strncmp(p, base, strlen(base)))
+		sv->f_bavail = 0;
+	return rc;
+}
+
+static int statvfs_no_inodes_in_base(const char *p, struct statvfs *sv)
+{
+	int rc = statvfs(p, sv);
+
+	if (rc == 0 && !strncmp(p, base, strlen(base))) {
+		sv->f_files = 1000;
+		sv->f_favail = 0;
+	}
+	return rc;
+}
+
+static void test_fallback_full(void **state)
+{
+	(void)state;
+	xalt_sys.statvfs = statvfs_full_in_base;
+	expect_in_base2(ENOSPC);
+}
+
+static void test_fallback_out_of_inodes(void **state)
+{
+	(void)state;
+	xalt_sys.statvfs = statvfs_no_inodes_in_base;
+	expect_in_base2(ENOSPC);
+}
+
+static int mkdir_erofs(const char *p, mode_t m)
+{
+	(void)p;
+	(void)m;
+	errno = EROFS;
+	return -1;
+}
+
+static void test_fallback_nowhere(void **state)
+{
+	char out[SPOOL_PATH_MAX];
+	struct spool_tried t;
+
+	(void)state;
+	setenv("TMPDIR", base2, 1);
+	xalt_sys.mkdir = mkdir_erofs;
+	errno = 0;
+	assert_int_equal(spool_create_at(environ, out, sizeof(out), UUID, 56, &t), -1);
+	assert_int_equal(errno, EROFS);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.at[0].base, base);
+	assert_string_equal(t.at[1].base, base2);
+	assert_int_equal(t.at[1].err, EROFS);
+}
+
 /* --- faults through the system-call table ------------------------------------ */
 
 static int fault_errno;      /* what to inject */
@@ -461,7 +624,7 @@ static ssize_t f_write(int fd, const void *b, size_t n) { return fault_now() ? -
 static int f_close(int fd) { if (fault_now()) { close(fd); return -1; } return close(fd); }
 static int f_mkdir(const char *p, mode_t m) { return fault_now() ? -1 : mkdir(p, m); }
 static int f_unlinkat(int d, const char *p, int fl) { return fault_now() ? -1 : unlinkat(d, p, fl); }
-static int f_stat(const char *p, struct stat *st) { return fault_now() ? -1 : stat(p, st); }
+static int f_stat(const char *p, struct stat *st) { return fault_now() ? -1 : hermetic_stat(p, st); }
 static int f_lstat(const char *p, struct stat *st) { return fault_now() ? -1 : lstat(p, st); }
 static int f_fstat(int fd, struct stat *st) { return fault_now() ? -1 : fstat(fd, st); }
 static int f_fstatat(int d, const char *p, struct stat *st, int fl) { return fault_now() ? -1 : fstatat(d, p, st, fl); }
@@ -499,7 +662,7 @@ static void clean_base(void)
 {
 	char cmd[200];
 
-	sys_reset();
+	reset_sys();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/* '%s'/.[!.]*", base, base);
 	assert_int_equal(system(cmd), 0);
 }
@@ -531,7 +694,7 @@ static void faultsim(const struct faultsim *t)
 			errno = 0;
 			rc = t->body();
 			e = errno;
-			sys_reset();
+			reset_sys();
 			if (!faults_hit) {        /* past the last call: the plain outcome */
 				t->check(rc, e, 0, k);
 				break;
@@ -547,17 +710,15 @@ static void faultsim(const struct faultsim *t)
 static char fs_dir[SPOOL_PATH_MAX], fs_other[SPOOL_PATH_MAX];
 
 /*
- * spool_create. Allowed: success with the run dir there; success in the
- * next spool base (/dev/shm) when the fault hit the stat of
- * XALT_SPOOL_BASE (a base that cannot be seen is passed over); or -1 with
- * the injected errno (ENOENT for an EEXIST on the user dir's mkdir: it is
- * taken as "exists", then lstat finds nothing) and no run dir.
+ * spool_create. Allowed: success with the run dir there; or -1 with the
+ * injected errno (ENOENT for an EEXIST on the user dir's mkdir: it is
+ * taken as "exists", then lstat finds nothing), or ENOENT when the fault
+ * hit the stat of XALT_SPOOL_BASE (passed over; the other candidates are
+ * missing here, the last one's ENOENT is the answer), and no run dir.
  */
 static int create_body(void)
 {
-	/* our own pid: a fault on the base's stat makes the run dir in the
-	 * real /dev/shm, where a fixed pid would meet a concurrent test's */
-	return spool_create(fs_dir, sizeof(fs_dir), UUID, (int)getpid());
+	return spool_create(fs_dir, sizeof(fs_dir), UUID, 77);
 }
 
 static void create_check(int rc, int e, int err, int k)
@@ -565,11 +726,7 @@ static void create_check(int rc, int e, int err, int k)
 	char want[BIG];
 	struct stat st;
 
-	snprintf(want, sizeof(want), "%s/" UUID ".%d", udir, (int)getpid());
-	if (rc == 0 && err && k == 0 && strncmp(fs_dir, base, strlen(base))) {
-		assert_int_equal(spool_remove(fs_dir), 0);   /* made in /dev/shm */
-		return;
-	}
+	snprintf(want, sizeof(want), "%s/" UUID ".77", udir);
 	if (rc == 0) {
 		assert_string_equal(fs_dir, want);
 		assert_int_equal(lstat(want, &st), 0);
@@ -577,7 +734,7 @@ static void create_check(int rc, int e, int err, int k)
 		return;
 	}
 	assert_true(err != 0);
-	if (e != err && !(err == EEXIST && e == ENOENT))
+	if (e != err && !(err == EEXIST && e == ENOENT) && !(k == 0 && e == ENOENT))
 		fail_msg("fault %d at call %d: errno %d", err, k, e);
 	assert_int_equal(lstat(want, &st), -1);
 }
@@ -605,7 +762,7 @@ static void test_fault_eintr_forever(void **state)
 	assert_int_equal(spool_create(out, sizeof(out), UUID, 78), -1);
 	assert_int_equal(errno, EINTR);
 	assert_int_equal(calls % (SYS_EINTR_RETRIES + 1), 0);
-	assert_true(calls <= 4 * (SYS_EINTR_RETRIES + 1));   /* 3 stats and a mkdir at most */
+	assert_true(calls <= 4 * (SYS_EINTR_RETRIES + 1));   /* 3 stats (TMPDIR unset) */
 }
 
 /*
@@ -664,7 +821,7 @@ static void test_fault_append_short(void **state)
 	errno = 0;
 	assert_int_equal(spool_append(dir, "P\tbbbb\n", 7), -1);
 	assert_int_equal(errno, ENOSPC);
-	sys_reset();
+	reset_sys();
 	snprintf(path, sizeof(path), "%s/" SPOOL_PKGS_FILE, dir);
 	slurp(path, buf, sizeof(buf));
 	assert_string_equal(buf, "P\ta\n");
@@ -771,6 +928,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unescape_odd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_user_dir_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_no_inode_or_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_out_of_inodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_nowhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_eintr_forever, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_append, setup, teardown),
