@@ -19,9 +19,9 @@ r_entry() {
 	Rscript -e 'p <- commandArgs(TRUE); cat(p, as.character(packageVersion(p)), find.package(p), sep = "\t"); cat("\n")' "$1" |
 		jq -R -c 'split("\t") | {program: "R", name: .[0], version: .[1], path: .[2]}'
 }
-# The record's entry for package $1, without its import time.
+# The record's entry for package $1: where it came from (no import time).
 rec_entry() {
-	jq -c --arg n "$1" '.packages[] | select(.name == $n) | del(.import_time)' "$2"
+	jq -c --arg n "$1" '.packages[] | select(.name == $n) | {program, name, version, path}' "$2"
 }
 
 test_expect_success R 'library, ::, requireNamespace and dependencies reach the record' '
