@@ -111,6 +111,16 @@ test_expect_success 'setup: a program named R calling xalt_record_pkg' '
 	${CC:-cc} -o bin/R hook.c
 '
 
+test_expect_success 'direct, imported_by, startup, used, functions_used reach the record' '
+	rm -rf "$XALT_FILE_PREFIX" &&
+	xalt_tracked bin/R "$RP" program R package_name rlang package_path /p/rlang \
+		direct 0 imported_by tibble startup 0 used 1 functions_used 4 &&
+	jq -c ".packages[] | [.name, .direct, .imported_by, .startup, .used, .functions_used]" \
+		"$(xalt_one_record)" >actual &&
+	echo "[\"rlang\",false,\"tibble\",false,true,4]" >expect &&
+	test_cmp expect actual
+'
+
 check_name() {
 	rm -rf "$XALT_FILE_PREFIX" &&
 	xalt_tracked bin/R "$RP" program R package_name "$1" package_version "v$1" package_path "/p/$1" &&
