@@ -115,6 +115,10 @@ class _State(object):
         self.libdirs = ()     # the interpreter's prefixes and site dirs (with '/')
         self.islib = {}       # file name -> 1 library code, 0 the user's own
         self.attr = {}        # 2.7: name -> attribution noted at find time
+        self.tool = None      # our sys.monitoring tool id (3.12+), or None
+        self.uses = {}        # loaded top-level name -> functions seen running
+        self.written = {}     # top-level name -> the count its last U line said
+        self.counted = set()  # code objects (or ids of C callables) counted
 
     def write(self, line):
         """Append one line with one write(); on any problem stop recording."""
@@ -332,10 +336,12 @@ def _record_loaded(name, mod, usec, attr):
 
 
 def _done(name, spec, module, usec, attr):
-    """After a timed load (3.x): write the line; never raises."""
+    """After a timed load (3.x): write the line; never raises. From now
+    on the package's functions that run count as its use."""
     try:
         path = _spec_path(spec) or _module_path(module)
         _st.package(name, _version(name, path, module), path, usec, attr)
+        _st.uses.setdefault(name, 0)
     except Exception:
         pass
 
@@ -344,6 +350,8 @@ def _found(name, spec, attr):
     """A submodule was found (3.x): write its line now; never raises."""
     try:
         _st.package(name, None, _spec_path(spec), None, attr)
+        if '.' not in name:
+            _st.uses.setdefault(name, 0)
     except Exception:
         pass
 
@@ -592,6 +600,118 @@ def _at_exit():
         pass
 
 
+# --- usage (3.12+): which packages' code ran -----------------------------------------
+#
+# sys.monitoring with a tool id of our own (4, else 3: 0-2 and 5 are the
+# debugger's, coverage's, the profiler's and the optimizer's; none free:
+# nothing, and `used` stays unknown). PY_START fires at the first run of
+# each code object: a function of a loaded package counts as its use, and
+# user code gets CALL events so its calls of C callables (numpy ufuncs,
+# C functions of an extension) count too. Every callback returns DISABLE:
+# each code object and each call site costs one event, then nothing, so a
+# hot loop runs at full speed. Module and class bodies (no CO_NEWLOCALS)
+# are imports, not use. Functions that ran during their package's own
+# import are disabled before it is loaded and are not counted later.
+
+_CO_NEWLOCALS = 0x2
+
+
+def _use(top, key):
+    """Count a function of package top (key: its code or the callable's id)."""
+    st = _st
+    n = st.uses.get(top)
+    if n is None or key in st.counted:
+        return
+    st.counted.add(key)
+    st.uses[top] = n + 1
+    if not n:  # the first use: now, so a killed run keeps it
+        st.written[top] = 1
+        st.write(b'U\tpython\t' + _esc(_b(top)) + b'\t1\n')
+
+
+def _is_user_code(code, g):
+    """Code of the user's own (see _attribution), from its file or module."""
+    fn = code.co_filename
+    if fn[:1] == '<':
+        return g.get('__name__') == '__main__'
+    return not _is_lib(fn)
+
+
+def _on_start(code, offset):
+    try:
+        g = sys._getframe(1).f_globals
+        if _is_user_code(code, g):
+            _MON.set_local_events(_st.tool, code, _CALL)
+        elif code.co_flags & _CO_NEWLOCALS:
+            name = g.get('__name__')
+            if isinstance(name, str):
+                _use(name.partition('.')[0], code)
+    except Exception:
+        pass
+    return _DISABLE
+
+
+def _on_call(code, offset, func, arg0):
+    try:
+        c = getattr(func, '__code__', None)
+        if c is None:
+            f = getattr(func, '__func__', None)  # a bound method
+            c = getattr(f, '__code__', None)
+        if c is not None:
+            key, mod = c, getattr(func, '__module__', None)
+        else:  # a C callable: its module, or its type's, or its self's type's
+            key = id(func)
+            mod = getattr(func, '__module__', None)
+            if not isinstance(mod, str):
+                self = getattr(func, '__self__', None)
+                mod = type(func if self is None or isinstance(self, type(sys))
+                           else self).__module__
+        if isinstance(mod, str):
+            _use(mod.partition('.')[0], key)
+    except Exception:
+        pass
+    return _DISABLE
+
+
+def _final_uses():
+    """At exit: a U line for each package whose count grew since its last."""
+    st = _st
+    try:
+        lines = [b'U\tpython\t%s\t%d\n' % (_esc(_b(top)), n)
+                 for top, n in st.uses.items() if n > st.written.get(top, 0)]
+        if lines:
+            st.batch = lines
+            st.flush()
+    except Exception:
+        pass
+
+
+def _monitor(st):
+    """Start usage tracking if this Python has sys.monitoring and a free id."""
+    global _MON, _CALL, _DISABLE
+    mon = getattr(sys, 'monitoring', None)
+    if mon is None:
+        return
+    for tid in (4, 3):
+        if mon.get_tool(tid) is None:
+            break
+    else:
+        _trace('no free sys.monitoring tool id: package use is not tracked')
+        return
+    _MON, _CALL, _DISABLE = mon, mon.events.CALL, mon.DISABLE
+    mon.use_tool_id(tid, 'xalt')
+    st.tool = tid
+    mon.register_callback(tid, mon.events.PY_START, _on_start)
+    mon.register_callback(tid, mon.events.CALL, _on_call)
+    mon.set_events(tid, mon.events.PY_START)
+    st.write(b'M\tpython\ton\n')
+    import atexit
+    atexit.register(_final_uses)
+
+
+_MON = _CALL = _DISABLE = None
+
+
 # --- start ------------------------------------------------------------------------
 
 def _interpreter_line():
@@ -674,6 +794,8 @@ def _install(path, pid, spool):
         if mod is None or name in ('__main__', __name__):
             continue
         st.seen.add(name)
+        if '.' not in name:
+            st.uses[name] = 0
         try:
             _record_loaded(name, mod, None, _STARTUP)
         except Exception:
@@ -769,3 +891,9 @@ try:
 finally:
     if _st is not None:
         _st.starting = False  # what is imported from now on is not start-up
+        # Usage tracking starts after the chain: a site's or env's own
+        # sitecustomize gets the first pick of sys.monitoring's tool ids.
+        try:
+            _monitor(_st)
+        except Exception as _e:
+            _trace('package use not tracked: %r' % (_e,))
