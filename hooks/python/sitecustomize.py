@@ -95,13 +95,14 @@ class _State(object):
     """This run's spool file and what was recorded.
 
     The file is opened for each write and closed again, so the program never
-    sees an fd of ours. Before each write we check that the process is still
-    the tracked one (a fork()ed child is not): else we stop for good.
+    sees an fd of ours. A fork()ed child (multiprocessing's fork workers)
+    inherits this state and goes on appending to the run's file, whole
+    lines in one write each, as the run's own imports and uses: an exec'd
+    program is not a fork and never gets here (_start's pid rule).
     """
 
-    def __init__(self, path, pid):
+    def __init__(self, path):
         self.path = path      # $XALT_SPOOL_DIR/pkgs, opened O_APPEND|O_NOFOLLOW
-        self.pid = pid        # the tracked process (0: fork hook instead)
         self.on = True        # False after any failure: record nothing more
         self.seen = set()     # names already recorded or being imported
         self.dists = {}       # site dir -> {normalised dist name: (ver, meta)}
@@ -125,9 +126,6 @@ class _State(object):
         if not self.on:
             return
         try:
-            if self.pid and os.getpid() != self.pid:
-                self.on = False
-                return
             fd = os.open(self.path, _FLAGS, 0o600)
             try:
                 os.write(fd, line)
@@ -135,10 +133,6 @@ class _State(object):
                 os.close(fd)
         except Exception:
             self.on = False
-
-    def stop(self):
-        """Record nothing more (a fork()ed child); never raises."""
-        self.on = False
 
     def flush(self):
         """Write the batched lines, whole lines in writes of < 4 KiB."""
@@ -748,7 +742,7 @@ def _start():
         _trace('cannot open spool %s: %s' % (spool, e))
         return
     try:
-        _install(path, pid, spool)
+        _install(path, spool)
     except Exception:
         _st = None  # a half-made start records nothing
         raise
@@ -770,16 +764,10 @@ def _lib_dirs():
     return tuple(dirs)
 
 
-def _install(path, pid, spool):
+def _install(path, spool):
     """Write the I line and the sweep, put the finder in place."""
     global _st, _clock
-    st = _State(path, pid)
-    # A fork()ed child must not write into the parent's spool. 3.7+ tells
-    # us at the fork; getpid() on every write (0.7 us, a syscall since glibc
-    # 2.25 stopped caching it) is for older Pythons only.
-    if hasattr(os, 'register_at_fork'):
-        os.register_at_fork(after_in_child=st.stop)
-        st.pid = 0
+    st = _State(path)
     st.module = sys.modules.get(__name__)
     lib = os.path.dirname(os.__file__)
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
@@ -788,7 +776,7 @@ def _install(path, pid, spool):
     st.write(_interpreter_line())
 
     # Everything imported before the finder exists (site, .pth files, ...),
-    # in a few writes: one per line cost 2 us each (getpid, open, write, close).
+    # in a few writes: one per line cost 2 us each (open, write, close).
     st.batch = []
     for name, mod in list(sys.modules.items()):
         if mod is None or name in ('__main__', __name__):
