@@ -38,6 +38,32 @@ test_expect_success R 'library, ::, requireNamespace and dependencies reach the 
 	test "$(jq "[.packages[].name] | length" "$rec")" = "$(jq "[.packages[].name] | unique | length" "$rec")"
 '
 
+# Who chose each namespace (docs/R.md): library() and pkg::f at top level,
+# and a function of the script, are the user's choice; a namespace loaded for
+# another one's imports is pulled in by it; the default packages are start-up;
+# used is unknown in R.
+test_expect_success R 'library(tibble): tibble direct, rlang pulled in; start-up; used null' '
+	Rscript -e "cat(requireNamespace(\"tibble\", quietly = TRUE))" | grep -q TRUE || {
+		say "# tibble is not installed: nothing to check"; return 0; } &&
+	rm -rf "$XALT_FILE_PREFIX" &&
+	xalt_tracked Rscript -e "library(tibble); x <- R6::R6Class; f <- function() requireNamespace(\"jsonlite\", quietly = TRUE); f()" &&
+	rec=$(xalt_one_record) &&
+	jq -r ".packages[] | select(.name | test(\"^(tibble|R6|jsonlite|stats)\$\")) |
+		[.name, .direct, .imported_by, .startup, .used, .functions_used] | map(tostring) | @tsv" "$rec" |
+		sort >actual &&
+	printf "R6\ttrue\tnull\tfalse\tnull\tnull\n" >expect &&
+	printf "jsonlite\ttrue\tnull\tfalse\tnull\tnull\n" >>expect &&
+	printf "stats\tfalse\tnull\ttrue\tnull\tnull\n" >>expect &&
+	printf "tibble\ttrue\tnull\tfalse\tnull\tnull\n" >>expect &&
+	test_cmp expect actual &&
+	jq -e ".packages[] | select(.name == \"rlang\") |
+		.direct == false and .startup == false and (.imported_by | type) == \"string\" and
+		.imported_by != \"rlang\"" "$rec" &&
+	imp=$(jq -r ".packages[] | select(.name == \"rlang\") | .imported_by" "$rec") &&
+	Rscript -e "cat(\"rlang\" %in% c(names(getNamespaceImports(\"$imp\")), tools::package_dependencies(\"$imp\", db = installed.packages())[[1]]))" >dep &&
+	printf TRUE >expect && test_cmp expect dep
+'
+
 test_expect_success R 'the interpreter entry' '
 	rec=$(xalt_one_record) &&
 	Rscript -e "cat(paste(R.version\$major, R.version\$minor, sep = \".\"), R.home(), sep = \"\t\")" |
