@@ -91,6 +91,33 @@ test_expect_success PYTHON 'the shared filter cases hold for lines the hook writ
 	test_cmp want got
 '
 
+# TACC's table (issue 12 item 9): the hook's own writer fed its rows, then
+# real interpreters: built-ins and frozen modules carry XALT's path text, so
+# sys, builtins, marshal, posix, time and itertools are skipped as under XALT.
+test_expect_success PYTHON 'TACC'"'"'s table: its cases hold for lines the hook writes' '
+	grep -v "^#" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" | grep "^python	" >tcases &&
+	{ grep -v "^pkg" "$XALT_CONFIG"; cat "$SRC_DIRECTORY/t/filter-cases-tacc.conf"; } >tacc.conf &&
+	XALT_CONFIG=$PWD/tacc.conf xalt_tracked $PY_DEBIAN write_cases.py tcases &&
+	one_run &&
+	cut -f2 tcases | sort -u >names &&
+	awk -F"\t" "\$4 == \"KEEP\" && !seen[\$2]++ { print \$2 \"\t\" \$3 }" tcases | sort >want &&
+	jq -r ".packages[] | [.name, (.path // \"\")] | @tsv" rec.json | sort |
+		awk -F"\t" "NR == FNR { n[\$1]; next } \$1 in n" names - >got &&
+	test_cmp want got
+'
+
+for PY in $ALL_PY; do
+	test_expect_success "$PY: TACC's table skips the built-ins (sys, builtins, marshal, posix, time, itertools)" '
+		XALT_CONFIG=$PWD/tacc.conf xalt_tracked $PY -c "import itertools, time, json" &&
+		one_run &&
+		jq -r ".packages[].name" rec.json >names &&
+		grep -x json names &&
+		$PY -c "import sys; print(\" \".join(n for n in \"sys builtins __builtin__ marshal posix time itertools\".split() if n in sys.builtin_module_names))" >builtins &&
+		test $(wc -w <builtins) -ge 4 &&
+		for n in $(cat builtins); do ! grep -x "$n" names || return 1; done
+	'
+done
+
 # A run that never reaches the preload's exit code leaves its spool; the next
 # tracked Python run removes it once its pid is dead and it is 60 s old
 # (docs/python.md: removed, not recovered). Age is simulated with touch.

@@ -206,6 +206,19 @@ test_expect_success 'the shared filter cases (t/filter-cases.tsv) hold through x
 	test_cmp expect actual
 '
 
+test_expect_success 'TACC'"'"'s table (t/filter-cases-tacc.tsv) decides as under XALT, through xalt_record_pkg' '
+	rm -f "$RUN/pkgs" &&
+	cp "$SRC_DIRECTORY/t/filter-cases-tacc.conf" tacc.conf &&
+	grep -v "^#" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" | grep . | tr "\t" "\001" >cases &&
+	test $(wc -l <cases) -ge 25 &&
+	while IFS=$(printf "\001") read -r prog name path want; do
+		XALT_CONFIG=$PWD/tacc.conf rec "$prog" "$name" package_path "$path" || return 1
+		test "$want" = KEEP && printf "%s\t%s\t%s\n" "$prog" "$name" "$path"
+	done <cases >expect &&
+	cut -f2,3,5 "$RUN/pkgs" >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'the shipped config: R dotted names and user R libraries are kept' '
 	rm -f "$RUN/pkgs" &&
 	(

@@ -78,17 +78,19 @@ test_expect_success R 'the spool is gone after the run' '
 
 # The R rows of the shared table whose path is where this R really has the
 # package: loaded in one tracked run, each must be in the record or not.
-test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) through a tracked R' '
+# r_cases CONF TSV MIN: the R rows of TSV that name installed packages (at
+# least MIN) decide under the patterns of CONF as the table says, in a
+# tracked R that loads them all.
+r_cases() {
 	rm -rf "$XALT_FILE_PREFIX" &&
 	xalt_write_config filt.conf </dev/null &&
-	cat "$SRC_DIRECTORY/t/filter-cases.conf" >>filt.conf &&
-	grep "^R$T" "$SRC_DIRECTORY/t/filter-cases.tsv" | cut -f2 | sort -u >names &&
+	cat "$1" >>filt.conf &&
+	grep "^R$T" "$2" | cut -f2 | sort -u >names &&
 	Rscript -e "for (p in readLines(\"names\")) { d <- find.package(p, quiet = TRUE); if (length(d)) cat(p, d, sep = \"\t\", \"\n\") }" |
 		sed "s/$T\$//" >installed &&
-	grep "^R$T" "$SRC_DIRECTORY/t/filter-cases.tsv" | cut -f2-4 >rows &&
+	grep "^R$T" "$2" | cut -f2-4 >rows &&
 	grep -F -x -f <(cut -f1,2 installed) <(cut -f1,2 rows) >usable &&
-	test $(wc -l <usable) -ge 8 &&
-	grep -q SKIP <(grep -F -f usable rows) && grep -q KEEP <(grep -F -f usable rows) &&
+	test $(wc -l <usable) -ge $3 &&
 	XALT_CONFIG=$PWD/filt.conf xalt_tracked Rscript -e "for (p in readLines(\"usable\")) loadNamespace(sub(\"\t.*\", \"\", p))" &&
 	rec=$(xalt_one_record) &&
 	while IFS="$T" read -r name path want; do
@@ -96,6 +98,15 @@ test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) throug
 		got=$(jq -r --arg n "$name" "if any(.packages[]; .name == \$n) then \"KEEP\" else \"SKIP\" end" "$rec")
 		test "$got" = "$want" || { echo "$name $path: got $got, want $want"; return 1; }
 	done <rows
+}
+
+test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) through a tracked R' '
+	r_cases "$SRC_DIRECTORY/t/filter-cases.conf" "$SRC_DIRECTORY/t/filter-cases.tsv" 8 &&
+	grep -q SKIP <(grep -F -f usable rows) && grep -q KEEP <(grep -F -f usable rows)
+'
+
+test_expect_success R 'TACC'"'"'s table (R rows of t/filter-cases-tacc.tsv): R keeps everything' '
+	r_cases "$SRC_DIRECTORY/t/filter-cases-tacc.conf" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" 2
 '
 
 test_expect_success R 'an unsampled R run sends nothing and leaves no spool' '
