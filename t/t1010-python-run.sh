@@ -71,9 +71,22 @@ test_expect_success PYTHON 'Debian numpy: dpkg version, path, import time; spool
 	test -z "$(ls "$UDIR")"
 '
 
-test_expect_success PYTHON 'the shared filter cases hold for lines the hook writes' '
-	grep -v "^#" "$SRC_DIRECTORY/t/filter-cases.tsv" | grep "^python	" >cases &&
+# writer_cases TSV: the python rows of TSV, written by the hook'"'"'s own writer
+# (write_cases.py) in a tracked run under $XALT_CONFIG, reach the record as
+# the table says (KEEP rows only, first path per name).
+writer_cases() {
+	grep -v "^#" "$1" | grep "^python	" >cases &&
 	test $(wc -l <cases) -ge 10 &&
+	xalt_tracked $PY_DEBIAN write_cases.py cases &&
+	one_run &&
+	cut -f2 cases | sort -u >names &&
+	awk -F"\t" "\$4 == \"KEEP\" && !seen[\$2]++ { print \$2 \"\t\" \$3 }" cases | sort >want &&
+	jq -r ".packages[] | [.name, (.path // \"\")] | @tsv" rec.json | sort |
+		awk -F"\t" "NR == FNR { n[\$1]; next } \$1 in n" names - >got &&
+	test_cmp want got
+}
+
+test_expect_success PYTHON 'the shared filter cases hold for lines the hook writes' '
 	cat >write_cases.py <<-\EOF &&
 	import sys
 	# The hook'"'"'s own writer (escaping, one write per line), fed the table.
@@ -82,28 +95,15 @@ test_expect_success PYTHON 'the shared filter cases hold for lines the hook writ
 	    prog, name, path, want = line.rstrip("\n").split("\t")
 	    st.package(name, None, path, None, (b"", b"", b""))
 	EOF
-	xalt_tracked $PY_DEBIAN write_cases.py cases &&
-	one_run &&
-	cut -f2 cases | sort -u >names &&
-	awk -F"\t" "\$4 == \"KEEP\" && !seen[\$2]++ { print \$2 \"\t\" \$3 }" cases | sort >want &&
-	jq -r ".packages[] | [.name, (.path // \"\")] | @tsv" rec.json | sort |
-		awk -F"\t" "NR == FNR { n[\$1]; next } \$1 in n" names - >got &&
-	test_cmp want got
+	writer_cases "$SRC_DIRECTORY/t/filter-cases.tsv"
 '
 
 # TACC's table (issue 12 item 9): the hook's own writer fed its rows, then
 # real interpreters: built-ins and frozen modules carry XALT's path text, so
 # sys, builtins, marshal, posix, time and itertools are skipped as under XALT.
 test_expect_success PYTHON 'TACC'"'"'s table: its cases hold for lines the hook writes' '
-	grep -v "^#" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" | grep "^python	" >tcases &&
 	{ grep -v "^pkg" "$XALT_CONFIG"; cat "$SRC_DIRECTORY/t/filter-cases-tacc.conf"; } >tacc.conf &&
-	XALT_CONFIG=$PWD/tacc.conf xalt_tracked $PY_DEBIAN write_cases.py tcases &&
-	one_run &&
-	cut -f2 tcases | sort -u >names &&
-	awk -F"\t" "\$4 == \"KEEP\" && !seen[\$2]++ { print \$2 \"\t\" \$3 }" tcases | sort >want &&
-	jq -r ".packages[] | [.name, (.path // \"\")] | @tsv" rec.json | sort |
-		awk -F"\t" "NR == FNR { n[\$1]; next } \$1 in n" names - >got &&
-	test_cmp want got
+	XALT_CONFIG=$PWD/tacc.conf writer_cases "$SRC_DIRECTORY/t/filter-cases-tacc.tsv"
 '
 
 for PY in $ALL_PY; do
