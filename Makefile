@@ -120,6 +120,8 @@ INST = $(DESTDIR)$(PREFIX)
 # write into site/, and an uncompiled hook costs every Python start about
 # 3 ms of compiling (docs/python.md). compileall makes __pycache__ and the
 # .pyc files with the umask: 022, or under root's 077 users could not read them.
+# PYTHONDONTWRITEBYTECODE (common in containers) is for the user's runs, not
+# for this step: it is unset here.
 PY_COMPILE ?= $(wildcard /usr/bin/python3 $(HOME)/.pyenv/versions/*/bin/python)
 install: all
 	install -d -m 755 $(INST)/lib $(INST)/bin $(INST)/libexec $(INST)/etc $(INST)/site
@@ -129,7 +131,8 @@ install: all
 	test -e $(INST)/etc/xalt.conf || install -m 644 etc/xalt.conf $(INST)/etc/xalt.conf
 	for f in hooks/python/*.py hooks/R/*.site; do \
 		test -e "$$f" && install -m 644 "$$f" $(INST)/site/ || :; done
-	umask 022; for py in $(PY_COMPILE); do $$py -m compileall -q $(INST)/site >/dev/null 2>&1 || :; done
+	umask 022; for py in $(PY_COMPILE); do \
+		env -u PYTHONDONTWRITEBYTECODE $$py -m compileall -q $(INST)/site >/dev/null 2>&1 || :; done
 	@if test -f share/install.mk; then $(MAKE) --no-print-directory -f share/install.mk INST=$(INST) PREFIX=$(PREFIX) B=$(B) VERSION=$(VERSION) install-share; fi
 
 # --- tests ----------------------------------------------------------------------

@@ -81,3 +81,47 @@ for py in $PYTHONS; do
 		exec $3 bench/python/per-import.py 60' x "$BENCH_TMP/inproc" "$SITE" "$py" | sed 's/^/    /'
 	rm -rf "$BENCH_TMP"/inproc.*
 done
+
+# --- issue 11: what users choose and what they use ------------------------------
+# 30 third-party packages (a site-packages dir on PYTHONPATH: the shipped
+# config keeps every one), each with a function; tp30.py imports them all.
+TP=$BENCH_TMP/tp/lib/python/site-packages
+mkdir -p "$TP"
+for i in $(seq -w 1 30); do
+	mkdir -p "$TP/tpkg$i"
+	printf 'import json\ndef f(x):\n    return x + 1\n' >"$TP/tpkg$i/__init__.py"
+	echo "import tpkg$i" >>"$BENCH_TMP/tp30.py"
+done
+mkdir -p "$TP/benchpkg" && printf 'def f(x):\n    return x\n' >"$TP/benchpkg/__init__.py"
+TV=(-v "none:PYTHONPATH=$TP" -v "preload:$TRACK,PYTHONPATH=$TP"
+	-v "xalt-rec:$TRACK,PYTHONPATH=$SITE:$TP,XALT_SAMPLING=no")
+echo
+echo "### Issue 11: direct/imported_by/startup, usage (3.12+), third-party imports"
+echo
+echo "Variants: \`none\` (the packages' dir on PYTHONPATH), \`preload\` (the preload library,"
+echo "no hook), \`xalt-rec\` (preload + hook, every run recorded: attribution, and on 3.12+"
+echo "usage tracking). \`tp30\` imports 30 packages of a site-packages dir, each kept by the"
+echo "shipped config; \`loop300k\` is \`bench/python/loop300k.py\` (a tracked package's function"
+echo "called 300,000 times); \`npwork\` is \`bench/python/npwork.py\` (Debian numpy, pandas,"
+echo "matplotlib; /usr/bin/python3 3.11 has no sys.monitoring, and pyenv's 3.12 has no numpy)."
+for py in $PYTHONS; do
+	ver=$($py -c 'import sys; print(sys.version.split()[0])')
+	for w in "tp30:$BENCH_TMP/tp30.py" "loop300k:bench/python/loop300k.py"; do
+		echo
+		echo "$py ($ver), ${w%%:*}: \`$T -n $NI -w 3 ${TV[*]} -- $py ${w#*:}\`"
+		echo
+		echo "| variant | median µs | p10 | p90 | ratio | +µs |"
+		echo "|---|---|---|---|---|---|"
+		"$T" -n "$NI" -w 3 "${TV[@]}" -- "$py" "${w#*:}"
+	done
+done
+if /usr/bin/python3 -c "import numpy, pandas, matplotlib" 2>/dev/null; then
+	NV=(-v "none:" -v "preload:$TRACK" -v "xalt-rec:$TRACK,PYTHONPATH=$SITE,XALT_SAMPLING=no")
+	echo
+	echo "/usr/bin/python3, npwork: \`$T -n $((NI / 2)) -w 2 ${NV[*]} -- /usr/bin/python3 bench/python/npwork.py\`"
+	echo
+	echo "| variant | median µs | p10 | p90 | ratio | +µs |"
+	echo "|---|---|---|---|---|---|"
+	"$T" -n $((NI / 2)) -w 2 "${NV[@]}" -- /usr/bin/python3 bench/python/npwork.py
+fi
+

@@ -1,9 +1,12 @@
 /*
  * Fuzz target: building the record's packages from a hostile spool file
- * (src/preload/pkgs.c, the spool line parser, unescaper, site filters and
+ * (src/preload/pkgs.c and the reader it calls, src/common/spool-read.c: the
+ * spool line parser for P, U, M and I lines, unescaper, site filters and
  * per-name merge). The input is the whole `pkgs` file; the result, wrapped
  * in an object, must be JSON that jansson parses, with every package entry
- * carrying string program and name, pure ASCII throughout.
+ * carrying string program and name, direct/startup/used true, false or
+ * null, imported_by a string or null (null when direct), functions_used an
+ * integer or null (null exactly when used is), pure ASCII throughout.
  */
 #include "fuzz.h"
 #include "json-out.h"
@@ -42,13 +45,18 @@ static int setup(void)
 	return 0;
 }
 
+static int bool_or_null(json_t *v)
+{
+	return json_is_boolean(v) || json_is_null(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	static char buf[64 * 1024];
 	char path[SPOOL_PATH_MAX + 8];
 	struct json_out j;
-	json_t *v, *pk;
+	json_t *v, *pk, *by, *fu;
 	size_t i;
 	int fd;
 
@@ -78,6 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *p = json_array_get(pk, i);
 		FUZZ_CHECK(json_is_string(json_object_get(p, "program")));
 		FUZZ_CHECK(json_is_string(json_object_get(p, "name")));
+		FUZZ_CHECK(bool_or_null(json_object_get(p, "direct")));
+		FUZZ_CHECK(bool_or_null(json_object_get(p, "startup")));
+		FUZZ_CHECK(bool_or_null(json_object_get(p, "used")));
+		by = json_object_get(p, "imported_by");
+		FUZZ_CHECK(json_is_null(by) || (json_is_string(by) &&
+			   !json_is_true(json_object_get(p, "direct"))));
+		fu = json_object_get(p, "functions_used");
+		FUZZ_CHECK(json_is_integer(fu) || json_is_null(fu));
+		FUZZ_CHECK(json_is_null(fu) == json_is_null(json_object_get(p, "used")));
 	}
 	json_decref(v);
 	return 0;

@@ -59,9 +59,9 @@ test_expect_success 'packages are filtered, merged per name, times summed' '
 	test_cmp expect actual &&
 	jq -c ".packages[]" "$rec" >actual &&
 	cat >expect <<-\EOF &&
-	{"program":"python","name":"numpy","version":"1.24.2","path":"/usr/lib/python3/dist-packages/numpy","import_time":0.085211}
-	{"program":"python","name":"json","version":null,"path":"/usr/lib/python3.11/json","import_time":0.000912}
-	{"program":"python","name":"tab\tname","version":"1\\0","path":"/opt/x\ny","import_time":7e-06}
+	{"program":"python","name":"numpy","version":"1.24.2","path":"/usr/lib/python3/dist-packages/numpy","import_time":0.085211,"direct":null,"imported_by":null,"startup":null,"used":null,"functions_used":null}
+	{"program":"python","name":"json","version":null,"path":"/usr/lib/python3.11/json","import_time":0.000912,"direct":null,"imported_by":null,"startup":null,"used":null,"functions_used":null}
+	{"program":"python","name":"tab\tname","version":"1\\0","path":"/opt/x\ny","import_time":7e-06,"direct":null,"imported_by":null,"startup":null,"used":null,"functions_used":null}
 	EOF
 	test_cmp expect actual
 '
@@ -71,6 +71,56 @@ test_expect_success 'the spool dir was named after the run and pid, and is gone'
 	uuid=$(jq -r .run_uuid "$(xalt_one_record)") &&
 	case "$d" in "$XALT_SPOOL_BASE/xalt-$(id -u)/$uuid."[0-9]*) ;; *) false ;; esac &&
 	test ! -e "$d"
+'
+
+# The 9-field P lines and the U and M lines of usage (docs/design.md): direct
+# is true once any line says so, imported_by the first non-empty one (null
+# when direct), startup the first line's; U lines keep the largest count; an
+# M line makes the packages without a U line used false, 0 functions; U
+# lines of filtered or unknown packages make no entry.
+test_expect_success 'direct, imported_by, startup, used and functions_used are merged' '
+	rm -rf "$XALT_FILE_PREFIX" &&
+	{
+		printf "P\tpython\tpandas\t2.0\t/s/pandas\t10\t1\t\t0\n" &&
+		printf "P\tpython\tnumpy\t1.2\t/s/numpy\t5\t0\tpandas\t0\n" &&
+		printf "M\tpython\ton\n" &&
+		printf "U\tpython\tnumpy\t1\n" &&
+		printf "P\tpython\tnumpy\t9.9\t/t/numpy\t1\t0\tscipy\t1\n" &&
+		printf "U\tpython\tnumpy\t3\n" &&
+		printf "U\tpython\tnumpy\t2\n" &&
+		printf "P\tpython\tsix\t1\t/s/six\t1\t0\tdateutil\t1\n" &&
+		printf "P\tpython\tsix\t1\t/s/six\t1\t1\t\t0\n" &&
+		printf "P\tpython\tmpl_toolkits\t\t/s/mpl_toolkits\t\t0\t\t1\n" &&
+		printf "U\tpython\t_private\t4\n" &&
+		printf "U\tpython\tnever_imported\t4\n" &&
+		printf "P\tpython\tbadflag\t1\t/s/b\t1\tyes\t\t0\n" &&
+		printf "P\tpython\tseven\t1\t/s/b\t1\t1\t\n" &&
+		printf "U\tpython\tpandas\tx\n" &&
+		printf "P\tR\trlang\t1.1\t/r/rlang\t3\t0\ttibble\t0\n"
+	} >lines9 &&
+	XALT_CONFIG=$PWD/pkg.conf xalt_tracked ./python3 lines9 >out &&
+	jq -c ".packages[] | [.name, .version, .path, .direct, .imported_by, .startup, .used, .functions_used]" \
+		"$(xalt_one_record)" >actual &&
+	cat >expect <<-\EOF &&
+	["pandas","2.0","/s/pandas",true,null,false,false,0]
+	["numpy","1.2","/s/numpy",false,"pandas",false,true,3]
+	["six","1","/s/six",true,null,true,false,0]
+	["mpl_toolkits",null,"/s/mpl_toolkits",false,null,true,false,0]
+	["rlang","1.1","/r/rlang",false,"tibble",false,null,null]
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'a spool longer than the read buffer, with an overlong line, is read whole' '
+	rm -rf "$XALT_FILE_PREFIX" &&
+	awk "BEGIN { for (i = 0; i < 3000; i++) printf \"P\\tpython\\tpkg%d\\t1\\t/s/pkg%d\\t1\\t1\\t\\t0\\n\", i, i;
+		printf \"P\\tpython\\tlong\\t1\\t/s/\"; for (i = 0; i < 300000; i++) printf \"x\";
+		printf \"\\t1\\n\"; printf \"P\\tpython\\tlast\\t1\\t/s/last\\t1\\n\" }" >many &&
+	test $(wc -c <many) -gt 350000 &&
+	XALT_CONFIG=$PWD/pkg.conf xalt_tracked ./python3 many >out &&
+	rec=$(xalt_one_record) &&
+	test "$(jq ".packages | length" "$rec")" = 3001 &&
+	test "$(jq -r ".packages[2999].name, .packages[3000].name" "$rec" | tr "\n" " ")" = "pkg2999 last "
 '
 
 test_expect_success 'a KEEP run gets no spool dir' '

@@ -97,6 +97,56 @@ test_expect_success 'bad import_time is dropped, the package still recorded' '
 	test_cmp expect "$RUN/pkgs"
 '
 
+# The keys of issue 11 (docs/design.md "Spool line format"): any of direct,
+# imported_by, startup makes the P line 9 fields; used 1 / functions_used N
+# add a U line and used 0 an M line, in the same write.
+test_expect_success 'direct, imported_by, startup: a 9-field P line' '
+	rm -f "$RUN/pkgs" &&
+	rec python pandas package_path /s/pandas direct 1 startup 0 &&
+	rec python numpy package_path /s/numpy imported_by pandas direct 0 &&
+	rec python six package_path /s/six startup 1 &&
+	rec python plain package_path /s/plain &&
+	{
+		printf "P\tpython\tpandas\t\t/s/pandas\t\t1\t\t0\n" &&
+		printf "P\tpython\tnumpy\t\t/s/numpy\t\t0\tpandas\t\n" &&
+		printf "P\tpython\tsix\t\t/s/six\t\t\t\t1\n" &&
+		printf "P\tpython\tplain\t\t/s/plain\t\n"
+	} >expect &&
+	test_cmp expect "$RUN/pkgs"
+'
+
+test_expect_success 'used and functions_used: a U line; used 0: an M line' '
+	rm -f "$RUN/pkgs" &&
+	rec julia CSV used 1 &&
+	rec julia DataFrames functions_used 3 direct 1 &&
+	rec julia Plots used 0 &&
+	rec julia Zero functions_used 0 &&
+	{
+		printf "P\tjulia\tCSV\t\t\t\nU\tjulia\tCSV\t\n" &&
+		printf "P\tjulia\tDataFrames\t\t\t\t1\t\t\nU\tjulia\tDataFrames\t3\n" &&
+		printf "P\tjulia\tPlots\t\t\t\nM\tjulia\ton\n" &&
+		printf "P\tjulia\tZero\t\t\t\nM\tjulia\ton\n"
+	} >expect &&
+	test_cmp expect "$RUN/pkgs"
+'
+
+test_expect_success 'bad values of the new keys are ignored (traced), the package still recorded' '
+	rm -f "$RUN/pkgs" &&
+	XALT_TRACING=yes rec python p package_path /s/p direct yes startup 2 used maybe functions_used -3 2>err &&
+	printf "P\tpython\tp\t\t/s/p\t\n" >expect &&
+	test_cmp expect "$RUN/pkgs" &&
+	grep "ignoring direct .yes.: not 0 or 1" err &&
+	grep "ignoring startup .2.: not 0 or 1" err &&
+	grep "ignoring used .maybe.: not 0 or 1" err &&
+	grep "ignoring functions_used .-3.: not a count" err
+'
+
+test_expect_success 'a filtered package writes neither its P nor its U line' '
+	rm -f "$RUN/pkgs" &&
+	rec python _private package_path /s/_private used 1 functions_used 2 &&
+	test ! -s "$RUN/pkgs"
+'
+
 test_expect_success 'unknown uuid: nothing recorded, exit 0, silent; traced on request' '
 	rm -f "$RUN/pkgs" &&
 	"$RP" -u "$U2" program R package_name x >out 2>err &&
@@ -150,6 +200,19 @@ test_expect_success 'the shared filter cases (t/filter-cases.tsv) hold through x
 	test $(wc -l <cases) -ge 40 &&
 	while IFS=$(printf "\001") read -r prog name path want; do
 		rec "$prog" "$name" package_path "$path" || return 1
+		test "$want" = KEEP && printf "%s\t%s\t%s\n" "$prog" "$name" "$path"
+	done <cases >expect &&
+	cut -f2,3,5 "$RUN/pkgs" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'TACC'"'"'s table (t/filter-cases-tacc.tsv) decides as under XALT, through xalt_record_pkg' '
+	rm -f "$RUN/pkgs" &&
+	cp "$SRC_DIRECTORY/t/filter-cases-tacc.conf" tacc.conf &&
+	grep -v "^#" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" | grep . | tr "\t" "\001" >cases &&
+	test $(wc -l <cases) -ge 25 &&
+	while IFS=$(printf "\001") read -r prog name path want; do
+		XALT_CONFIG=$PWD/tacc.conf rec "$prog" "$name" package_path "$path" || return 1
 		test "$want" = KEEP && printf "%s\t%s\t%s\n" "$prog" "$name" "$path"
 	done <cases >expect &&
 	cut -f2,3,5 "$RUN/pkgs" >actual &&

@@ -19,9 +19,9 @@ r_entry() {
 	Rscript -e 'p <- commandArgs(TRUE); cat(p, as.character(packageVersion(p)), find.package(p), sep = "\t"); cat("\n")' "$1" |
 		jq -R -c 'split("\t") | {program: "R", name: .[0], version: .[1], path: .[2]}'
 }
-# The record's entry for package $1, without its import time.
+# The record's entry for package $1: where it came from (no import time).
 rec_entry() {
-	jq -c --arg n "$1" '.packages[] | select(.name == $n) | del(.import_time)' "$2"
+	jq -c --arg n "$1" '.packages[] | select(.name == $n) | {program, name, version, path}' "$2"
 }
 
 test_expect_success R 'library, ::, requireNamespace and dependencies reach the record' '
@@ -38,6 +38,32 @@ test_expect_success R 'library, ::, requireNamespace and dependencies reach the 
 	test "$(jq "[.packages[].name] | length" "$rec")" = "$(jq "[.packages[].name] | unique | length" "$rec")"
 '
 
+# Who chose each namespace (docs/R.md): library() and pkg::f at top level,
+# and a function of the script, are the user's choice; a namespace loaded for
+# another one's imports is pulled in by it; the default packages are start-up;
+# used is unknown in R.
+test_expect_success R 'library(tibble): tibble direct, rlang pulled in; start-up; used null' '
+	Rscript -e "cat(requireNamespace(\"tibble\", quietly = TRUE))" | grep -q TRUE || {
+		say "# tibble is not installed: nothing to check"; return 0; } &&
+	rm -rf "$XALT_FILE_PREFIX" &&
+	xalt_tracked Rscript -e "library(tibble); x <- R6::R6Class; f <- function() requireNamespace(\"jsonlite\", quietly = TRUE); f()" &&
+	rec=$(xalt_one_record) &&
+	jq -r ".packages[] | select(.name | test(\"^(tibble|R6|jsonlite|stats)\$\")) |
+		[.name, .direct, .imported_by, .startup, .used, .functions_used] | map(tostring) | @tsv" "$rec" |
+		sort >actual &&
+	printf "R6\ttrue\tnull\tfalse\tnull\tnull\n" >expect &&
+	printf "jsonlite\ttrue\tnull\tfalse\tnull\tnull\n" >>expect &&
+	printf "stats\tfalse\tnull\ttrue\tnull\tnull\n" >>expect &&
+	printf "tibble\ttrue\tnull\tfalse\tnull\tnull\n" >>expect &&
+	test_cmp expect actual &&
+	jq -e ".packages[] | select(.name == \"rlang\") |
+		.direct == false and .startup == false and (.imported_by | type) == \"string\" and
+		.imported_by != \"rlang\"" "$rec" &&
+	imp=$(jq -r ".packages[] | select(.name == \"rlang\") | .imported_by" "$rec") &&
+	Rscript -e "cat(\"rlang\" %in% c(names(getNamespaceImports(\"$imp\")), tools::package_dependencies(\"$imp\", db = installed.packages())[[1]]))" >dep &&
+	printf TRUE >expect && test_cmp expect dep
+'
+
 test_expect_success R 'the interpreter entry' '
 	rec=$(xalt_one_record) &&
 	Rscript -e "cat(paste(R.version\$major, R.version\$minor, sep = \".\"), R.home(), sep = \"\t\")" |
@@ -52,17 +78,19 @@ test_expect_success R 'the spool is gone after the run' '
 
 # The R rows of the shared table whose path is where this R really has the
 # package: loaded in one tracked run, each must be in the record or not.
-test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) through a tracked R' '
+# r_cases CONF TSV MIN: the R rows of TSV that name installed packages (at
+# least MIN) decide under the patterns of CONF as the table says, in a
+# tracked R that loads them all.
+r_cases() {
 	rm -rf "$XALT_FILE_PREFIX" &&
 	xalt_write_config filt.conf </dev/null &&
-	cat "$SRC_DIRECTORY/t/filter-cases.conf" >>filt.conf &&
-	grep "^R$T" "$SRC_DIRECTORY/t/filter-cases.tsv" | cut -f2 | sort -u >names &&
+	cat "$1" >>filt.conf &&
+	grep "^R$T" "$2" | cut -f2 | sort -u >names &&
 	Rscript -e "for (p in readLines(\"names\")) { d <- find.package(p, quiet = TRUE); if (length(d)) cat(p, d, sep = \"\t\", \"\n\") }" |
 		sed "s/$T\$//" >installed &&
-	grep "^R$T" "$SRC_DIRECTORY/t/filter-cases.tsv" | cut -f2-4 >rows &&
+	grep "^R$T" "$2" | cut -f2-4 >rows &&
 	grep -F -x -f <(cut -f1,2 installed) <(cut -f1,2 rows) >usable &&
-	test $(wc -l <usable) -ge 8 &&
-	grep -q SKIP <(grep -F -f usable rows) && grep -q KEEP <(grep -F -f usable rows) &&
+	test $(wc -l <usable) -ge $3 &&
 	XALT_CONFIG=$PWD/filt.conf xalt_tracked Rscript -e "for (p in readLines(\"usable\")) loadNamespace(sub(\"\t.*\", \"\", p))" &&
 	rec=$(xalt_one_record) &&
 	while IFS="$T" read -r name path want; do
@@ -70,6 +98,15 @@ test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) throug
 		got=$(jq -r --arg n "$name" "if any(.packages[]; .name == \$n) then \"KEEP\" else \"SKIP\" end" "$rec")
 		test "$got" = "$want" || { echo "$name $path: got $got, want $want"; return 1; }
 	done <rows
+}
+
+test_expect_success R 'shared filter cases (R rows of t/filter-cases.tsv) through a tracked R' '
+	r_cases "$SRC_DIRECTORY/t/filter-cases.conf" "$SRC_DIRECTORY/t/filter-cases.tsv" 8 &&
+	grep -q SKIP <(grep -F -f usable rows) && grep -q KEEP <(grep -F -f usable rows)
+'
+
+test_expect_success R 'TACC'"'"'s table (R rows of t/filter-cases-tacc.tsv): R keeps everything' '
+	r_cases "$SRC_DIRECTORY/t/filter-cases-tacc.conf" "$SRC_DIRECTORY/t/filter-cases-tacc.tsv" 2
 '
 
 test_expect_success R 'an unsampled R run sends nothing and leaves no spool' '
@@ -109,6 +146,16 @@ test_expect_success 'setup: a program named R calling xalt_record_pkg' '
 	}
 	EOF
 	${CC:-cc} -o bin/R hook.c
+'
+
+test_expect_success 'direct, imported_by, startup, used, functions_used reach the record' '
+	rm -rf "$XALT_FILE_PREFIX" &&
+	xalt_tracked bin/R "$RP" program R package_name rlang package_path /p/rlang \
+		direct 0 imported_by tibble startup 0 used 1 functions_used 4 &&
+	jq -c ".packages[] | [.name, .direct, .imported_by, .startup, .used, .functions_used]" \
+		"$(xalt_one_record)" >actual &&
+	echo "[\"rlang\",false,\"tibble\",false,true,4]" >expect &&
+	test_cmp expect actual
 '
 
 check_name() {

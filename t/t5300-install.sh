@@ -81,6 +81,28 @@ test_expect_success MODULES_LMOD 'the installed Lua modulefile is valid for Lmod
 	echo "XALT=yes LD=unset" >expect && test_cmp expect out && test ! -s err
 '
 
+# Issue 12 item 8: containers often set PYTHONDONTWRITEBYTECODE; the hook
+# must still be installed byte-compiled for every interpreter the Makefile
+# compiles for, or every Python start compiles it again (docs/python.md).
+test_expect_success 'PYTHONDONTWRITEBYTECODE=1 in the environment: the hook is still byte-compiled' '
+	(cd clone && HOME=$REAL_HOME PYTHONDONTWRITEBYTECODE=1 make -s install DESTDIR="$TRASH_DIRECTORY/stage2" PREFIX=$P B=build \
+		>../install2.log 2>&1) &&
+	site=$TRASH_DIRECTORY/stage2$P/site &&
+	n=0 &&
+	for py in /usr/bin/python3 "$REAL_HOME"/.pyenv/versions/*/bin/python; do
+		test -x "$py" || continue
+		pyc=$("$py" -c "import sys
+try:
+    from importlib.util import cache_from_source
+    print(cache_from_source(sys.argv[1]))
+except ImportError:
+    print(sys.argv[1] + \"c\")" "$site/sitecustomize.py") &&
+		test -s "$pyc" && test ! "$pyc" -ot "$site/sitecustomize.py" || { echo "no $pyc"; return 1; }
+		n=$((n + 1))
+	done &&
+	test $n -ge 1
+'
+
 test_expect_success 'reinstalling keeps a site-edited config' '
 	echo "# site edit" >>"$stage$P/etc/xalt.conf" &&
 	(cd clone && make -s install DESTDIR="$stage" PREFIX=$P B=build >/dev/null 2>&1) &&

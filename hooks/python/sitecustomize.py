@@ -95,13 +95,14 @@ class _State(object):
     """This run's spool file and what was recorded.
 
     The file is opened for each write and closed again, so the program never
-    sees an fd of ours. Before each write we check that the process is still
-    the tracked one (a fork()ed child is not): else we stop for good.
+    sees an fd of ours. A fork()ed child (multiprocessing's fork workers)
+    inherits this state and goes on appending to the run's file, whole
+    lines in one write each, as the run's own imports and uses: an exec'd
+    program is not a fork and never gets here (_start's pid rule).
     """
 
-    def __init__(self, path, pid):
+    def __init__(self, path):
         self.path = path      # $XALT_SPOOL_DIR/pkgs, opened O_APPEND|O_NOFOLLOW
-        self.pid = pid        # the tracked process (0: fork hook instead)
         self.on = True        # False after any failure: record nothing more
         self.seen = set()     # names already recorded or being imported
         self.dists = {}       # site dir -> {normalised dist name: (ver, meta)}
@@ -111,15 +112,20 @@ class _State(object):
         self.module = None    # our module object, kept alive (2.7 clears
                               # a dead module's globals)
         self.batch = None     # a list while sweeping: lines written together
+        self.starting = True  # until the sitecustomize chain has run
+        self.libdirs = ()     # the interpreter's prefixes and site dirs (with '/')
+        self.islib = {}       # file name -> 1 library code, 0 the user's own
+        self.attr = {}        # 2.7: name -> attribution noted at find time
+        self.tool = None      # our sys.monitoring tool id (3.12+), or None
+        self.uses = {}        # loaded top-level name -> functions seen running
+        self.written = {}     # top-level name -> the count its last U line said
+        self.counted = set()  # code objects (or ids of C callables) counted
 
     def write(self, line):
         """Append one line with one write(); on any problem stop recording."""
         if not self.on:
             return
         try:
-            if self.pid and os.getpid() != self.pid:
-                self.on = False
-                return
             fd = os.open(self.path, _FLAGS, 0o600)
             try:
                 os.write(fd, line)
@@ -127,10 +133,6 @@ class _State(object):
                 os.close(fd)
         except Exception:
             self.on = False
-
-    def stop(self):
-        """Record nothing more (a fork()ed child); never raises."""
-        self.on = False
 
     def flush(self):
         """Write the batched lines, whole lines in writes of < 4 KiB."""
@@ -145,12 +147,14 @@ class _State(object):
         if chunk:
             self.write(b''.join(chunk))
 
-    def package(self, name, version, path, usec):
-        """Write (or batch) the P line of one module (docs/design.md)."""
+    def package(self, name, version, path, usec, attr):
+        """Write (or batch) the 9-field P line of one module (docs/design.md);
+        attr is (direct, imported_by, startup) as spool fields."""
         (self.write if self.batch is None else self.batch.append)(b'\t'.join((
             b'P', b'python', _esc(_b(name)), _esc(_b(version or '')),
             _esc(_b(path or '')),
-            b'' if usec is None else str(int(usec)).encode('ascii'))) + b'\n')
+            b'' if usec is None else str(int(usec)).encode('ascii'),
+            attr[0], attr[1], attr[2])) + b'\n')
 
 
 _st = None  # the _State of a tracked run, else None
@@ -160,7 +164,12 @@ _clock = None  # time.perf_counter, imported only by tracked runs
 # --- where a module came from, and its version --------------------------------
 
 def _spec_path(spec):
-    """File or directory a spec loads from; '' for built-in/frozen modules."""
+    """File or directory a spec loads from.
+
+    Built-in and frozen modules carry their origin, `built-in` or `frozen`,
+    as XALT's hook does, so an XALT site's `SKIP path ^[^/]` rule decides
+    as it did under XALT (issue 12 item 9).
+    """
     origin = getattr(spec, 'origin', None)
     locs = getattr(spec, 'submodule_search_locations', None)
     if origin and getattr(spec, 'has_location', False):
@@ -170,7 +179,12 @@ def _spec_path(spec):
     if locs is not None:
         for loc in locs:  # a namespace package: its first portion
             return loc
+    if origin in _ORIGINS:
+        return origin
     return ''
+
+
+_ORIGINS = ('built-in', 'frozen')
 
 
 def _module_path(mod):
@@ -181,11 +195,10 @@ def _module_path(mod):
         path = _spec_path(spec)
         if path:
             return path
-    # No location in the spec: a built-in (no file), or a frozen stdlib
-    # module of 3.11+ (os, codecs, ...), whose __file__ names its source.
+    # No spec (2.7, or one without a location): a built-in has no file.
     f = d.get('__file__')
     if not f:
-        return ''
+        return 'built-in' if d.get('__name__') in sys.builtin_module_names else ''
     if '__path__' in d:
         return os.path.dirname(f)
     if f.endswith('.pyc') or f.endswith('.pyo'):
@@ -309,28 +322,99 @@ def _version(name, path, mod):
     return None
 
 
-def _record_loaded(name, mod, usec):
+def _record_loaded(name, mod, usec, attr):
     """Write the P line of a loaded module (version only for top-level)."""
     path = _module_path(mod)
     ver = None if '.' in name else _version(name, path, mod)
-    _st.package(name, ver, path, usec)
+    _st.package(name, ver, path, usec, attr)
 
 
-def _done(name, spec, module, usec):
-    """After a timed load (3.x): write the line; never raises."""
+def _done(name, spec, module, usec, attr):
+    """After a timed load (3.x): write the line; never raises. From now
+    on the package's functions that run count as its use."""
     try:
         path = _spec_path(spec) or _module_path(module)
-        _st.package(name, _version(name, path, module), path, usec)
+        _st.package(name, _version(name, path, module), path, usec, attr)
+        _st.uses.setdefault(name, 0)
     except Exception:
         pass
 
 
-def _found(name, spec):
+def _found(name, spec, attr):
     """A submodule was found (3.x): write its line now; never raises."""
     try:
-        _st.package(name, None, _spec_path(spec), None)
+        _st.package(name, None, _spec_path(spec), None, attr)
+        if '.' not in name:
+            _st.uses.setdefault(name, 0)
     except Exception:
         pass
+
+
+# --- who imported it --------------------------------------------------------------
+#
+# The importer is the first frame above the import machinery: importlib's
+# frozen frames, ours (they carry importlib's file name, see _as_importlib)
+# and importlib.import_module. Its module decides (docs/python.md):
+#  - `__main__` (a script, -c, -m, interactive), or runpy importing the
+#    package of `-m pkg.mod`: direct;
+#  - site, sitecustomize, usercustomize, or anything while the shadowed
+#    sitecustomize runs: start-up;
+#  - code in a file under the interpreter's prefixes or a site dir: pulled
+#    in by that module's top-level package (imported_by);
+#  - code in any other file: the user's own module: direct.
+
+_DIRECT = (b'1', b'', b'0')
+_STARTUP = (b'0', b'', b'1')
+_UNKNOWN = (b'', b'', b'')
+_NOT_STARTUP = (b'', b'', b'0')
+_STARTUP_MODULES = ('site', 'sitecustomize', 'usercustomize')
+
+
+def _is_lib(fn):
+    """1 when file name fn is the interpreter's or an installed package's."""
+    st = _st
+    v = st.islib.get(fn)
+    if v is None:
+        v = 1 if (fn.startswith(st.libdirs) or '/site-packages/' in fn
+                  or '/dist-packages/' in fn) else 0
+        st.islib[fn] = v
+    return v
+
+
+def _attribution(f):
+    """(direct, imported_by, startup) spool fields for an import whose
+    machinery's frames start at frame f; never raises."""
+    try:
+        while f is not None:
+            code = f.f_code
+            fn = code.co_filename
+            if fn.startswith('<frozen importlib') or (
+                    code.co_name == 'import_module'
+                    and fn.endswith('importlib/__init__.py')):
+                f = f.f_back
+                continue
+            break
+        else:
+            return _UNKNOWN
+        if _st.starting:
+            return _STARTUP
+        g = f.f_globals
+        name = g.get('__name__')
+        if name == '__main__' or (name == 'runpy'
+                                  and code.co_name == '_get_module_details'):
+            return _DIRECT
+        if name in _STARTUP_MODULES:
+            return _STARTUP
+        if fn[:1] == '<':  # frozen or exec'd code: judge by its module's file
+            fn = g.get('__file__') or fn
+        if fn.startswith('<frozen') or fn[:1] != '<' and _is_lib(fn):
+            top = name.partition('.')[0] if isinstance(name, str) else ''
+            return (b'0', _esc(_b(top)), b'0')
+        if fn[:1] == '<':
+            return _NOT_STARTUP  # text exec'd by someone: who, we cannot tell
+        return _DIRECT
+    except Exception:
+        return _UNKNOWN
 
 
 # --- the finder -----------------------------------------------------------------
@@ -348,12 +432,13 @@ class _TimedLoader(object):
     create_module..exec_module, forwards every other attribute, and puts the
     original loader back on spec and module before the module's code runs."""
 
-    __slots__ = ('_x_loader', '_x_spec', '_x_t0')
+    __slots__ = ('_x_loader', '_x_spec', '_x_t0', '_x_attr')
 
-    def __init__(self, loader, spec):
+    def __init__(self, loader, spec, attr):
         self._x_loader = loader
         self._x_spec = spec
         self._x_t0 = None
+        self._x_attr = attr
 
     def __getattr__(self, attr):
         if attr.startswith('_x_'):  # a slot not set yet: no recursion
@@ -378,7 +463,7 @@ class _TimedLoader(object):
         if t0 is None:
             t0 = _clock()
         loader.exec_module(module)  # its errors pass through untouched
-        _done(spec.name, spec, module, (_clock() - t0) * 1e6)
+        _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
 
 
 class _Finder(object):
@@ -391,7 +476,8 @@ class _Finder(object):
         # Only real imports (not importlib.util.find_spec probes) are
         # recorded; everything else is left to the finders behind us.
         try:
-            if sys._getframe(2).f_code.co_name != '_find_and_load_unlocked':
+            f = sys._getframe(2)
+            if f.f_code.co_name != '_find_and_load_unlocked':
                 return None
         except Exception:
             return None
@@ -412,18 +498,19 @@ class _Finder(object):
                 break
         if spec is None:
             return None
+        attr = _attribution(f)
         if '.' in fullname:
-            _found(fullname, spec)
+            _found(fullname, spec, attr)
         else:
             loader = spec.loader
             if loader is not None and hasattr(loader, 'exec_module') \
                     and hasattr(loader, 'create_module'):
                 try:
-                    spec.loader = _TimedLoader(loader, spec)
+                    spec.loader = _TimedLoader(loader, spec, attr)
                 except Exception:
-                    _found(fullname, spec)
+                    _found(fullname, spec, attr)
             else:
-                _found(fullname, spec)
+                _found(fullname, spec, attr)
         return spec
 
 
@@ -470,6 +557,7 @@ class _Finder2(object):
             if fullname not in st.seen:
                 st.seen.add(fullname)
                 st.pending.append(fullname)
+                st.attr[fullname] = _attribution(sys._getframe(1))
         except Exception:
             pass
         return None
@@ -492,7 +580,7 @@ def _flush_pending(importing=None):
             keep.append(name)  # still loading
         elif mod is not None:
             try:
-                _record_loaded(name, mod, None)
+                _record_loaded(name, mod, None, _st.attr.pop(name, _UNKNOWN))
             except Exception:
                 pass
     _st.pending = keep
@@ -504,6 +592,118 @@ def _at_exit():
             _flush_pending()
     except Exception:
         pass
+
+
+# --- usage (3.12+): which packages' code ran -----------------------------------------
+#
+# sys.monitoring with a tool id of our own (4, else 3: 0-2 and 5 are the
+# debugger's, coverage's, the profiler's and the optimizer's; none free:
+# nothing, and `used` stays unknown). PY_START fires at the first run of
+# each code object: a function of a loaded package counts as its use, and
+# user code gets CALL events so its calls of C callables (numpy ufuncs,
+# C functions of an extension) count too. Every callback returns DISABLE:
+# each code object and each call site costs one event, then nothing, so a
+# hot loop runs at full speed. Module and class bodies (no CO_NEWLOCALS)
+# are imports, not use. Functions that ran during their package's own
+# import are disabled before it is loaded and are not counted later.
+
+_CO_NEWLOCALS = 0x2
+
+
+def _use(top, key):
+    """Count a function of package top (key: its code or the callable's id)."""
+    st = _st
+    n = st.uses.get(top)
+    if n is None or key in st.counted:
+        return
+    st.counted.add(key)
+    st.uses[top] = n + 1
+    if not n:  # the first use: now, so a killed run keeps it
+        st.written[top] = 1
+        st.write(b'U\tpython\t' + _esc(_b(top)) + b'\t1\n')
+
+
+def _is_user_code(code, g):
+    """Code of the user's own (see _attribution), from its file or module."""
+    fn = code.co_filename
+    if fn[:1] == '<':
+        return g.get('__name__') == '__main__'
+    return not _is_lib(fn)
+
+
+def _on_start(code, offset):
+    try:
+        g = sys._getframe(1).f_globals
+        if _is_user_code(code, g):
+            _MON.set_local_events(_st.tool, code, _CALL)
+        elif code.co_flags & _CO_NEWLOCALS:
+            name = g.get('__name__')
+            if isinstance(name, str):
+                _use(name.partition('.')[0], code)
+    except Exception:
+        pass
+    return _DISABLE
+
+
+def _on_call(code, offset, func, arg0):
+    try:
+        c = getattr(func, '__code__', None)
+        if c is None:
+            f = getattr(func, '__func__', None)  # a bound method
+            c = getattr(f, '__code__', None)
+        if c is not None:
+            key, mod = c, getattr(func, '__module__', None)
+        else:  # a C callable: its module, or its type's, or its self's type's
+            key = id(func)
+            mod = getattr(func, '__module__', None)
+            if not isinstance(mod, str):
+                self = getattr(func, '__self__', None)
+                mod = type(func if self is None or isinstance(self, type(sys))
+                           else self).__module__
+        if isinstance(mod, str):
+            _use(mod.partition('.')[0], key)
+    except Exception:
+        pass
+    return _DISABLE
+
+
+def _final_uses():
+    """At exit: a U line for each package whose count grew since its last."""
+    st = _st
+    try:
+        lines = [b'U\tpython\t%s\t%d\n' % (_esc(_b(top)), n)
+                 for top, n in st.uses.items() if n > st.written.get(top, 0)]
+        if lines:
+            st.batch = lines
+            st.flush()
+    except Exception:
+        pass
+
+
+def _monitor(st):
+    """Start usage tracking if this Python has sys.monitoring and a free id."""
+    global _MON, _CALL, _DISABLE
+    mon = getattr(sys, 'monitoring', None)
+    if mon is None:
+        return
+    for tid in (4, 3):
+        if mon.get_tool(tid) is None:
+            break
+    else:
+        _trace('no free sys.monitoring tool id: package use is not tracked')
+        return
+    _MON, _CALL, _DISABLE = mon, mon.events.CALL, mon.DISABLE
+    mon.use_tool_id(tid, 'xalt')
+    st.tool = tid
+    mon.register_callback(tid, mon.events.PY_START, _on_start)
+    mon.register_callback(tid, mon.events.CALL, _on_call)
+    mon.set_events(tid, mon.events.PY_START)
+    st.write(b'M\tpython\ton\n')
+    import atexit
+    atexit.register(_final_uses)
+
+
+_MON = _CALL = _DISABLE = None
 
 
 # --- start ------------------------------------------------------------------------
@@ -542,37 +742,50 @@ def _start():
         _trace('cannot open spool %s: %s' % (spool, e))
         return
     try:
-        _install(path, pid, spool)
+        _install(path, spool)
     except Exception:
         _st = None  # a half-made start records nothing
         raise
 
 
-def _install(path, pid, spool):
+def _lib_dirs():
+    """The directories whose code is not the user's: the interpreter's
+    prefixes, site dirs and our own, each ending in '/' ('/' itself is
+    left out: it would hold everything)."""
+    dirs = set()
+    site = sys.modules.get('site')
+    for d in (sys.prefix, sys.exec_prefix, getattr(sys, 'base_prefix', None),
+              getattr(sys, 'base_exec_prefix', None),
+              getattr(sys, 'real_prefix', None),
+              getattr(site, 'USER_SITE', None),
+              os.path.dirname(os.path.abspath(__file__))):
+        if d and isinstance(d, str) and d != os.sep:
+            dirs.add(d.rstrip(os.sep) + os.sep)
+    return tuple(dirs)
+
+
+def _install(path, spool):
     """Write the I line and the sweep, put the finder in place."""
     global _st, _clock
-    st = _State(path, pid)
-    # A fork()ed child must not write into the parent's spool. 3.7+ tells
-    # us at the fork; getpid() on every write (0.7 us, a syscall since glibc
-    # 2.25 stopped caching it) is for older Pythons only.
-    if hasattr(os, 'register_at_fork'):
-        os.register_at_fork(after_in_child=st.stop)
-        st.pid = 0
+    st = _State(path)
     st.module = sys.modules.get(__name__)
     lib = os.path.dirname(os.__file__)
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
+    st.libdirs = _lib_dirs()
     _st = st
     st.write(_interpreter_line())
 
     # Everything imported before the finder exists (site, .pth files, ...),
-    # in a few writes: one per line cost 2 us each (getpid, open, write, close).
+    # in a few writes: one per line cost 2 us each (open, write, close).
     st.batch = []
     for name, mod in list(sys.modules.items()):
         if mod is None or name in ('__main__', __name__):
             continue
         st.seen.add(name)
+        if '.' not in name:
+            st.uses[name] = 0
         try:
-            _record_loaded(name, mod, None)
+            _record_loaded(name, mod, None, _STARTUP)
         except Exception:
             pass  # not a module (sys.modules may hold any object): skip it
     st.flush()
@@ -659,6 +872,16 @@ try:
 except Exception as _e:
     _trace('cannot look for the shadowed sitecustomize: %r' % (_e,))
     _run_chained = None
-if _run_chained is not None:
-    _trace('chaining to the shadowed sitecustomize')
-    _run_chained()
+try:
+    if _run_chained is not None:
+        _trace('chaining to the shadowed sitecustomize')
+        _run_chained()
+finally:
+    if _st is not None:
+        _st.starting = False  # what is imported from now on is not start-up
+        # Usage tracking starts after the chain: a site's or env's own
+        # sitecustomize gets the first pick of sys.monitoring's tool ids.
+        try:
+            _monitor(_st)
+        except Exception as _e:
+            _trace('package use not tracked: %r' % (_e,))

@@ -3,7 +3,9 @@
  * package import into a tracked run's spool (the seed talk's contract):
  *
  *   xalt_record_pkg -u UUID program NAME xalt_run_uuid UUID package_name N \
- *                   package_version V package_path P [import_time SECONDS]
+ *                   package_version V package_path P [import_time SECONDS] \
+ *                   [direct 0|1] [imported_by NAME] [startup 0|1] \
+ *                   [used 0|1] [functions_used N]
  *
  * Our own Python and R hooks append to the spool in-process instead (a
  * process per import made a 30-import script 2.6-3.9x slower: docs/python.md,
@@ -60,6 +62,13 @@ static const char usage_long[] =
 	"  package_version V      its version (optional)\n"
 	"  package_path P         where it was loaded from (optional)\n"
 	"  import_time SECONDS    time spent loading it (optional)\n"
+	"  direct 0|1             1: the user's own code imported it (optional)\n"
+	"  imported_by NAME       the package whose code imported it (optional)\n"
+	"  startup 0|1            1: imported before the user's code began (optional)\n"
+	"  used 0|1               1: its code ran after the import; 0: this program\n"
+	"                         tracks usage and it has not run (yet) (optional)\n"
+	"  functions_used N       how many of its functions ran (optional; N > 0\n"
+	"                         implies used 1)\n"
 	"  xalt_run_uuid UUID     must equal -u when given\n"
 	"\n"
 	"environment: XALT_CONFIG (else $XALT_DIR/etc/xalt.conf), XALT_SPOOL_BASE,\n"
@@ -96,6 +105,10 @@ struct pkg {
 	const char *path;         /* "" if unknown */
 	const char *run_uuid;     /* xalt_run_uuid, NULL if not given */
 	long long import_us;      /* -1 if unknown */
+	int direct, startup;      /* 1, 0, or -1 when not given */
+	const char *imported_by;  /* NULL if not given */
+	int used;                 /* 1, 0, or -1 when not given */
+	long long functions_used; /* -1 if not given */
 };
 
 /* Seconds as text -> integer microseconds; -1 if not a finite number >= 0. */
@@ -109,6 +122,29 @@ static long long parse_seconds(const char *s)
 	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
 		return -1;
 	return (long long)(v * 1e6 + 0.5);   /* no llround: no -lm for one rounding */
+}
+
+/* "0" or "1" -> 0 or 1; anything else -1 (traced, then ignored as not given). */
+static int parse_flag(const char *key, const char *v)
+{
+	if ((v[0] == '0' || v[0] == '1') && !v[1])
+		return v[0] - '0';
+	XTRACE("record_pkg: ignoring %s '%s': not 0 or 1", key, v);
+	return -1;
+}
+
+/* A count: digits only, at most 15 of them; -1 (traced) otherwise. */
+static long long parse_count(const char *key, const char *v)
+{
+	long long n = 0;
+	size_t i;
+
+	for (i = 0; v[i] >= '0' && v[i] <= '9' && i < 15; i++)
+		n = n * 10 + (v[i] - '0');
+	if (i && !v[i])
+		return n;
+	XTRACE("record_pkg: ignoring %s '%s': not a count", key, v);
+	return -1;
 }
 
 /* Fill p from the KEY VALUE pairs; exits 2 on an odd count or a missing key. */
@@ -134,7 +170,17 @@ static void parse_pairs(struct pkg *p, int argc, char **argv)
 			p->import_us = parse_seconds(v);
 			if (p->import_us < 0)
 				XTRACE("record_pkg: ignoring import_time '%s': not seconds", v);
-		} else
+		} else if (!strcmp(k, "direct"))
+			p->direct = parse_flag(k, v);
+		else if (!strcmp(k, "startup"))
+			p->startup = parse_flag(k, v);
+		else if (!strcmp(k, "imported_by"))
+			p->imported_by = v;
+		else if (!strcmp(k, "used"))
+			p->used = parse_flag(k, v);
+		else if (!strcmp(k, "functions_used"))
+			p->functions_used = parse_count(k, v);
+		else
 			XTRACE("record_pkg: ignoring unknown key '%s'", k);
 	}
 	if (!p->program)
@@ -192,17 +238,29 @@ static void put_field(char *line, size_t cap, size_t *o, const char *s, char sep
 	line[(*o)++] = sep;
 }
 
+static void put_flag(char *line, size_t *o, int v)
+{
+	if (v >= 0)
+		line[(*o)++] = (char)('0' + v);
+}
+
 /*
- * Format the P line (docs/design.md, "Spool line format"). Returns it in a
- * malloc'd buffer with its length in *len, or NULL when out of memory.
+ * Format the lines (docs/design.md, "Spool line format"): the P line, of 9
+ * fields when direct, imported_by or startup was given (else the 6 of old
+ * callers), then a U line when the package was used, or an M line for
+ * `used 0` (this program tracks usage). Returns them in a malloc'd buffer
+ * with their length in *len (one write: both land together), or NULL when
+ * out of memory.
  */
 static char *format_line(const struct pkg *p, size_t *len)
 {
-	/* Each byte escapes to at most two; five fields, separators, number. */
-	size_t cap = 2 * (strlen(p->program) + strlen(p->name) + strlen(p->version) +
-			  strlen(p->path)) + 64;
+	const char *by = p->imported_by ? p->imported_by : "";
+	/* Each byte escapes to at most two; nine fields and two more lines. */
+	size_t cap = 2 * (2 * strlen(p->program) + 2 * strlen(p->name) + strlen(p->version) +
+			  strlen(p->path) + strlen(by)) + 128;
 	char *line = malloc(cap);
 	size_t o = 0;
+	int used = p->functions_used > 0 ? 1 : p->functions_used == 0 ? 0 : p->used;
 
 	if (!line)
 		return NULL;
@@ -214,7 +272,29 @@ static char *format_line(const struct pkg *p, size_t *len)
 	put_field(line, cap, &o, p->path, '\t');
 	if (p->import_us >= 0)
 		o += (size_t)snprintf(line + o, cap - o, "%lld", p->import_us);
+	if (p->direct >= 0 || p->imported_by || p->startup >= 0) {
+		line[o++] = '\t';
+		put_flag(line, &o, p->direct);
+		line[o++] = '\t';
+		put_field(line, cap, &o, by, '\t');
+		put_flag(line, &o, p->startup);
+	}
 	line[o++] = '\n';
+	if (used == 1) {
+		line[o++] = 'U';
+		line[o++] = '\t';
+		put_field(line, cap, &o, p->program, '\t');
+		put_field(line, cap, &o, p->name, '\t');
+		if (p->functions_used >= 0)
+			o += (size_t)snprintf(line + o, cap - o, "%lld", p->functions_used);
+		line[o++] = '\n';
+	} else if (used == 0) {
+		line[o++] = 'M';
+		line[o++] = '\t';
+		put_field(line, cap, &o, p->program, '\t');
+		memcpy(line + o, "on\n", 3);
+		o += 3;
+	}
 	*len = o;
 	return line;
 }
@@ -229,7 +309,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pkg p = { NULL, NULL, "", "", NULL, -1 };
+	struct pkg p = { NULL, NULL, "", "", NULL, -1, -1, -1, NULL, -1, -1 };
 	const char *uuid = NULL;
 	char dir[SPOOL_PATH_MAX];
 	char *line;

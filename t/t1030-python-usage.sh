@@ -1,0 +1,202 @@
+#!/bin/bash
+test_description='Python: which packages were used, not just imported
+
+Python 3.12+ tracks use with sys.monitoring (a tool id of its own): a
+package whose function ran after its import is used, with the number of
+distinct functions; one only imported is not; one whose only use is a C
+callable (a C extension built here) is. Older Pythons say null. Also what
+must not change: coverage.py measures the same lines, pdb works, a user'"'"'s
+own sys.monitoring tool sees the same events, no fd is held.'
+
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq JQ || { skip_all='jq is needed to read records'; test_done; }
+MON_PY= OLD_PY=$PY_DEBIAN
+for p in $PY_VERSIONS; do
+	case $p in
+	*/3.12*/*|*/3.13*/*) MON_PY="$MON_PY $p" ;;
+	*/2.7*/*) OLD_PY="$OLD_PY $p" ;;
+	esac
+done
+test -n "$MON_PY" && test_set_prereq MONITORING
+test -n "${MON_PY// /}${OLD_PY// /}" || { skip_all='no Python interpreter'; test_done; }
+
+xalt_setup
+cat "$SRC_DIRECTORY/t/filter-cases.conf" >>"$XALT_CONFIG"
+unset PYTHONDONTWRITEBYTECODE PYTHONNOUSERSITE
+export PYTHONUSERBASE=$TRASH_DIRECTORY/ub
+
+one_run() { cp "$(xalt_one_record)" rec.json && rm -rf "$XALT_FILE_PREFIX"; }
+# tracked: xalt_tracked with no record left by an earlier (failed) test.
+tracked() { rm -rf "$XALT_FILE_PREFIX"; xalt_tracked "$@"; }
+
+# usage: name, used, functions_used of our packages, by name.
+usage() {
+	jq -r '.packages[] | select(.name | test("^(pkg[a-z]|cext)$")) |
+		[.name, .used, .functions_used] | map(tostring) | @tsv' rec.json | sort
+}
+
+# user_site PY: make PY's user site with pkga (two functions, one calling
+# the other), pkgb (imported by pkga, never called), pkgc (a function run
+# only during its own import), and cext when a C compiler and PY's headers
+# are there (a C function, module cext._speed).
+user_site() {
+	us=$(PYTHONUSERBASE=$PYTHONUSERBASE $1 -c "import site; print(site.getusersitepackages())") &&
+	rm -rf "$PYTHONUSERBASE" && mkdir -p "$us/pkga" "$us/pkgb" "$us/pkgc" "$us/cext" &&
+	printf "import pkgb\ndef f(i):\n    return g(i)\ndef g(i):\n    return i\n" >"$us/pkga/__init__.py" &&
+	printf "def h():\n    return 1\n" >"$us/pkgb/__init__.py" &&
+	printf "def setup():\n    return 1\nsetup()\n" >"$us/pkgc/__init__.py" &&
+	echo "from cext._speed import add" >"$us/cext/__init__.py" &&
+	inc=$($1 -c "import sysconfig; print(sysconfig.get_paths()[\"include\"])") &&
+	cat >speed.c <<-\EOF &&
+	#define PY_SSIZE_T_CLEAN
+	#include <Python.h>
+	static PyObject *add(PyObject *self, PyObject *args)
+	{
+		long a, b;
+		if (!PyArg_ParseTuple(args, "ll", &a, &b))
+			return NULL;
+		return PyLong_FromLong(a + b);
+	}
+	static PyMethodDef methods[] = { { "add", add, METH_VARARGS, NULL }, { NULL } };
+	static struct PyModuleDef mod = { PyModuleDef_HEAD_INIT, "cext._speed", NULL, -1, methods };
+	PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&mod); }
+	EOF
+	${CC:-cc} -shared -fPIC -I"$inc" -o "$us/cext/_speed.so" speed.c
+}
+
+test_expect_success 'setup: the user'"'"'s script' '
+	cat >s.py <<-\EOF
+	import pkga, pkgc, cext
+	total = 0
+	for i in range(1000):
+	    total += pkga.f(i) + cext.add(i, 1)
+	print(total)
+	EOF
+'
+
+for PY in $MON_PY; do
+	test_expect_success MONITORING "$PY: used, functions_used; imported only: false, 0; C callable: used" '
+		user_site $PY &&
+		tracked $PY s.py >out &&
+		echo 1000000 >expect && test_cmp expect out &&
+		one_run &&
+		usage >actual &&
+		cat >expect <<-\EOF &&
+		cext	true	1
+		pkga	true	2
+		pkgb	false	0
+		pkgc	false	0
+		EOF
+		test_cmp expect actual
+	'
+
+	test_expect_success MONITORING "$PY: a killed run keeps the first use (U line written at once)" '
+		printf "import os, pkga\npkga.f(1)\nos.kill(os.getpid(), 9)\n" >kill.py &&
+		d=$XALT_SPOOL_BASE/xalt-$(id -u) &&
+		rm -rf "$d"/* &&
+		{ tracked $PY kill.py; test $? = 137; } &&
+		grep -h "^U	python	pkga	1\$" "$d"/*/pkgs &&
+		grep -h "^M	python	on\$" "$d"/*/pkgs &&
+		! grep -h "^U	python	pkgb	" "$d"/*/pkgs &&
+		rm -rf "$d"/*
+	'
+
+	test_expect_success MONITORING "$PY: no free tool id: used is null, the user's tools keep theirs" '
+			mkdir -p busy && cat >busy/sitecustomize.py <<-\EOF &&
+		import sys
+		sys.monitoring.use_tool_id(3, "site tool 3")
+		sys.monitoring.use_tool_id(4, "site tool 4")
+		EOF
+		printf "import sys\nimport pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(3), sys.monitoring.get_tool(4))\n" >b.py &&
+		PYTHONPATH=$PWD/busy tracked $PY b.py >out &&
+		echo "site tool 3 site tool 4" >expect && test_cmp expect out &&
+		one_run && usage >actual &&
+		printf "pkga\tnull\tnull\npkgb\tnull\tnull\n" >expect && test_cmp expect actual
+	'
+done
+
+for PY in $OLD_PY; do
+	test_expect_success "$PY: no sys.monitoring: used and functions_used are null" '
+		us=$(PYTHONUSERBASE=$PYTHONUSERBASE $PY -c "import site; print(site.getusersitepackages())") &&
+		rm -rf "$PYTHONUSERBASE" && mkdir -p "$us/pkga" "$us/pkgb" &&
+		printf "import pkgb\ndef f(i):\n    return i\n" >"$us/pkga/__init__.py" && : >"$us/pkgb/__init__.py" &&
+		tracked $PY -c "import pkga; pkga.f(1)" &&
+		one_run && usage >actual &&
+		printf "pkga\tnull\tnull\npkgb\tnull\tnull\n" >expect && test_cmp expect actual
+	'
+done
+
+# What must not change. A user's own tool (the profiler's id) counting
+# PY_START and CALL events, never disabling them: the same counts.
+test_expect_success MONITORING 'a user'"'"'s own sys.monitoring tool sees the same events' '
+	PY=${MON_PY##* } && user_site $PY &&
+	cat >tool.py <<-\EOF &&
+	import sys
+	m = sys.monitoring
+	E = m.events
+	n = {"start": 0, "call": 0}
+	def mine(code):
+	    return code.co_filename.endswith(("tool.py", "pkga/__init__.py"))
+	def start(code, off):
+	    if mine(code):
+	        n["start"] += 1
+	def call(code, off, f, a):
+	    if mine(code):
+	        n["call"] += 1
+	m.use_tool_id(m.PROFILER_ID, "mine")
+	m.register_callback(m.PROFILER_ID, E.PY_START, start)
+	m.register_callback(m.PROFILER_ID, E.CALL, call)
+	m.set_events(m.PROFILER_ID, E.PY_START | E.CALL)
+	import pkga
+	for i in range(100):
+	    pkga.f(i)
+	m.set_events(m.PROFILER_ID, 0)
+	print(n)
+	EOF
+	$PY tool.py >expect &&
+	tracked $PY tool.py >actual &&
+	test_cmp expect actual &&
+	one_run &&
+	test "$(jq -r ".packages[] | select(.name == \"pkga\") | .used" rec.json)" = true
+'
+
+test_expect_success MONITORING 'usage tracking holds no file descriptor' '
+	PY=${MON_PY##* } &&
+	printf "import os, pkga\npkga.f(1)\nprint(sorted(os.listdir(\"/proc/self/fd\")))\nprint(os.open(\"/dev/null\", 0))\n" >fds.py &&
+	$PY fds.py >expect &&
+	tracked $PY fds.py >actual &&
+	test_cmp expect actual &&
+	one_run && test "$(jq -r ".packages[] | select(.name == \"pkga\") | .used" rec.json)" = true
+'
+
+# Debian'"'"'s coverage.py (6.5: the settrace tracer on 3.12+, its C tracer on
+# 3.11), the same report with the hook on as off.
+for PY in $PY_DEBIAN $MON_PY; do
+	test_expect_success PYTHON "$PY: coverage.py measures the same lines with the hook on and off" '
+		test -d /usr/lib/python3/dist-packages/coverage || {
+			say "# python3-coverage is not installed: nothing to compare"; return 0; } &&
+		mkdir -p covonly && ln -sfn /usr/lib/python3/dist-packages/coverage covonly/coverage &&
+		printf "def f(x):\n    if x:\n        return 1\n    return 2\nf(1)\nimport json\njson.dumps(1)\n" >c.py &&
+		PYTHONPATH=$PWD/covonly $PY -m coverage run --data-file=off.cov c.py &&
+		PYTHONPATH=$PWD/covonly tracked $PY -m coverage run --data-file=on.cov c.py &&
+		one_run &&
+		PYTHONPATH=$PWD/covonly $PY -m coverage report -m --data-file=off.cov >expect &&
+		PYTHONPATH=$PWD/covonly $PY -m coverage report -m --data-file=on.cov >actual &&
+		test_cmp expect actual &&
+		grep "^c.py  *7  *1  *86%  *4\$" actual
+	'
+done
+
+for PY in $PY_DEBIAN $MON_PY; do
+	test_expect_success PYTHON "$PY: pdb breaks, prints and continues as without the hook" '
+		printf "import json\nx = json.dumps([1, 2])\ny = len(x)\nprint(y)\n" >p.py &&
+		printf "b 3\nc\np x\nc\n" >cmds &&
+		$PY -m pdb p.py <cmds >expect 2>&1 &&
+		tracked $PY -m pdb p.py <cmds >actual 2>&1 &&
+		test_cmp expect actual &&
+		grep -F "[1, 2]" actual
+	'
+done
+
+test_done
