@@ -1,0 +1,83 @@
+/*
+ * Process identity: start time and pid namespace (see procid.h). Read with
+ * open/read into a stack buffer; the stat line is well under 1 KB.
+ */
+#include "procid.h"
+#include "fmt.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int procid_parse_stat(const char *s, size_t len, unsigned long long *out)
+{
+	const char *p = NULL, *end = s + len;
+	unsigned long long v = 0;
+	int field = 2, digits = 0;
+
+	for (const char *q = s; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p)
+		goto bad;
+	/* After ") " comes field 3; field 22 follows 19 more spaces. */
+	for (p++; p < end && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+		if (v > (~0ULL - 9) / 10)
+			goto bad;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (field != 22 || !digits || (p < end && *p != ' ' && *p != '\n'))
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int procid_start_time(pid_t pid, unsigned long long *out)
+{
+	char path[48], buf[1024];
+	struct fmt f;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	fmt_init(&f, path, sizeof(path));
+	fmt_str(&f, "/proc/");
+	fmt_dec(&f, (unsigned long long)pid, 0);
+	fmt_str(&f, "/stat");
+	if (fmt_end(&f) < 0)
+		return -1;
+	fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	n = sys_read_all(fd, buf, sizeof(buf));
+	sys_close(fd);
+	if (n < 0)
+		return -1;
+	/* A process that exits between open and read leaves an empty file: gone. */
+	if (n == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return procid_parse_stat(buf, (size_t)n, out);
+}
+
+int procid_pidns(unsigned long long *out)
+{
+	struct stat st;
+
+	if (sys_stat("/proc/self/ns/pid", &st) < 0)
+		return -1;
+	*out = (unsigned long long)st.st_ino;
+	return 0;
+}
