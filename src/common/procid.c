@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int procid_parse_stat(const char *s, size_t len, unsigned long long *out)
+int procid_parse_stat(const char *s, size_t len, char *state, unsigned long long *out)
 {
 	const char *p = NULL, *end = s + len;
 	unsigned long long v = 0;
@@ -20,8 +20,9 @@ int procid_parse_stat(const char *s, size_t len, unsigned long long *out)
 	for (const char *q = s; q < end; q++)
 		if (*q == ')')
 			p = q;
-	if (!p)
+	if (!p || end - p < 3 || p[1] != ' ')
 		goto bad;
+	*state = p[2];
 	/* After ") " comes field 3; field 22 follows 19 more spaces. */
 	for (p++; p < end && field < 22; p++)
 		if (*p == ' ')
@@ -42,7 +43,7 @@ bad:
 
 int procid_start_time(pid_t pid, unsigned long long *out)
 {
-	char path[48], buf[1024];
+	char path[48], buf[1024], state;
 	struct fmt f;
 	ssize_t n;
 	int fd;
@@ -69,7 +70,15 @@ int procid_start_time(pid_t pid, unsigned long long *out)
 		errno = ESRCH;
 		return -1;
 	}
-	return procid_parse_stat(buf, (size_t)n, out);
+	if (procid_parse_stat(buf, (size_t)n, &state, out) < 0)
+		return -1;
+	/* A zombie ('Z'; 'X' is the instant of its reaping) runs no more code:
+	 * for its spool it is gone (a job's epilog may run before it is reaped). */
+	if (state == 'Z' || state == 'X') {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
 }
 
 int procid_pidns(unsigned long long *out)

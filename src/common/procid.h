@@ -14,7 +14,9 @@
 /*
  * The start time of `pid` (field 22 of /proc/<pid>/stat) into *out.
  * 0, or -1 with errno: ENOENT/ESRCH when there is no such process in our
- * pid namespace's /proc, EINVAL when the file cannot be parsed.
+ * pid namespace's /proc, or when it is a zombie (it has died and will run
+ * no more code: only its parent has yet to reap it), EINVAL when the file
+ * cannot be parsed.
  */
 int procid_start_time(pid_t pid, unsigned long long *out);
 
@@ -22,10 +24,11 @@ int procid_start_time(pid_t pid, unsigned long long *out);
 int procid_pidns(unsigned long long *out);
 
 /*
- * The start time in a /proc/<pid>/stat text [s, s+len): field 22, counted
- * after the last ')' (the command name in field 2 may hold spaces and
- * parentheses). 0, or -1 with EINVAL. Exposed for tests.
+ * The state (field 3: 'R', 'S', 'Z' ...) and start time (field 22) in a
+ * /proc/<pid>/stat text [s, s+len), counted after the last ')' (the command
+ * name in field 2 may hold spaces and parentheses). 0, or -1 with EINVAL.
+ * Exposed for tests.
  */
-int procid_parse_stat(const char *s, size_t len, unsigned long long *out);
+int procid_parse_stat(const char *s, size_t len, char *state, unsigned long long *out);
 
 #endif

@@ -250,12 +250,28 @@ static void test_procid_parse(void **state)
 		"7719 (a) b) c) R 7705 7705 31448 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 "
 		"1222789 3133440 413\n";
 	unsigned long long t = 0;
+	char st = 0;
+	pid_t zombie;
 
 	(void)state;
-	assert_int_equal(procid_parse_stat(ok, strlen(ok), &t), 0);
+	assert_int_equal(procid_parse_stat(ok, strlen(ok), &st, &t), 0);
 	assert_int_equal(t, 1222789);
-	assert_int_equal(procid_parse_stat("1 (x) R 1 2", 11, &t), -1);
-	assert_int_equal(procid_parse_stat("no paren", 8, &t), -1);
+	assert_int_equal(st, 'R');
+	assert_int_equal(procid_parse_stat("1 (x) R 1 2", 11, &st, &t), -1);
+	assert_int_equal(procid_parse_stat("no paren", 8, &st, &t), -1);
+	assert_int_equal(procid_parse_stat("1 (x)", 5, &st, &t), -1);
+	/* A zombie (dead, not yet reaped) is gone. */
+	zombie = fork();
+	if (zombie == 0)
+		_exit(0);
+	for (int i = 0; i < 1000; i++) {
+		if (procid_start_time(zombie, &t) < 0)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(procid_start_time(zombie, &t), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(zombie, NULL, 0), zombie);
 	assert_true(my_start() > 0);
 	assert_int_equal(procid_start_time(dead_pid(), &t), -1);
 	assert_true(errno == ENOENT || errno == ESRCH);
