@@ -73,10 +73,23 @@ int procid_start_time(pid_t pid, unsigned long long *out)
 	if (procid_parse_stat(buf, (size_t)n, &state, out) < 0)
 		return -1;
 	/* A zombie ('Z'; 'X' is the instant of its reaping) runs no more code:
-	 * for its spool it is gone (a job's epilog may run before it is reaped). */
+	 * for its spool it is gone (a job's epilog may run before it is reaped).
+	 * But a leader thread that called pthread_exit shows 'Z' too while the
+	 * other threads run: /proc/<pid>/task then holds more than the leader
+	 * (its link count is threads + 2). */
 	if (state == 'Z' || state == 'X') {
-		errno = ESRCH;
-		return -1;
+		struct stat st;
+
+		fmt_init(&f, path, sizeof(path));
+		fmt_str(&f, "/proc/");
+		fmt_dec(&f, (unsigned long long)pid, 0);
+		fmt_str(&f, "/task");
+		if (fmt_end(&f) < 0)
+			return -1;
+		if (sys_stat(path, &st) < 0 || st.st_nlink <= 3) {
+			errno = ESRCH;
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +246,13 @@ static void test_note_cut_or_changed(void **state)
 	}
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	sleep(10);
+	return NULL;
+}
+
 static void test_procid_parse(void **state)
 {
 	static const char ok[] =
@@ -271,6 +280,31 @@ static void test_procid_parse(void **state)
 	}
 	assert_int_equal(procid_start_time(zombie, &t), -1);
 	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(zombie, NULL, 0), zombie);
+	/* A leader that called pthread_exit while another thread runs is alive. */
+	zombie = fork();
+	if (zombie == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, sleeper, NULL);
+		pthread_exit(NULL);
+	}
+	int seen = 0;
+	for (int i = 0; i < 200 && !seen; i++) {
+		char path[64], buf[256] = "";
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)zombie);
+		if ((f = fopen(path, "r"))) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		seen = strstr(buf, ") Z ") != NULL;
+		if (!seen)
+			usleep(5000);
+	}
+	assert_true(seen);
+	assert_int_equal(procid_start_time(zombie, &t), 0);
+	kill(zombie, SIGKILL);
 	assert_int_equal(waitpid(zombie, NULL, 0), zombie);
 	assert_true(my_start() > 0);
 	assert_int_equal(procid_start_time(dead_pid(), &t), -1);
