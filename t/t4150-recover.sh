@@ -16,11 +16,11 @@ xalt_setup
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 UDIR=$XALT_SPOOL_BASE/xalt-$(id -u)
 
-# killed_py CODE: a tracked Python that writes its pid to ./pid, runs CODE,
+# killed_py CODE: a tracked Python that runs CODE, writes its pid to ./pid,
 # and is killed with SIGKILL; its spool is left in $UDIR.
 killed_py() {
 	rm -f pid &&
-	{ xalt_tracked /usr/bin/python3 -c "import os; open(\"pid\", \"w\").write(str(os.getpid())); $1; import time; time.sleep(60)" & } &&
+	{ xalt_tracked /usr/bin/python3 -c "import os; $1; open(\"pid\", \"w\").write(str(os.getpid())); import time; time.sleep(60)" & } &&
 	for i in $(seq 600); do test -s pid && break; sleep 0.1; done &&
 	kill -9 "$(cat pid)" && wait
 	test -s pid
@@ -56,6 +56,11 @@ test_expect_success 'the killed run becomes one recovered record, with its packa
 	jq -e ".end_time >= .start_time and (.run_time - (.end_time - .start_time) | fabs) < 1e-5" "$rec" &&
 	xalt recover >out && test ! -s out &&
 	xalt_one_record
+'
+
+test_expect_success 'xalt ingest loads the recovered record' '
+	"$XALT_PREFIX/bin/xalt" ingest --db db.sqlite "$XALT_FILE_PREFIX" >out 2>err &&
+	echo "read 1, loaded 1, duplicate 0, rejected 0" >expect && test_cmp expect out
 '
 
 test_expect_success 'a live run is left alone (listed with --verbose)' '

@@ -14,8 +14,10 @@
  *     by the user, and nothing is done with root's rights on a path the
  *     user controls. No user's environment is read: the destination is in
  *     the run's start note, and is checked again with the user's rights.
- * Spool bases: every candidate of paths_spool_candidate (XALT_SPOOL_BASE,
- * /dev/shm, $TMPDIR, /tmp) that is a directory, each once.
+ * Spool bases: XALT_SPOOL_BASE alone when it is set (it overrides the
+ * others, for the library too: a test's or a site's own place); else every
+ * candidate of paths_spool_candidate (/dev/shm, $TMPDIR, /tmp) that is a
+ * directory, each once: the library falls back along the same list.
  *
  * Output: one line per run dir judged, "<verdict> TAB <path> [TAB <why>]",
  * live runs (and runs of other pid namespaces, and ones another recovery
@@ -25,6 +27,7 @@
 #include "paths.h"
 #include "recover.h"
 #include "spool.h"
+#include "xalt-env.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,6 +55,7 @@ static const char help_text[] =
 	"have sent it, and its spool is removed. Runs of another pid namespace\n"
 	"are never judged. Run by root (a batch epilog, a cron job), it does so\n"
 	"for every user, with that user's rights; run by a user, for their own.\n"
+	"Spool bases: $XALT_SPOOL_BASE when set, else /dev/shm, $TMPDIR, /tmp.\n"
 	"\n"
 	"  -n, --dry-run   say what would be done, change nothing\n"
 	"  -v, --verbose   list live runs too, and trace each step\n"
@@ -211,9 +215,12 @@ int cmd_recover(int argc, char **argv)
 		usage_error(usage_text, "unexpected argument '%s'", argv[optind]);
 
 	for (int i = 0; (base = paths_spool_candidate(environ, i)); i++) {
+		const char *own = paths_getenv(environ, XALT_ENV_SPOOL_BASE);
 		struct stat st;
 		int dup = 0;
 
+		if (own && own[0] && i > 0)
+			break;
 		if (!base[0] || stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		for (int k = 0; k < nseen; k++)
