@@ -41,10 +41,22 @@ bad:
 	return -1;
 }
 
+/* "/proc/<pid>/<leaf>" into path (cap bytes). 0, or -1 with ENAMETOOLONG. */
+static int proc_path(char *path, size_t cap, pid_t pid, const char *leaf)
+{
+	struct fmt f;
+
+	fmt_init(&f, path, cap);
+	fmt_str(&f, "/proc/");
+	fmt_dec(&f, (unsigned long long)pid, 0);
+	fmt_char(&f, '/');
+	fmt_str(&f, leaf);
+	return fmt_end(&f) < 0 ? -1 : 0;
+}
+
 int procid_start_time(pid_t pid, unsigned long long *out)
 {
 	char path[48], buf[1024], state;
-	struct fmt f;
 	ssize_t n;
 	int fd;
 
@@ -52,11 +64,7 @@ int procid_start_time(pid_t pid, unsigned long long *out)
 		errno = ESRCH;
 		return -1;
 	}
-	fmt_init(&f, path, sizeof(path));
-	fmt_str(&f, "/proc/");
-	fmt_dec(&f, (unsigned long long)pid, 0);
-	fmt_str(&f, "/stat");
-	if (fmt_end(&f) < 0)
+	if (proc_path(path, sizeof(path), pid, "stat") < 0)
 		return -1;
 	fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
@@ -80,11 +88,7 @@ int procid_start_time(pid_t pid, unsigned long long *out)
 	if (state == 'Z' || state == 'X') {
 		struct stat st;
 
-		fmt_init(&f, path, sizeof(path));
-		fmt_str(&f, "/proc/");
-		fmt_dec(&f, (unsigned long long)pid, 0);
-		fmt_str(&f, "/task");
-		if (fmt_end(&f) < 0)
+		if (proc_path(path, sizeof(path), pid, "task") < 0)
 			return -1;
 		if (sys_stat(path, &st) < 0 || st.st_nlink <= 3) {
 			errno = ESRCH;

@@ -162,22 +162,28 @@ static int printable(const char *s, size_t len)
 
 /* --- the reader ------------------------------------------------------------------ */
 
-int start_note_peek(char *buf, size_t len, struct start_note *n)
+/* The first lines, shared by the peek and the full reader: version, pid,
+ * start time, pid namespace. 0, or -1. */
+static int first_lines(struct cursor *c, struct start_note *n)
 {
-	struct cursor c = { buf, buf + len };
 	unsigned long long v;
 	const char *s;
 
-	memset(n, 0, sizeof(*n));
-	if (!(s = take(&c, "xalt-start", NULL)) || strcmp(s, "1") ||
-	    take_dec(&c, "pid", 0x7fffffff, &v) || !v)
-		goto bad;
+	if (!(s = take(c, "xalt-start", NULL)) || strcmp(s, "1") ||
+	    take_dec(c, "pid", 0x7fffffff, &v) || !v)
+		return -1;
 	n->pid = (pid_t)v;
-	if (take_dec(&c, "starttime", ~0ULL, &n->starttime) ||
-	    take_dec(&c, "pidns", ~0ULL, &n->pidns))
-		goto bad;
-	return 0;
-bad:
+	return take_dec(c, "starttime", ~0ULL, &n->starttime) ||
+	       take_dec(c, "pidns", ~0ULL, &n->pidns) ? -1 : 0;
+}
+
+int start_note_peek(char *buf, size_t len, struct start_note *n)
+{
+	struct cursor c = { buf, buf + len };
+
+	memset(n, 0, sizeof(*n));
+	if (first_lines(&c, n) == 0)
+		return 0;
 	memset(n, 0, sizeof(*n));
 	errno = EINVAL;
 	return -1;
@@ -207,14 +213,7 @@ int start_note_parse(char *buf, size_t len, struct start_note *n)
 		goto bad;
 	c.end = endline;
 
-	if (!(s = take(&c, "xalt-start", NULL)) || strcmp(s, "1"))
-		goto bad;
-	if (take_dec(&c, "pid", 0x7fffffff, &v) || !v)
-		goto bad;
-	n->pid = (pid_t)v;
-	if (take_dec(&c, "starttime", ~0ULL, &n->starttime) ||
-	    take_dec(&c, "pidns", ~0ULL, &n->pidns) ||
-	    take_dec(&c, "uid", 0xfffffffe, &v))
+	if (first_lines(&c, n) || take_dec(&c, "uid", 0xfffffffe, &v))
 		goto bad;
 	n->uid = (uid_t)v;
 	if (!(s = take(&c, "uuid", &sl)) || !only(s, sl, 1, DIGITS LOWER UPPER "-") || sl > 64)
