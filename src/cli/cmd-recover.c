@@ -190,7 +190,7 @@ int cmd_recover(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct recover_opts o = { 0, 0, report, NULL };
+	struct recover_opts o = { 0, 0, 0, report, NULL };
 	struct stat seen[8];
 	int c, nseen = 0, rc = 0;
 	const char *base;

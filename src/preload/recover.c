@@ -128,6 +128,7 @@ struct scan {
 	const struct recover_opts *o;
 	long *counts;                  /* per verdict, or NULL */
 	int sent;                      /* records sent so far */
+	int looked;                    /* run dirs judged so far */
 	unsigned long long pidns;      /* ours */
 	int have_ns;                   /* pidns is known */
 	time_t now;                    /* for the age of note-less dirs */
@@ -272,7 +273,8 @@ static int scan_one(int udfd, const char *name, void *ctx)
 	struct stat st;
 	int dfd = -1;
 
-	if (s->o->max_sends && s->sent >= s->o->max_sends)
+	if ((s->o->max_sends && s->sent >= s->o->max_sends) ||
+	    (s->o->max_looks && s->looked >= s->o->max_looks))
 		return 1;
 	if (s->skip && !strcmp(name, s->skip))
 		return 0;
@@ -292,6 +294,7 @@ static int scan_one(int udfd, const char *name, void *ctx)
 		sys_close(dfd);      /* and the lock with it */
 	if (v == RECOVER_DONE)
 		s->sent++;
+	s->looked++;
 	if (s->counts)
 		s->counts[v]++;
 	if (s->o->report)
@@ -303,7 +306,7 @@ int recover_user_dir(const char *base, const char *skip, const struct recover_op
 		     long *counts)
 {
 	char udir[SPOOL_PATH_MAX];
-	struct scan s = { udir, skip, o, counts, 0, 0, 0, 0 };
+	struct scan s = { udir, skip, o, counts, 0, 0, 0, 0, 0 };
 	struct timespec now;
 	int fd, r, e;
 
@@ -335,7 +338,7 @@ static void reap_report(void *ctx, const char *dir, const char *name,
 
 void recover_reap(void)
 {
-	struct recover_opts o = { 0, RECOVER_REAP_SENDS, reap_report, NULL };
+	struct recover_opts o = { 0, RECOVER_REAP_SENDS, RECOVER_REAP_LOOKS, reap_report, NULL };
 
 	if (recover_user_dir(NULL, NULL, &o, NULL) < 0 && errno != ENOENT)
 		XTRACE("cannot look for dead runs: %s", strerror(errno));

@@ -51,6 +51,7 @@ const char *recover_verdict_word(enum recover_verdict v);
 struct recover_opts {
 	int dry_run;            /* judge only: change nothing, send nothing */
 	int max_sends;          /* stop after this many records sent (0: no limit) */
+	int max_looks;          /* stop after judging this many run dirs (0: no limit) */
 	/* Called once per run dir judged (may be NULL); why: errno-ish detail. */
 	void (*report)(void *ctx, const char *dir, const char *name,
 		       enum recover_verdict v, const char *why);
@@ -71,10 +72,13 @@ int recover_user_dir(const char *base, const char *skip, const struct recover_op
 /*
  * The preload library's share (finish.c, at the end of a run that had a run
  * dir, never on a signal path): recover the same user's dead runs in this
- * process's spool base, at most RECOVER_REAP_SENDS records, the rest left
- * for the next run or `xalt recover`; traced. Can't fail.
+ * process's spool base, at most RECOVER_REAP_SENDS records after looking at
+ * most at RECOVER_REAP_LOOKS run dirs (each live one costs a 128-byte read
+ * and a /proc read), the rest left for the next run or `xalt recover`;
+ * traced. Can't fail.
  */
 #define RECOVER_REAP_SENDS 4
+#define RECOVER_REAP_LOOKS 64
 void recover_reap(void);
 
 #endif

@@ -166,7 +166,7 @@ static long counts[RECOVER_NVERDICTS];
 
 static int recover(int dry)
 {
-	struct recover_opts o = { dry, 0, NULL, NULL };
+	struct recover_opts o = { dry, 0, 0, NULL, NULL };
 
 	memset(counts, 0, sizeof(counts));
 	return recover_user_dir(NULL, NULL, &o, counts);
@@ -466,7 +466,8 @@ static void test_sample_table_applies(void **state)
 static void test_max_sends_bounds_the_work(void **state)
 {
 	char dir[SPOOL_PATH_MAX], uuid[8];
-	struct recover_opts o = { 0, 2, NULL, NULL };
+	struct recover_opts o = { 0, 2, 0, NULL, NULL };
+	struct recover_opts look = { 0, 0, 1, NULL, NULL };
 
 	(void)state;
 	for (int i = 0; i < 5; i++) {
@@ -476,6 +477,12 @@ static void test_max_sends_bounds_the_work(void **state)
 	assert_int_equal(recover_user_dir(NULL, NULL, &o, NULL), 2);
 	assert_int_equal(recover_user_dir(NULL, NULL, &o, NULL), 2);
 	assert_int_equal(recover_user_dir(NULL, NULL, &o, NULL), 1);
+	/* Looking at one dir at most: one of two. */
+	make_run(dir, "v0", dead_pid(), 1, my_ns(), cfg_keep, 1, 1);
+	make_run(dir, "v1", dead_pid(), 1, my_ns(), cfg_keep, 1, 1);
+	assert_int_equal(recover_user_dir(NULL, NULL, &look, NULL), 1);
+	assert_int_equal(recover_user_dir(NULL, NULL, &look, NULL), 1);
+	assert_int_equal(recover_user_dir(NULL, NULL, &look, NULL), 0);
 }
 
 int main(void)
