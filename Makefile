@@ -75,6 +75,8 @@ $(B)/%.o: %.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(PIC_FLAGS) -c -o $@ $<
 
 $(CLI_OBJ) $(B)/$(CLI_MAIN:.c=.o): ALL_CFLAGS += $(CLI_INC)
+# xalt recover builds records with the library's own code (src/preload/recover.c).
+$(B)/src/cli/cmd-recover.o: ALL_CFLAGS += -Isrc/preload
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
@@ -98,7 +100,7 @@ $(PRELOAD_SO): $(PRELOAD_OBJ) $(B)/libcommon.a src/preload/exports.map
 $(RECPKG_BIN): $(RECPKG_OBJ) $(B)/libcommon.a
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(XALT_BIN): $(B)/$(CLI_MAIN:.c=.o) $(B)/libcli.a $(B)/libcommon.a
+$(XALT_BIN): $(B)/$(CLI_MAIN:.c=.o) $(B)/libcli.a $(B)/libpreload.a $(B)/libcommon.a
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 $(B)/t/unit/%: t/unit/%.c $(B)/libpreload.a $(B)/libcli.a $(B)/libcommon.a

@@ -12,6 +12,7 @@ pkgs=(
 	r-cran-boot r-cran-class r-cran-nnet r-cran-spatial r-cran-codetools   # bench-r
 	rsyslog chromium environment-modules scdoc man-db
 	lua5.3 lua-posix lua-filesystem lua-term tcl
+	slurm-wlm munge                                             # t4160: a private Slurm cluster
 )
 missing=()
 for p in "${pkgs[@]}"; do

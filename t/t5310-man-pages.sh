@@ -7,7 +7,7 @@ MAN=$XALT_PREFIX/share/man
 
 test_expect_success 'a page for xalt, each command, xalt_record_pkg and xalt.conf' '
 	for p in man1/xalt.1 man1/xalt-run.1 man1/xalt-config.1 man1/xalt-ingest.1 \
-		 man1/xalt-db.1 man1/xalt-report.1 man1/xalt-doctor.1 \
+		 man1/xalt-db.1 man1/xalt-report.1 man1/xalt-doctor.1 man1/xalt-recover.1 \
 		 man1/xalt_record_pkg.1 man5/xalt.conf.5; do
 		test -s "$MAN/$p" || { echo "missing $p"; exit 1; }
 	done

@@ -48,5 +48,6 @@ int cmd_ingest(int argc, char **argv);   /* cmd-ingest.c */
 int cmd_db(int argc, char **argv);       /* cmd-db.c */
 int cmd_report(int argc, char **argv);   /* cmd-report.c */
 int cmd_doctor(int argc, char **argv);     /* cmd-doctor.c */
+int cmd_recover(int argc, char **argv);    /* cmd-recover.c */
 
 #endif

@@ -26,6 +26,7 @@ static const struct cmd_struct commands[] = {
 	{ "db", cmd_db, "create or upgrade the database schema" },
 	{ "report", cmd_report, "tables and an HTML page of what ran and was imported" },
 	{ "doctor", cmd_doctor, "check this installation end to end" },
+	{ "recover", cmd_recover, "send the records of runs killed before their end" },
 };
 
 static const char usage_text[] =

@@ -287,3 +287,11 @@ void json_out_null(struct json_out *j, const char *key)
 	lead(j, key);
 	put(j, "null", 4);
 }
+
+void json_out_members(struct json_out *j, const char *members, size_t len)
+{
+	if (!len)
+		return;
+	lead(j, NULL);
+	put(j, members, len);
+}

@@ -41,6 +41,14 @@ void json_out_double(struct json_out *j, const char *key, double v, int decimals
 void json_out_bool(struct json_out *j, const char *key, int v);
 void json_out_null(struct json_out *j, const char *key);
 
+/*
+ * Members written earlier by json_out (the text between an object's braces,
+ * e.g. a start note's half of a record), copied as they are, with the comma
+ * before them when needed. Nothing is written for len 0. The caller vouches
+ * that the text is valid members: it is not checked.
+ */
+void json_out_members(struct json_out *j, const char *members, size_t len);
+
 /* Flush what is pending. Returns 0, or -1 if any write failed. */
 int json_out_finish(struct json_out *j);
 

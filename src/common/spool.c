@@ -14,6 +14,7 @@
  * chown a directory we did not create, and every open uses O_NOFOLLOW.
  *
  * Sections: path building; the user dir; run dirs; appends; escaping; removal.
+ * Dead runs' dirs are recovered, then removed, by src/preload/recover.c.
  */
 #include "spool.h"
 #include "fmt.h"
@@ -23,7 +24,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -229,6 +229,20 @@ int spool_is_user_dir(char *const *envp, const char *dir, size_t dirlen, uid_t u
  * If `name` is "<prefix>.<digits>" (prefix may be NULL: any prefix without a
  * '/'), return the pid, else 0.
  */
+static pid_t run_dir_pid(const char *name, const char *prefix);
+
+pid_t spool_run_dir_pid(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	char uuid[72];
+
+	if (!dot || (size_t)(dot - name) >= sizeof(uuid))
+		return 0;
+	memcpy(uuid, name, (size_t)(dot - name));
+	uuid[dot - name] = '\0';
+	return uuid_ok(uuid) ? run_dir_pid(name, uuid) : 0;
+}
+
 static pid_t run_dir_pid(const char *name, const char *prefix)
 {
 	const char *dot = strrchr(name, '.');
@@ -252,9 +266,9 @@ static pid_t run_dir_pid(const char *name, const char *prefix)
  * but "." and "..", until fn returns nonzero (that value is returned). Returns
  * 0 after the last entry, -1 with errno if reading fails.
  */
-typedef int (*entry_fn)(int dirfd, const char *name, void *ctx);
+typedef spool_entry_fn entry_fn;
 
-static int each_entry(int dirfd, entry_fn fn, void *ctx)
+int spool_each_entry(int dirfd, entry_fn fn, void *ctx)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	ssize_t n;
@@ -280,7 +294,7 @@ static int each_entry_in(const char *path, entry_fn fn, void *ctx)
 
 	if (fd < 0)
 		return -1;
-	r = each_entry(fd, fn, ctx);
+	r = spool_each_entry(fd, fn, ctx);
 	e = errno;
 	sys_close(fd);
 	errno = e;
@@ -443,7 +457,7 @@ static int unlink_one(int dirfd, const char *name, void *ctx)
  * AT_FDCWD), then the directory. Two passes at most: removing entries while
  * listing may hide some from the listing.
  */
-static int remove_at(int parent, const char *name)
+int spool_remove_at(int parent, const char *name)
 {
 	int fd, failed = 0, e;
 
@@ -451,7 +465,7 @@ static int remove_at(int parent, const char *name)
 	if (fd < 0)
 		return -1;
 	for (int pass = 0; pass < 2; pass++) {
-		if (sys_lseek(fd, 0, SEEK_SET) < 0 || each_entry(fd, unlink_one, &failed) < 0) {
+		if (sys_lseek(fd, 0, SEEK_SET) < 0 || spool_each_entry(fd, unlink_one, &failed) < 0) {
 			e = errno;
 			sys_close(fd);
 			errno = e;
@@ -472,44 +486,5 @@ static int remove_at(int parent, const char *name)
 
 int spool_remove(const char *dir)
 {
-	return remove_at(AT_FDCWD, dir);
-}
-
-struct reap_ctx {
-	time_t cutoff;         /* remove dirs with mtime before this */
-	int removed;           /* count */
-};
-
-static int reap_one(int dirfd, const char *name, void *vctx)
-{
-	struct reap_ctx *c = vctx;
-	pid_t pid = run_dir_pid(name, NULL);
-	struct stat st;
-
-	if (!pid)
-		return 0;
-	if (sys_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISDIR(st.st_mode) || st.st_uid != getuid() || st.st_mtime >= c->cutoff)
-		return 0;
-	/* Only ESRCH proves the pid dead; EPERM means alive (another user's
-	 * process reusing the pid): keep the dir, it will age out later. */
-	if (kill(pid, 0) == 0 || errno != ESRCH)
-		return 0;
-	if (remove_at(dirfd, name) == 0)
-		c->removed++;
-	return 0;
-}
-
-int spool_reap_stale(unsigned min_age)
-{
-	char dir[SPOOL_PATH_MAX];
-	struct reap_ctx c;
-	struct timespec now;
-
-	if (user_dir(dir, sizeof(dir), getuid(), 0))
-		return errno == ENOENT ? 0 : -1;
-	clock_gettime(CLOCK_REALTIME, &now);   /* async-signal-safe (POSIX list) */
-	c.cutoff = now.tv_sec - (time_t)min_age;
-	c.removed = 0;
-	return each_entry_in(dir, reap_one, &c) < 0 ? -1 : c.removed;
+	return spool_remove_at(AT_FDCWD, dir);
 }

@@ -98,10 +98,22 @@ size_t spool_unescape(char *s, size_t len);
 /* Remove a run dir and the files in it (no recursion into subdirs). */
 int spool_remove(const char *dir);
 
+/* The same for the entry `name` of the directory open at `parent`. */
+int spool_remove_at(int parent, const char *name);
+
 /*
- * Remove the run dirs in the caller's user dir whose pid is dead and whose
- * mtime is older than `min_age` seconds. Returns the number removed, -1 on error.
+ * The pid in a run dir's name "<uuid>.<pid>" (uuid as spool_create allows),
+ * or 0 when `name` is not one.
  */
-int spool_reap_stale(unsigned min_age);
+pid_t spool_run_dir_pid(const char *name);
+
+/*
+ * List the directory open at dirfd without malloc (getdents64 into a stack
+ * buffer): fn(dirfd, name, ctx) for each entry but "." and "..", until fn
+ * returns nonzero, which is returned. 0 after the last entry, -1 with errno
+ * if reading fails.
+ */
+typedef int (*spool_entry_fn)(int dirfd, const char *name, void *ctx);
+int spool_each_entry(int dirfd, spool_entry_fn fn, void *ctx);
 
 #endif

@@ -11,6 +11,7 @@
 #include "fnv.h"
 #include "paths.h"
 #include "record.h"
+#include "recover.h"
 #include "spool.h"
 #include "trace.h"
 #include "transmit.h"
@@ -34,13 +35,16 @@ static uint64_t random64(const struct xalt_run *r)
 	return fnv64_str(FNV64_BASIS, r->uuid);
 }
 
+static int on_signal_path;     /* run_finish was called from a signal handler */
+
 static void remove_spool(struct xalt_run *r)
 {
 	if (r->spool[0]) {
 		if (spool_remove(r->spool) < 0)
 			XTRACE("cannot remove spool %s: %s", r->spool, strerror(errno));
 		r->spool[0] = '\0';
-		spool_reap_stale(60);
+		if (!on_signal_path)
+			recover_reap();
 	}
 }
 
@@ -54,6 +58,7 @@ int run_finish(struct xalt_run *r, enum run_how how, int status, int sig)
 	void *ctx = NULL;
 	int rc;
 
+	on_signal_path = how == RUN_SIGNAL;
 	clock_gettime(CLOCK_REALTIME, &e.end_rt);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	e.run_time = (double)(now.tv_sec - r->start_mono.tv_sec) +

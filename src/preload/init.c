@@ -23,6 +23,7 @@
  */
 #include "hot.h"
 #include "paths.h"
+#include "recover.h"
 #include "run.h"
 #include "signals.h"
 #include "trace.h"
@@ -160,6 +161,9 @@ static void xalt_init(int argc, char **argv, char **envp)
 	if (!run_start(&run, opted_out, argc, argv))
 		goto out;
 	memcpy(run.self, self, strlen(self) + 1);   /* fits: find_prefix checked */
+	if (run.spool[0] && note_write(&run) < 0)
+		XTRACE("cannot write the start note: %s: this run cannot be recovered",
+		       strerror(errno));
 	if (on_exit(on_exit_cb, NULL) == 0)
 		have_on_exit = 1;
 	else

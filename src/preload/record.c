@@ -169,12 +169,10 @@ static void job_object(struct json_out *j, const struct run_job *job)
 	json_out_end_object(j);
 }
 
-void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *e)
+void record_start_half(struct json_out *j, struct xalt_run *r)
 {
-	static const char *const how[] = { "exit", "signal", "unknown" };
 	struct utsname u;
 	char sys[256], user[256], key[256];
-	const char *omp = getenv("OMP_NUM_THREADS");
 	unsigned uid = (unsigned)getuid();
 
 	if (uname(&u) < 0)
@@ -186,7 +184,6 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 		memcpy(key, sys, strlen(sys) + 1);
 	record_user(user, sizeof(user), uid);
 
-	json_out_begin_object(j, NULL);
 	json_out_string(j, "schema", "xalt-run/1");
 	json_out_string(j, "run_uuid", r->uuid);
 	if (r->parent_uuid[0])
@@ -205,6 +202,12 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 	json_out_string(j, "cwd", r->cwd);
 	cmdline(j, r, key);
 	json_out_double(j, "start_time", ts(&r->start_rt), 6);
+}
+
+void record_end_half(struct json_out *j, struct xalt_run *r, const struct run_end *e)
+{
+	static const char *const how[] = { "exit", "signal", "unknown", "recovered" };
+
 	json_out_double(j, "end_time", ts(&e->end_rt), 6);
 	json_out_double(j, "run_time", e->run_time, 6);
 	json_out_begin_object(j, "exit");
@@ -219,11 +222,25 @@ void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *
 	json_out_double(j, "probability", e->prob, 6);
 	json_out_bool(j, "forced", r->forced);
 	json_out_end_object(j);
+}
+
+void record_context(struct json_out *j, struct xalt_run *r, int signal_safe)
+{
+	const char *omp = getenv("OMP_NUM_THREADS");
+
 	job_object(j, &r->job);
 	if (omp)
 		json_out_string(j, "omp_num_threads", omp);
 	env_object(j, r);
-	record_libraries(j, r->self, e->signal_safe);
+	record_libraries(j, r->self, signal_safe);
+}
+
+void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *e)
+{
+	json_out_begin_object(j, NULL);
+	record_start_half(j, r);
+	record_end_half(j, r, e);
+	record_context(j, r, e->signal_safe);
 	record_packages(j, r);
 	if (r->packages_lost)
 		json_out_bool(j, "packages_lost", 1);

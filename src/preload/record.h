@@ -11,7 +11,7 @@
 #include "run.h"
 
 struct run_end {
-	enum run_how how;         /* exit, signal or unknown */
+	enum run_how how;         /* exit, signal, unknown or recovered */
 	int status;               /* exit status (how == RUN_EXIT) */
 	int sig;                  /* signal number (how == RUN_SIGNAL) */
 	struct timespec end_rt;   /* CLOCK_REALTIME at the end */
@@ -22,6 +22,17 @@ struct run_end {
 
 /* The whole record, one JSON object. Errors are sticky in j (json-out.h). */
 void record_build(struct json_out *j, struct xalt_run *r, const struct run_end *e);
+
+/*
+ * The record's parts, in its order, as members of the open object: what is
+ * known at start ("schema" .. "start_time"), the end ("end_time" ..
+ * "sampling"), the context ("job" .. "libraries"); record_packages ends it.
+ * The start note (note.c) keeps the first and the third as written at
+ * start, so a recovered record (recover.c) is this same record.
+ */
+void record_start_half(struct json_out *j, struct xalt_run *r);
+void record_end_half(struct json_out *j, struct xalt_run *r, const struct run_end *e);
+void record_context(struct json_out *j, struct xalt_run *r, int signal_safe);
 
 /* libs.c: the "libraries" array. */
 void record_libraries(struct json_out *j, const char *self, int signal_safe);

@@ -21,7 +21,7 @@
 #define RUN_ARGS_MAX 16384        /* bytes of argv kept; later args are dropped */
 
 /* How the run ended. */
-enum run_how { RUN_EXIT = 0, RUN_SIGNAL = 1, RUN_UNKNOWN = 2 };
+enum run_how { RUN_EXIT = 0, RUN_SIGNAL = 1, RUN_UNKNOWN = 2, RUN_RECOVERED = 3 };
 
 struct run_job {
 	const char *scheduler;    /* "slurm", "pbs", "lsf" or NULL */

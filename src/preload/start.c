@@ -262,6 +262,13 @@ int run_start(struct xalt_run *r, int opted_out, int argc, char **argv)
 	} else {
 		/* A parent's spool dir is not ours (its hooks check the pid anyway). */
 		unsetenv(XALT_ENV_SPOOL_DIR);
+		/* A run of many MPI tasks is a long one worth recovering: its run
+		 * dir holds only the start note (init.c), no hook is told of it. */
+		if (r->job.ntasks > 1 &&
+		    spool_create(r->spool, sizeof(r->spool), r->uuid, r->pid) < 0) {
+			XTRACE("cannot create the run dir: %s: no start note", strerror(errno));
+			r->spool[0] = '\0';
+		}
 	}
 	XTRACE("%s: %s, run %s%s%s", r->exe, config_action_word(act), r->uuid,
 	       r->spool[0] ? ", spool " : "", r->spool);

@@ -88,15 +88,16 @@ int transmit_file_name(char *out, size_t cap, const char *uuid, const struct tim
 	return (int)fmt_end(&f);
 }
 
-static int file_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
+int transmit_file_open_in(void **ctx, const char *dir, const char *uuid,
+			  const struct timespec *end_rt)
 {
 	char name[256];
 	struct fmt tmp;
 
 	*ctx = &st;
 	st.fd = -1;
-	if (paths_record_dir(environ, &r->cfg, st.dir, sizeof(st.dir)) < 0 ||
-	    transmit_file_name(name, sizeof(name), r->uuid, end_rt) < 0 ||
+	if (fmt_join(st.dir, sizeof(st.dir), dir, "", "") < 0 ||
+	    transmit_file_name(name, sizeof(name), uuid, end_rt) < 0 ||
 	    fmt_join(st.final, sizeof(st.final), st.dir, "/", name) < 0)
 		return -1;
 	fmt_init(&tmp, st.tmp, sizeof(st.tmp));    /* "<dir>/.<name>.tmp" */
@@ -108,6 +109,17 @@ static int file_open(void **ctx, const struct xalt_run *r, const struct timespec
 		return -1;
 	st.fd = sys_open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return st.fd < 0 ? -1 : 0;
+}
+
+static int file_open(void **ctx, const struct xalt_run *r, const struct timespec *end_rt)
+{
+	char dir[PATH_MAX];
+
+	*ctx = &st;
+	st.fd = -1;
+	if (paths_record_dir(environ, &r->cfg, dir, sizeof(dir)) < 0)
+		return -1;
+	return transmit_file_open_in(ctx, dir, r->uuid, end_rt);
 }
 
 static int file_flush(void *ctx, const char *data, size_t len)

@@ -37,4 +37,13 @@ extern const struct transmit_ops transmit_syslog_ops; /* transmit-syslog.c */
  */
 int transmit_file_name(char *out, size_t cap, const char *uuid, const struct timespec *t);
 
+/*
+ * transmit-file.c: the file transmission's open, for a directory already
+ * resolved (a recovered record goes where its run's note says, not where
+ * this process's environment would send it); then transmit_file_ops' flush
+ * and finish. 0, or -1 with errno.
+ */
+int transmit_file_open_in(void **ctx, const char *dir, const char *uuid,
+			  const struct timespec *end_rt);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the spool (src/common/spool.c): the user dir's checks against
  * planted links, foreign owners and loose modes; run dir creation, lookup,
- * appends, removal and reaping; the line escaper on every byte value; and
+ * appends and removal (dead runs: test-recover.c); the line escaper on
+ * every byte value; and
  * every operation with ENOSPC, EACCES, EEXIST or EINTR injected into each of
  * its system calls in turn (src/common/sys.h), with the outcomes allowed.
  *
@@ -408,51 +409,6 @@ static void test_remove(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
-static pid_t dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
-static void make_run_dir(char *out, const char *uuid, pid_t pid, time_t age)
-{
-	struct timespec t[2];
-
-	assert_int_equal(spool_create(out, SPOOL_PATH_MAX, uuid, pid), 0);
-	assert_int_equal(spool_append(out, "x\n", 2), 0);
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= age;
-	t[1] = t[0];
-	assert_int_equal(utimensat(AT_FDCWD, out, t, 0), 0);
-}
-
-static void test_reap_stale(void **state)
-{
-	char dead_old[SPOOL_PATH_MAX], dead_new[SPOOL_PATH_MAX], live_old[SPOOL_PATH_MAX];
-	struct stat st;
-	pid_t dead = dead_pid();
-
-	(void)state;
-	/* No user dir yet: nothing to do, not an error. */
-	assert_int_equal(spool_reap_stale(60), 0);
-	make_run_dir(dead_old, "aaaa", dead, 3600);
-	make_run_dir(dead_new, "bbbb", dead, 10);
-	make_run_dir(live_old, "cccc", getpid(), 3600);
-	assert_int_equal(spool_reap_stale(60), 1);
-	assert_int_equal(lstat(dead_old, &st), -1);
-	assert_int_equal(lstat(dead_new, &st), 0);
-	assert_int_equal(lstat(live_old, &st), 0);
-	/* A smaller min_age takes the younger dead one too, never the live one. */
-	assert_int_equal(spool_reap_stale(5), 1);
-	assert_int_equal(lstat(dead_new, &st), -1);
-	assert_int_equal(lstat(live_old, &st), 0);
-}
-
 /* --- the fallback (issue 10 item 5) ------------------------------------------ */
 
 /* The run dir is in the second base (TMPDIR here), the first noted with err. */
@@ -707,7 +663,7 @@ static void faultsim(const struct faultsim *t)
 }
 
 /* Scenario state, shared by the steps of one simulation. */
-static char fs_dir[SPOOL_PATH_MAX], fs_other[SPOOL_PATH_MAX];
+static char fs_dir[SPOOL_PATH_MAX];
 
 /*
  * spool_create. Allowed: success with the run dir there; or -1 with the
@@ -868,45 +824,6 @@ static void test_fault_remove(void **state)
 	faultsim(&t);
 }
 
-/*
- * spool_reap_stale with a dead run's old dir (fs_dir) and our own, live,
- * old dir (fs_other). Allowed: a count (0 or 1) with the dead dir gone
- * exactly when it is 1 (always 1 without a fault, or with EINTR), or -1
- * with the injected errno; the live dir is never touched.
- */
-static void reap_prep(void)
-{
-	make_run_dir(fs_dir, "dddd", dead_pid(), 3600);
-	make_run_dir(fs_other, "eeee", getpid(), 3600);
-}
-
-static int reap_body(void)
-{
-	return spool_reap_stale(60);
-}
-
-static void reap_check(int rc, int e, int err, int k)
-{
-	struct stat st;
-
-	(void)k;
-	assert_int_equal(lstat(fs_other, &st), 0);
-	if (!err || err == EINTR)
-		assert_int_equal(rc, 1);
-	if (rc < 0)
-		assert_int_equal(e, err);
-	else
-		assert_int_equal(lstat(fs_dir, &st), rc == 1 ? -1 : 0);
-}
-
-static void test_fault_reap(void **state)
-{
-	static const struct faultsim t = { reap_prep, reap_body, reap_check };
-
-	(void)state;
-	faultsim(&t);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,7 +844,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escape_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unescape_odd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reap_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_user_dir_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_no_inode_or_quota, setup, teardown),
@@ -939,7 +855,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_append_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_reap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("spool", tests, NULL, NULL);
