@@ -171,7 +171,7 @@ struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const
 {
 	struct db_bulk *b = xcalloc(1, sizeof(*b));
 
-	if (ncols > 8)
+	if (ncols > DB_BULK_MAXCOLS)
 		die("bulk insert into '%s': too many columns", table);
 	b->db = db;
 	b->table = xstrdup(table);
@@ -250,7 +250,26 @@ static const char schema_v1[] =
 	" PRIMARY KEY (name_id, user_id, run_id))@NOROWID@;\n"
 	"INSERT INTO schema_version (version) VALUES (1);\n";
 
-static const char *const migrations[] = { schema_v1 };
+/*
+ * Version 2: the fields of issues 10 and 11, all NULL in rows loaded from
+ * older records (and in rows migrated from version 1: nothing was known).
+ * runs: parent_uuid (parent_run_uuid), packages_lost (1 true, 0 false).
+ * run_package: direct, startup, used (1, 0, NULL unknown), functions_used,
+ * imported_by_id (package_names.id of the importer, same program). Nullable
+ * columns without a default: ADD COLUMN rewrites nothing on either engine,
+ * so migrating a year of rows costs no more than a small one.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE runs ADD COLUMN parent_uuid @TEXT@;\n"
+	"ALTER TABLE runs ADD COLUMN packages_lost @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN direct @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN startup @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN used @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN functions_used @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN imported_by_id @INT@;\n"
+	"UPDATE schema_version SET version = 2;\n";
+
+static const char *const migrations[] = { schema_v1, schema_v2 };
 
 /* Expand the @WORD@ placeholders for this backend. Returns malloc'd SQL. */
 static char *expand_ddl(struct db *db, const char *sql)

@@ -29,7 +29,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /*
  * Resolve the --db argument: NULL means $XDG_DATA_HOME/xalt/xalt.db, else
@@ -89,13 +89,14 @@ int64_t db_column_int64(struct db_stmt *st, int i);
 double db_column_double(struct db_stmt *st, int i);
 
 /*
- * Bulk insertion of integer rows into table(cols...), ncols <= 8.
+ * Bulk insertion of integer rows into table(cols...), ncols <= DB_BULK_MAXCOLS.
  * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
  * Rows are buffered and written at db_commit (SQLite: sorted by the columns
  * in the order given, so list the primary key first). A duplicate key fails
  * the commit: callers insert each key once. Returns 0 or -1.
  */
 #define DB_BULK_NULL INT64_MIN
+#define DB_BULK_MAXCOLS 12
 struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const *cols, int ncols);
 int db_bulk_row(struct db_bulk *b, const int64_t *vals);
 
@@ -146,7 +147,7 @@ struct db_bulk {
 	struct db *db;              /* owner */
 	struct db_bulk *next;       /* list of db->bulks */
 	char *table;                /* table name */
-	char *cols[8];              /* column names */
+	char *cols[DB_BULK_MAXCOLS]; /* column names */
 	int ncols;                  /* number of columns */
 	void *impl;                 /* backend state */
 };

@@ -330,16 +330,25 @@ int64_t entity_libset_id(struct entity_ids *e, const struct run_rec *r)
 
 /* === packages =============================================================== */
 
+/* The package_names id of (program, name), or -1 after error(). */
+static int64_t name_id(struct entity_ids *e, const char *program, const char *name)
+{
+	int64_t id;
+
+	make_key(&e->key, 2, program, name);
+	if ((id = idmap_get(&e->pname.ids, e->key.buf, e->key.len)) < 0) {
+		bind_str(&e->pname, 1, program);
+		bind_str(&e->pname, 2, name);
+		id = resolve(&e->pname, e->key.buf, e->key.len);
+	}
+	return id;
+}
+
 /* The ids of a package not seen in this ingest yet: its name's, then its own. */
 static int resolve_package(struct entity_ids *e, struct run_pkg *p)
 {
-	make_key(&e->key, 2, p->program, p->name);
-	if ((p->name_id = idmap_get(&e->pname.ids, e->key.buf, e->key.len)) < 0) {
-		bind_str(&e->pname, 1, p->program);
-		bind_str(&e->pname, 2, p->name);
-		if ((p->name_id = resolve(&e->pname, e->key.buf, e->key.len)) < 0)
-			return -1;
-	}
+	if ((p->name_id = name_id(e, p->program, p->name)) < 0)
+		return -1;
 	/* the name id's raw bytes: no snprintf per package row */
 	xbuf_reset(&e->key);
 	xbuf_add(&e->key, &p->name_id, sizeof(p->name_id));
@@ -356,12 +365,17 @@ static int resolve_package(struct entity_ids *e, struct run_pkg *p)
 }
 
 /* One lookup for both ids of a package seen before (two were a tenth of
- * the loading thread, perf). */
+ * the loading thread, perf). The importer is a name of the same program
+ * (a Python package is pulled in by a Python package). */
 int entity_package_ids(struct entity_ids *e, struct run_rec *r)
 {
 	for (size_t i = 0; i < r->npkgs; i++) {
 		struct run_pkg *p = &r->pkgs[i];
 		int64_t k;
+
+		p->imported_by_id = DB_BULK_NULL;
+		if (p->imported_by && (p->imported_by_id = name_id(e, p->program, p->imported_by)) < 0)
+			return -1;
 
 		make_key(&e->key, 4, p->program, p->name, p->version, p->path);
 		if ((k = idmap_get(&e->pkg_seen, e->key.buf, e->key.len)) >= 0) {

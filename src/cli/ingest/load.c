@@ -33,7 +33,9 @@ struct ingest *ingest_open(struct db *db)
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
 	/* primary-key columns first: the SQLite backend sorts on them */
-	static const char *const rp_cols[] = { "name_id", "user_id", "run_id", "package_id", "import_us" };
+	static const char *const rp_cols[] = { "name_id", "user_id", "run_id", "package_id",
+					       "import_us", "direct", "startup", "used",
+					       "functions_used", "imported_by_id" };
 
 	arena_jansson_init();
 	in->db = db;
@@ -42,10 +44,11 @@ struct ingest *ingest_open(struct db *db)
 		" start_time, end_time, run_time, exit_how, exit_status, exit_signal,"
 		" sampling_probability, sampling_forced, job_scheduler, job_id, job_ntasks,"
 		" job_nnodes, job_rank, omp_num_threads, env, interp_program, interp_version,"
-		" interp_kind, interp_prefix, origin, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" interp_kind, interp_prefix, origin, ingested_at, parent_uuid, packages_lost)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, ?)"
 		" ON CONFLICT (uuid) DO NOTHING RETURNING id")) ||
-	    !(in->run_package = db_bulk_open(db, "run_package", rp_cols, 5)) ||
+	    !(in->run_package = db_bulk_open(db, "run_package", rp_cols, 10)) ||
 	    !(in->ids = entity_ids_open(db))) {
 		ingest_close(in);
 		return NULL;
@@ -114,6 +117,8 @@ static int64_t insert_run(struct ingest *in, const struct run_rec *r, int64_t us
 	db_bind_str(st, i++, r->interp_prefix);
 	db_bind_str(st, i++, origin);
 	db_bind_double(st, i++, now.tv_sec + now.tv_usec / 1e6);
+	db_bind_str(st, i++, r->parent_uuid);
+	bind_opt_int(st, i++, r->packages_lost);
 	rc = db_step(st);
 	id = rc == DB_ROW ? db_column_int64(st, 0) : rc == DB_DONE ? 0 : -1;
 	db_reset(st);
@@ -138,8 +143,10 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 	if (run == 0)
 		return INGEST_DUPLICATE;
 	for (size_t i = 0; i < r->npkgs; i++) {
-		int64_t row[5] = { r->pkgs[i].name_id, user, run, r->pkgs[i].package_id,
-				   r->pkgs[i].import_us };
+		const struct run_pkg *p = &r->pkgs[i];
+		int64_t row[10] = { p->name_id, user, run, p->package_id, p->import_us,
+				    p->direct, p->startup, p->used, p->functions_used,
+				    p->imported_by_id };
 		if (db_bulk_row(in->run_package, row))
 			return INGEST_ERROR;
 	}
