@@ -89,16 +89,38 @@ int64_t db_column_int64(struct db_stmt *st, int i);
 double db_column_double(struct db_stmt *st, int i);
 
 /*
- * Bulk insertion of integer rows into table(cols...), ncols <= DB_BULK_MAXCOLS.
+ * Bulk insertion of integer rows into table(cols...).
  * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
  * Rows are buffered and written at db_commit (SQLite: sorted by the columns
  * in the order given, so list the primary key first). A duplicate key fails
  * the commit: callers insert each key once. Returns 0 or -1.
  */
 #define DB_BULK_NULL INT64_MIN
-#define DB_BULK_MAXCOLS 12
 struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const *cols, int ncols);
 int db_bulk_row(struct db_bulk *b, const int64_t *vals);
+
+/*
+ * Rows of any type for one COPY per table (PostgreSQL only: SQLite inserts
+ * row by row, with prepared statements, as fast as it can take them).
+ * db_can_copy says whether db has them. A row is its values in column order,
+ * then db_copy_end_row; text may hold any byte but NUL (escaped here). The
+ * rows are sent at db_flush or db_commit, like bulk rows.
+ */
+int db_can_copy(const struct db *db);
+struct db_bulk *db_copy_open(struct db *db, const char *table, const char *const *cols, int ncols);
+void db_copy_str(struct db_bulk *b, const char *s);    /* NULL copies NULL */
+void db_copy_int64(struct db_bulk *b, int64_t v);     /* DB_BULK_NULL copies NULL */
+void db_copy_double(struct db_bulk *b, double v);
+void db_copy_null(struct db_bulk *b);
+void db_copy_end_row(struct db_bulk *b);
+
+/* Send every buffered bulk and copy row now, inside the open transaction
+ * (db_commit does it too). 0 or -1. */
+int db_flush(struct db *db);
+
+/* A second connection to the database db was opened on (PostgreSQL: a new
+ * session; SQLite: the same file). NULL after error(). */
+struct db *db_open_again(const struct db *db);
 
 /*
  * Schema: the version stored in the database (0 for an empty database, -1
@@ -126,6 +148,9 @@ struct db_ops {
 	int (*bulk_row)(struct db_bulk *b, const int64_t *vals);
 	int (*bulk_flush)(struct db_bulk *b);
 	void (*bulk_free)(struct db_bulk *b);
+	/* typed copy rows, NULL when the engine has none (db_can_copy) */
+	void (*copy_value)(struct db_bulk *b, int type, const void *p, size_t len);
+	void (*copy_end_row)(struct db_bulk *b);
 	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
 };
 
@@ -135,6 +160,7 @@ struct db {
 	const struct db_ops *ops;   /* backend */
 	struct db_bulk *bulks;      /* open bulk inserters, flushed at commit */
 	int in_txn;                 /* a transaction is open */
+	char *spec;                 /* what it was opened with (db_open_again) */
 	void *impl;                 /* sqlite3 * or PGconn * */
 };
 
@@ -147,7 +173,7 @@ struct db_bulk {
 	struct db *db;              /* owner */
 	struct db_bulk *next;       /* list of db->bulks */
 	char *table;                /* table name */
-	char *cols[DB_BULK_MAXCOLS]; /* column names */
+	char **cols;                /* column names */
 	int ncols;                  /* number of columns */
 	void *impl;                 /* backend state */
 };

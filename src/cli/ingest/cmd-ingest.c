@@ -80,6 +80,7 @@ struct ingest_run {
 	struct file_list files;      /* every file to read, in order */
 	struct file_list pending;    /* loaded files awaiting commit (delete/archive), borrowed */
 	size_t in_batch;             /* records written since the last commit */
+	size_t queued;               /* of those, INGEST_QUEUED: counted at commit */
 	size_t read, loaded, duplicate, rejected;
 	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
 };
@@ -90,8 +91,15 @@ struct ingest_run {
  * failure: the batch's records stay in their files for the next ingest. */
 static void commit_batch(struct ingest_run *ir)
 {
-	if (ingest_commit(ir->in))
+	size_t dups;
+
+	if (ingest_commit(ir->in, &dups))
 		die("cannot commit to the database; the last batch's files were left in place");
+	if (ir->queued)
+		cli_trace("batch committed: %zu loaded, %zu duplicate", ir->queued - dups, dups);
+	ir->loaded += ir->queued - dups;
+	ir->duplicate += dups;
+	ir->queued = 0;
 	for (size_t i = 0; i < ir->pending.n; i++) {
 		if (ir->delete_files)
 			file_delete(ir->pending.names[i]);
@@ -100,6 +108,13 @@ static void commit_batch(struct ingest_run *ir)
 	}
 	ir->pending.n = 0;
 	ir->in_batch = 0;
+}
+
+/* A record taken: loaded, duplicate, or queued (decided at the commit). */
+static void count_result(struct ingest_run *ir, int res)
+{
+	*(res == INGEST_LOADED ? &ir->loaded : res == INGEST_QUEUED ? &ir->queued
+	  : &ir->duplicate) += 1;
 }
 
 /* === files ================================================================== */
@@ -114,8 +129,10 @@ static void one_file(struct ingest_run *ir, char *path, struct ingest_parsed *p,
 	switch (res) {
 	case INGEST_LOADED:
 	case INGEST_DUPLICATE:
-		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : "duplicate", path);
-		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+	case INGEST_QUEUED:
+		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : res == INGEST_QUEUED ?
+			  "queued" : "duplicate", path);
+		count_result(ir, res);
 		if (ir->delete_files || ir->archive)
 			file_list_add(&ir->pending, path);
 		if (++ir->in_batch >= ir->batch)
@@ -160,10 +177,10 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 	int res = ingest_record(ir->in, text, len, origin, &why);
 
 	ir->read++;
-	if (res == INGEST_LOADED || res == INGEST_DUPLICATE) {
-		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" : "duplicate",
-			  uuid, origin);
-		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+	if (res == INGEST_LOADED || res == INGEST_DUPLICATE || res == INGEST_QUEUED) {
+		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" :
+			  res == INGEST_QUEUED ? "queued" : "duplicate", uuid, origin);
+		count_result(ir, res);
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
 	} else if (res == INGEST_REJECTED) {

@@ -26,6 +26,8 @@ enum ingest_result {
 	INGEST_LOADED = 0,      /* new run stored (durable after ingest_commit) */
 	INGEST_DUPLICATE = 1,   /* run_uuid already stored: nothing written */
 	INGEST_REJECTED = 2,    /* not a valid xalt-run/1 record: reason in why */
+	INGEST_QUEUED = 3,      /* PostgreSQL: valid and staged; ingest_commit stores it,
+				 * or counts it a duplicate */
 };
 
 /* Limits on strings that are part of a unique key (see docs/database.md):
@@ -62,8 +64,9 @@ struct run_rec *ingest_parsed_record(struct ingest_parsed *p);
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
 void ingest_parsed_free(struct ingest_parsed *p);
 
-/* Commit the open transaction, if any. 0 or -1 after error(). */
-int ingest_commit(struct ingest *in);
+/* Commit the open transaction, if any. *duplicates: how many of its
+ * INGEST_QUEUED records were stored already. 0 or -1 after error(). */
+int ingest_commit(struct ingest *in, size_t *duplicates);
 
 /* Roll back anything uncommitted and free in (NULL is fine). Forgets the
  * known library arrays: no parsed record may be in use. */
