@@ -36,7 +36,8 @@ test_expect_success 'ingest is idempotent on PostgreSQL too' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9
 '
 
-for kind in packages conda import-time executables libraries summary; do
+for kind in packages conda import-time executables libraries summary unused "unused --sort ratio" \
+	"packages --direct" "deps numpy" "deps requests"; do
 	test_expect_success "report $kind: same rows as SQLite" '
 		xalt report '"$kind"' --db lite.db --format csv >expect &&
 		xalt report '"$kind"' --db "$PG_URL" --format csv >actual &&
