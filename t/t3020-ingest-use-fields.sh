@@ -123,4 +123,31 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	psql_q "$pkg_rows_sql" >actual && test_cmp expect.pkgs actual
 '
 
+# "rows bytes" of table $2 in the stats output $1
+stat_of() { awk -v t="$2" '$1 == t { print $2, $3 }' "$1"; }
+
+test_expect_success 'db stats: exact rows, bytes of every table, bytes per package record' '
+	xalt db stats --db db.sqlite >stats &&
+	read -r rows bytes <<-EOT &&
+	$(stat_of stats runs)
+	EOT
+	test "$rows" = "$(q "SELECT count(*) FROM runs")" && test "$bytes" -gt 0 &&
+	read -r rows bytes <<-EOT &&
+	$(stat_of stats run_package)
+	EOT
+	test "$rows" = "$(q "SELECT count(*) FROM run_package")" &&
+	test $(grep -c . stats) = 14 &&
+	grep "^bytes per package record: [0-9]*\.[0-9]$" stats &&
+	xalt db stats --db empty.sqlite 2>err; test $? = 1 && grep "empty" err
+'
+
+test_expect_success PG 'db stats on PostgreSQL' '
+	xalt db stats --db "$PG" >stats &&
+	read -r rows bytes <<-EOT &&
+	$(stat_of stats run_package)
+	EOT
+	test "$rows" = "$(psql_q "SELECT count(*) FROM run_package")" && test "$bytes" -gt 8000 &&
+	grep "^bytes per package record: " stats
+'
+
 test_done

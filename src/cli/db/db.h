@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct db;
 struct db_stmt;
@@ -130,6 +131,10 @@ int db_schema_version(struct db *db);
 int db_migrate(struct db *db);
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);
+
+/* db-stats.c: rows and bytes per table, and bytes per stored package
+ * record, printed to out. 0, or -1 after error(). */
+int db_stats_print(struct db *db, FILE *out);
 
 /* --- backend interface (db-sqlite.c, db-pg.c) ------------------------------- */
 struct db_ops {
