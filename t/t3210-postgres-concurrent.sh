@@ -7,35 +7,21 @@ test_description='PostgreSQL: set-based batches; two ingests at once over overla
 test_have_prereq JQ || { skip_all='jq is needed to write the records'; test_done; }
 if ! pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
 	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <pgstart.err)"
-	test_expect_success '--jobs 3: the same database as one loader' '
-	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
-	xalt ingest --jobs 3 --batch 100 --db "$PG_URL" gen >out &&
-	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&
-	for kind in packages conda import-time executables libraries summary; do
-		xalt report $kind --db lite.db --format csv >expect &&
-		xalt report $kind --db "$PG_URL" --format csv >actual &&
-		test_cmp expect actual || return 1
-	done &&
-	xalt ingest -j 2 --db "$PG_URL" gen >out &&
-	echo "read 1200, loaded 0, duplicate 1200, rejected 0" >expect && test_cmp expect out
-'
-
-test_expect_success '--jobs on SQLite loads with its one writer; misuse is a usage error' '
-	xalt ingest -v --jobs 4 --db lite2.db gen >out 2>err &&
-	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&
-	grep "SQLite has one writer" err &&
-	{ xalt ingest --jobs 0 gen 2>err; test $? = 2; } && grep "jobs wants a number" err &&
-	{ xalt ingest --syslog --jobs 2 x 2>err; test $? = 2; } &&
-	grep "syslog cannot be used with --jobs" err
-'
-
-test_done
+	test_done
 fi
 
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt -c "$1"; }
-# "read N, loaded N, duplicate N, rejected N" -> "N N N N"
+# Every report of lite.db (one SQLite load of gen) equals PostgreSQL's.
+same_reports() {
+	for kind in packages conda import-time executables libraries summary; do
+		xalt report $kind --db lite.db --format csv >expect &&
+		xalt report $kind --db "$PG_URL" --format csv >actual &&
+		test_cmp expect actual || return 1
+	done
+}
 test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
+# "read N, loaded N, duplicate N, rejected N" -> "N N N N"
 counts() { sed -n 's/^read \([0-9]*\), loaded \([0-9]*\), duplicate \([0-9]*\), rejected \([0-9]*\)$/\1 \2 \3 \4/p' "$1"; }
 
 test_expect_success 'setup: 1,200 generated records in three sets of files' '
@@ -80,11 +66,7 @@ test_expect_success 'two ingests at once, overlapping files, small batches: each
 
 test_expect_success 'the database equals one loaded by one ingest (every report)' '
 	xalt ingest -q --db lite.db gen &&
-	for kind in packages conda import-time executables libraries summary; do
-		xalt report $kind --db lite.db --format csv >expect &&
-		xalt report $kind --db "$PG_URL" --format csv >actual &&
-		test_cmp expect actual || return 1
-	done
+	same_reports
 '
 
 test_expect_success 'everything again, at once: all duplicates, nothing added' '
@@ -100,11 +82,7 @@ test_expect_success '--jobs 3: the same database as one loader' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest --jobs 3 --batch 100 --db "$PG_URL" gen >out &&
 	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&
-	for kind in packages conda import-time executables libraries summary; do
-		xalt report $kind --db lite.db --format csv >expect &&
-		xalt report $kind --db "$PG_URL" --format csv >actual &&
-		test_cmp expect actual || return 1
-	done &&
+	same_reports &&
 	xalt ingest -j 2 --db "$PG_URL" gen >out &&
 	echo "read 1200, loaded 0, duplicate 1200, rejected 0" >expect && test_cmp expect out
 '
