@@ -34,7 +34,7 @@ test_expect_success 'a missing database fails with exit 1' '
 	grep "^error: cannot open database .nowhere.db." err
 '
 
-for kind in packages conda import-time executables libraries; do
+for kind in packages conda import-time executables libraries unused; do
 	test_expect_success "report $kind matches jq" '
 		expect_report '"$kind"' >expect &&
 		xalt report '"$kind"' --db "$DB" --format csv >actual &&
@@ -46,6 +46,29 @@ test_expect_success 'report versions numpy matches jq' '
 	expect_report versions . numpy >expect &&
 	xalt report versions numpy --db "$DB" --format csv >actual &&
 	test_cmp expect actual
+'
+
+test_expect_success 'issue 11: packages --direct, deps, unused --sort match jq' '
+	corpus_json | jq -e "[.[].packages[] | select(.direct == true)] | length > 2" &&
+	expect_report packages "(.packages |= map(select(.direct == true)))" >expect &&
+	xalt report packages --direct --db "$DB" --format csv >actual && test_cmp expect actual &&
+	for pkg in numpy requests pandas; do
+		expect_report deps . $pkg >expect &&
+		xalt report deps $pkg --db "$DB" --format csv >actual && test_cmp expect actual || return 1
+	done &&
+	test $(xalt report deps numpy --db "$DB" --format csv | wc -l) = 3 &&
+	xalt report unused --db "$DB" --format csv >unused.csv &&
+	test $(wc -l <unused.csv) -gt 2 &&
+	xalt report unused --sort runs --db "$DB" --format csv >actual &&
+	{ head -1 unused.csv; tail -n +2 unused.csv | sort -t, -k3,3nr -k4,4n -k1,1 -k2,2; } >expect &&
+	test_cmp expect actual &&
+	xalt report unused --sort ratio --db "$DB" --format csv >actual &&
+	{ head -1 unused.csv; tail -n +2 unused.csv | sort -t, -k6,6n -k3,3nr -k1,1 -k2,2; } >expect &&
+	test_cmp expect actual &&
+	xalt report unused --db "$DB" --format json | jq -e "map(select(.package == \"pandas\")) | .[0].used_ratio == 0.5" &&
+	{ xalt report versions --direct numpy --db "$DB" 2>err; test $? = 2; } && grep -- "--direct applies" err &&
+	{ xalt report unused --sort name --db "$DB" 2>err; test $? = 2; } && grep -- "--sort wants" err &&
+	{ xalt report deps --db "$DB" 2>err; test $? = 2; } && grep "needs a PACKAGE" err
 '
 
 test_expect_success 'packages: --top applies per program' '
@@ -65,7 +88,7 @@ test_expect_success 'packages: --program, --user, --host, --syshost' '
 	expect_report packages "select(.syshost == \"beta\")" >expect &&
 	xalt report packages --syshost beta --db "$DB" --format csv >actual && test_cmp expect actual &&
 	xalt report packages --user nobody-at-all --db "$DB" --format csv >actual &&
-	echo "program,package,runs,users" >expect && test_cmp expect actual
+	echo "program,package,runs,users,direct,used" >expect && test_cmp expect actual
 '
 
 test_expect_success 'time window: --since inclusive, --until exclusive, dates in UTC' '
@@ -84,7 +107,7 @@ test_expect_success 'time window: --since inclusive, --until exclusive, dates in
 '
 
 test_expect_success 'packages --by users ranks by distinct users' '
-	xalt report packages --by users --program python --db "$DB" --format csv >actual &&
+	xalt report packages --by users --program python --db "$DB" --format csv | cut -d, -f1-4 >actual &&
 	corpus_json | jq -r "[.[] | .user as \$u | .packages[] | select(.program == \"python\") | {name, user: \$u}]
 		| group_by(.name) | map({name: .[0].name, runs: length, users: (map(.user) | unique | length)})
 		| sort_by([-.users, -.runs, .name]) | \"program,package,runs,users\", (.[] | \"python,\(.name),\(.runs),\(.users)\")" >expect &&
@@ -94,7 +117,7 @@ test_expect_success 'packages --by users ranks by distinct users' '
 test_expect_success 'text format: the same cells, aligned columns' '
 	xalt report packages --db "$DB" >text &&
 	xalt report packages --db "$DB" --format csv | tr , " " >expect &&
-	awk "{print \$1, \$2, \$3, \$4}" text >actual && test_cmp expect actual &&
+	awk "{ \$1 = \$1; print }" text >actual && test_cmp expect actual &&
 	awk "{ print length(\$0) }" text | sort -u >widths && test $(wc -l <widths) = 1 &&
 	xalt report versions numpy --db "$DB" >text &&
 	grep "^python   -  " text
@@ -113,14 +136,14 @@ test_expect_success 'hostile names are shown verbatim; csv quotes them' '
 	mkrec evil/run.99.json 99 "a,b\"c" "$(pkgs "[[\"python\",\"x,\\\"y\",\"1\",0.1]]")" &&
 	xalt ingest -q --db "$DB" evil &&
 	xalt report packages --user "a,b\"c" --db "$DB" --format csv >actual &&
-	printf "%s\n" "program,package,runs,users" "python,\"x,\"\"y\",1,1" >expect &&
+	printf "%s\n" "program,package,runs,users,direct,used" "python,\"x,\"\"y\",1,1,0,0" >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'db init and migrate are idempotent; report on an empty database' '
-	xalt db init --db empty.db >out && grep "schema version 1" out &&
-	xalt db migrate --db empty.db >out && grep "schema version 1" out &&
-	xalt report packages --db empty.db >out && echo "program  package  runs  users" >expect && test_cmp expect out &&
+	xalt db init --db empty.db >out && grep "schema version 2" out &&
+	xalt db migrate --db empty.db >out && grep "schema version 2" out &&
+	xalt report packages --db empty.db >out && echo "program  package  runs  users  direct  used" >expect && test_cmp expect out &&
 	xalt db frobnicate --db empty.db 2>err; test $? = 2 && grep "unknown action" err &&
 	sqlite3 empty.db "UPDATE schema_version SET version = 99" &&
 	test_must_fail xalt report packages --db empty.db 2>err && grep "schema version 99" err &&

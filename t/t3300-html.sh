@@ -61,6 +61,14 @@ test_expect_success 'package tables show the expected rows' '
 	dom_rows packages-R >actual && test_cmp expect actual
 '
 
+test_expect_success 'issue 11 views: chosen (direct) and imported but not used' '
+	expect_report packages "select(.interpreter.program? == \"python\") | (.packages |= map(select(.direct == true)))" |
+		sed 1d >expect && test -s expect &&
+	dom_rows packages-direct >actual && test_cmp expect actual &&
+	expect_report unused | sed 1d >expect && test -s expect &&
+	dom_rows unused >actual && test_cmp expect actual
+'
+
 test_expect_success 'import time and conda tables show the expected rows' '
 	expect_report import-time | sed 1d | sed "s/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g" >expect &&
 	dom_rows import-time >actual && test_cmp expect actual &&

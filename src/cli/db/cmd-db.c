@@ -1,8 +1,9 @@
 /*
- * `xalt db init|migrate`: create the schema in a new database, or bring an
- * older one to this binary's schema version (table schema_version; see
- * docs/database.md). Both are idempotent; `init` refuses a database of
- * another schema version, `migrate` upgrades it.
+ * `xalt db init|migrate|stats`: create the schema in a new database, or
+ * bring an older one to this binary's schema version (table schema_version;
+ * see docs/database.md), or print its size. init and migrate are
+ * idempotent; `init` refuses a database of another schema version,
+ * `migrate` upgrades it; `stats` reads a database of this version only.
  */
 #include "cli.h"
 #include "db.h"
@@ -14,12 +15,15 @@
 
 static const char db_usage[] =
 	"usage: xalt db init [--db DB]\n"
-	"   or: xalt db migrate [--db DB]\n";
+	"   or: xalt db migrate [--db DB]\n"
+	"   or: xalt db stats [--db DB]\n";
 
 static const char db_help[] =
 	"\n"
 	"init     create the tables and indexes (no-op when they exist)\n"
 	"migrate  upgrade the schema to this xalt's version\n"
+	"stats    rows and bytes (indexes included) of each table, and bytes per\n"
+	"         stored package record (counts rows: reads every table)\n"
 	"\n"
 	"options:\n"
 	"  --db DB     SQLite file or postgresql://... URI\n"
@@ -60,14 +64,21 @@ int cmd_db(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_error(db_usage, "no action (init or migrate)");
+		usage_error(db_usage, "no action (init, migrate or stats)");
 	action = argv[optind];
-	if (strcmp(action, "init") && strcmp(action, "migrate"))
+	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats"))
 		usage_error(db_usage, "unknown action '%s'", action);
 	if (optind + 1 < argc)
 		usage_error(db_usage, "unexpected argument '%s'", argv[optind + 1]);
 
 	spec = db_default_spec(dbarg);
+	if (!strcmp(action, "stats")) {
+		if (!(db = db_open_current(spec)) || db_stats_print(db, stdout) || fflush(stdout))
+			rc = XALT_EXIT_FAILURE;
+		db_close(db);
+		free(spec);
+		return rc;
+	}
 	if (!(db = db_open(spec, 1))) {
 		free(spec);
 		return XALT_EXIT_FAILURE;

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct db;
 struct db_stmt;
@@ -29,7 +30,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /*
  * Resolve the --db argument: NULL means $XDG_DATA_HOME/xalt/xalt.db, else
@@ -89,7 +90,7 @@ int64_t db_column_int64(struct db_stmt *st, int i);
 double db_column_double(struct db_stmt *st, int i);
 
 /*
- * Bulk insertion of integer rows into table(cols...), ncols <= 8.
+ * Bulk insertion of integer rows into table(cols...).
  * db_bulk_row takes ncols values; a value equal to DB_BULK_NULL stores NULL.
  * Rows are buffered and written at db_commit (SQLite: sorted by the columns
  * in the order given, so list the primary key first). A duplicate key fails
@@ -100,6 +101,29 @@ struct db_bulk *db_bulk_open(struct db *db, const char *table, const char *const
 int db_bulk_row(struct db_bulk *b, const int64_t *vals);
 
 /*
+ * Rows of any type for one COPY per table (PostgreSQL only: SQLite inserts
+ * row by row, with prepared statements, as fast as it can take them).
+ * db_can_copy says whether db has them. A row is its values in column order,
+ * then db_copy_end_row; text may hold any byte but NUL (escaped here). The
+ * rows are sent at db_flush or db_commit, like bulk rows.
+ */
+int db_can_copy(const struct db *db);
+struct db_bulk *db_copy_open(struct db *db, const char *table, const char *const *cols, int ncols);
+void db_copy_str(struct db_bulk *b, const char *s);    /* NULL copies NULL */
+void db_copy_int64(struct db_bulk *b, int64_t v);     /* DB_BULK_NULL copies NULL */
+void db_copy_double(struct db_bulk *b, double v);
+void db_copy_null(struct db_bulk *b);
+void db_copy_end_row(struct db_bulk *b);
+
+/* Send every buffered bulk and copy row now, inside the open transaction
+ * (db_commit does it too). 0 or -1. */
+int db_flush(struct db *db);
+
+/* A second connection to the database db was opened on (PostgreSQL: a new
+ * session; SQLite: the same file). NULL after error(). */
+struct db *db_open_again(const struct db *db);
+
+/*
  * Schema: the version stored in the database (0 for an empty database, -1
  * on error), and migration to DB_SCHEMA_VERSION (creates it when empty).
  */
@@ -107,6 +131,10 @@ int db_schema_version(struct db *db);
 int db_migrate(struct db *db);
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);
+
+/* db-stats.c: rows and bytes per table, and bytes per stored package
+ * record, printed to out. 0, or -1 after error(). */
+int db_stats_print(struct db *db, FILE *out);
 
 /* --- backend interface (db-sqlite.c, db-pg.c) ------------------------------- */
 struct db_ops {
@@ -125,6 +153,9 @@ struct db_ops {
 	int (*bulk_row)(struct db_bulk *b, const int64_t *vals);
 	int (*bulk_flush)(struct db_bulk *b);
 	void (*bulk_free)(struct db_bulk *b);
+	/* typed copy rows, NULL when the engine has none (db_can_copy) */
+	void (*copy_value)(struct db_bulk *b, int type, const void *p, size_t len);
+	void (*copy_end_row)(struct db_bulk *b);
 	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
 };
 
@@ -134,6 +165,7 @@ struct db {
 	const struct db_ops *ops;   /* backend */
 	struct db_bulk *bulks;      /* open bulk inserters, flushed at commit */
 	int in_txn;                 /* a transaction is open */
+	char *spec;                 /* what it was opened with (db_open_again) */
 	void *impl;                 /* sqlite3 * or PGconn * */
 };
 
@@ -146,7 +178,7 @@ struct db_bulk {
 	struct db *db;              /* owner */
 	struct db_bulk *next;       /* list of db->bulks */
 	char *table;                /* table name */
-	char *cols[8];              /* column names */
+	char **cols;                /* column names */
 	int ncols;                  /* number of columns */
 	void *impl;                 /* backend state */
 };

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -37,7 +38,7 @@
 
 static const char ingest_usage[] =
 	"usage: xalt ingest [--db DB] [--delete | --archive DIR] [--reject-dir DIR]\n"
-	"                   [--batch N] [--quiet] PATH...\n"
+	"                   [--batch N] [--jobs N] [--quiet] PATH...\n"
 	"   or: xalt ingest --syslog [--db DB] [--batch N] [--quiet] LOGFILE...\n";
 
 static const char ingest_help[] =
@@ -55,6 +56,9 @@ static const char ingest_help[] =
 	"  --archive DIR     move each file into DIR once its record is committed\n"
 	"  --reject-dir DIR  move rejected files into DIR\n"
 	"  --batch N         records per transaction (default 5000)\n"
+	"  -j, --jobs N      PostgreSQL: N loaders at once, each with its own\n"
+	"                    connections and reading thread, files dealt in turn\n"
+	"                    (default 1; SQLite has one writer: always 1)\n"
 	"  --syslog          read rsyslog output files holding syslog-transmitted\n"
 	"                    chunks (docs/syslog.md); runs missing a chunk or failing\n"
 	"                    a checksum are reported and counted, never loaded\n"
@@ -88,6 +92,7 @@ struct ingest_run {
 	size_t *pending;             /* loaded files (walk indexes) awaiting commit */
 	size_t npending, apending;
 	size_t in_batch;             /* records written since the last commit */
+	size_t queued;               /* of those, INGEST_QUEUED: counted at commit */
 	size_t read, loaded, duplicate, rejected;
 	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
 };
@@ -98,8 +103,15 @@ struct ingest_run {
  * failure: the batch's records stay in their files for the next ingest. */
 static void commit_batch(struct ingest_run *ir)
 {
-	if (ingest_commit(ir->in))
+	size_t dups;
+
+	if (ingest_commit(ir->in, &dups))
 		die("cannot commit to the database; the last batch's files were left in place");
+	if (ir->queued)
+		cli_trace("batch committed: %zu loaded, %zu duplicate", ir->queued - dups, dups);
+	ir->loaded += ir->queued - dups;
+	ir->duplicate += dups;
+	ir->queued = 0;
 	for (size_t i = 0; i < ir->npending; i++) {
 		if (ir->delete_files)
 			file_delete(&ir->walk, &ir->cur, ir->pending[i]);
@@ -108,6 +120,13 @@ static void commit_batch(struct ingest_run *ir)
 	}
 	ir->npending = 0;
 	ir->in_batch = 0;
+}
+
+/* A record taken: loaded, duplicate, or queued (decided at the commit). */
+static void count_result(struct ingest_run *ir, int res)
+{
+	*(res == INGEST_LOADED ? &ir->loaded : res == INGEST_QUEUED ? &ir->queued
+	  : &ir->duplicate) += 1;
 }
 
 /* === files ================================================================== */
@@ -125,8 +144,10 @@ static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 	switch (res) {
 	case INGEST_LOADED:
 	case INGEST_DUPLICATE:
-		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : "duplicate", path);
-		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+	case INGEST_QUEUED:
+		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : res == INGEST_QUEUED ?
+			  "queued" : "duplicate", path);
+		count_result(ir, res);
 		if (ir->delete_files || ir->archive) {
 			if (ir->npending == ir->apending) {
 				ir->apending = ir->apending ? 2 * ir->apending : 256;
@@ -178,10 +199,10 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 	int res = ingest_record(ir->in, text, len, origin, &why);
 
 	ir->read++;
-	if (res == INGEST_LOADED || res == INGEST_DUPLICATE) {
-		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" : "duplicate",
-			  uuid, origin);
-		*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+	if (res == INGEST_LOADED || res == INGEST_DUPLICATE || res == INGEST_QUEUED) {
+		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" :
+			  res == INGEST_QUEUED ? "queued" : "duplicate", uuid, origin);
+		count_result(ir, res);
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
 	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT) {
@@ -229,6 +250,77 @@ static void ingest_syslog(struct ingest_run *ir, char **files, int n)
 	syslog_reasm_free(r);
 }
 
+/* === jobs ================================================================== */
+
+/* One loader of --jobs: its own connection, ingest and reading thread. */
+static void *job_main(void *arg)
+{
+	struct ingest_run *ir = arg;
+
+	load_files(ir);
+	commit_batch(ir);
+	return NULL;
+}
+
+/*
+ * --jobs N on PostgreSQL: the files dealt in turn to N loaders running at
+ * once (job 0 is ir itself, on db). The loaders' batches touch no common
+ * row but for the same uuid or a new package, where one waits for the
+ * other's commit (load.c). A failing loader dies, as one loader would: the
+ * open batches are rolled back, their files left in place. Counts are
+ * added into ir.
+ */
+static void load_jobs(struct ingest_run *ir, const char *spec, size_t njobs)
+{
+	struct ingest_run *jobs = xcalloc(njobs, sizeof(*jobs));
+	struct db **dbs = xcalloc(njobs, sizeof(*dbs));
+	pthread_t *tid = xcalloc(njobs, sizeof(*tid));
+
+	for (size_t j = 0; j < njobs; j++) {
+		jobs[j] = *ir;
+		/* a walk of its own files, sharing ir's directories (read only) */
+		jobs[j].walk = (struct walk)WALK_INIT;
+		jobs[j].walk.dirs = ir->walk.dirs;
+		jobs[j].walk.ndirs = ir->walk.ndirs;
+		jobs[j].walk.files = xcalloc(ir->walk.n / njobs + 1, sizeof(struct walk_file));
+		jobs[j].cur = (struct walk_cursor)WALK_CURSOR_INIT;
+		jobs[j].pending = NULL;
+		jobs[j].npending = jobs[j].apending = 0;
+		jobs[j].progress.on = 0;
+		jobs[j].read = jobs[j].loaded = jobs[j].duplicate = jobs[j].rejected = 0;
+		if (j && (!(dbs[j] = db_open(spec, 0)) || !(jobs[j].in = ingest_open(dbs[j]))))
+			die("cannot open loader %zu of --jobs", j + 1);
+	}
+	for (size_t i = 0; i < ir->walk.n; i++) {
+		struct walk *w = &jobs[i % njobs].walk;
+		w->files[w->n++] = ir->walk.files[i];
+	}
+	for (size_t j = 0; j < njobs; j++)
+		if (pthread_create(&tid[j], NULL, job_main, &jobs[j]))
+			die("cannot start loader %zu of --jobs", j + 1);
+	for (size_t j = 0; j < njobs; j++) {
+		pthread_join(tid[j], NULL);
+		ir->read += jobs[j].read;
+		ir->loaded += jobs[j].loaded;
+		ir->duplicate += jobs[j].duplicate;
+		ir->rejected += jobs[j].rejected;
+	}
+	/* closed only now: ingest_close forgets the known library arrays,
+	 * which every loader's reading thread shares */
+	for (size_t j = 1; j < njobs; j++) {
+		ingest_close(jobs[j].in);
+		db_close(dbs[j]);
+	}
+	for (size_t j = 0; j < njobs; j++) {   /* the names belong to ir's walk */
+		free(jobs[j].walk.files);
+		free(jobs[j].pending);
+		walk_cursor_release(&jobs[j].cur);
+	}
+	free(jobs);
+	free(dbs);
+	free(tid);
+}
+
 /* === the command ============================================================ */
 
 /* An existing directory we can write into, for --archive / --reject-dir:
@@ -250,6 +342,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "archive", required_argument, NULL, 'a' },
 		{ "reject-dir", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -262,9 +355,10 @@ int cmd_ingest(int argc, char **argv)
 	char *spec, *end;
 	struct db *db;
 	int c, syslog_mode = 0;
+	size_t njobs = 1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbarg = optarg; break;
 		case 'D': ir.delete_files = 1; break;
@@ -278,6 +372,12 @@ int cmd_ingest(int argc, char **argv)
 			ir.batch = strtoul(optarg, &end, 10);
 			if (errno || *end || !ir.batch || optarg[0] == '-')
 				usage_error(ingest_usage, "--batch wants a positive number, not '%s'", optarg);
+			break;
+		case 'j':
+			errno = 0;
+			njobs = strtoul(optarg, &end, 10);
+			if (errno || *end || !njobs || njobs > 64 || optarg[0] == '-')
+				usage_error(ingest_usage, "--jobs wants a number from 1 to 64, not '%s'", optarg);
 			break;
 		case 'h':
 			fputs(ingest_usage, stdout);
@@ -294,6 +394,8 @@ int cmd_ingest(int argc, char **argv)
 	if (syslog_mode && (ir.delete_files || ir.archive || ir.reject_dir))
 		usage_error(ingest_usage, "--syslog cannot be used with %s",
 			    ir.delete_files ? "--delete" : ir.archive ? "--archive" : "--reject-dir");
+	if (syslog_mode && njobs > 1)
+		usage_error(ingest_usage, "--syslog cannot be used with --jobs");
 	if (optind >= argc)
 		usage_error(ingest_usage, "no PATH to ingest");
 	if (ir.archive)
@@ -321,10 +423,16 @@ int cmd_ingest(int argc, char **argv)
 	 * power cut too. Costs one fsync per batch. */
 	if ((ir.delete_files || ir.archive) && db_set_durability(db, DB_DURABLE_FULL))
 		warning("cannot make commits durable: files are removed after each commit anyway");
-	ir.progress.on = !ir.quiet && isatty(2);
+	if (njobs > 1 && !db_can_copy(db)) {
+		cli_trace("--jobs: SQLite has one writer, loading with one");
+		njobs = 1;
+	}
+	ir.progress.on = !ir.quiet && isatty(2) && njobs == 1;
 	ir.progress.total = ir.walk.n;
 	if (syslog_mode)
 		ingest_syslog(&ir, argv + optind, argc - optind);
+	else if (njobs > 1)
+		load_jobs(&ir, spec, njobs);
 	else
 		load_files(&ir);
 	commit_batch(&ir);

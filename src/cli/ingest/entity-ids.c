@@ -31,6 +31,8 @@ struct entity {
 };
 
 struct entity_ids {
+	struct db *db;                                /* where entities go */
+	int own_txns;                                 /* see entity_ids_open */
 	struct entity user, host, exec, lib, pname, pkg;
 	struct db_stmt *libset_new, *libset_get;      /* by the set's hash */
 	struct db_bulk *libset_library;               /* a new set's member rows */
@@ -54,11 +56,13 @@ static int prepare(struct db *db, struct entity *en, const char *ins, const char
 	return (en->ins = db_prepare(db, ins)) && (en->get = db_prepare(db, get)) ? 0 : -1;
 }
 
-struct entity_ids *entity_ids_open(struct db *db)
+struct entity_ids *entity_ids_open(struct db *db, int own_txns)
 {
 	struct entity_ids *e = xcalloc(1, sizeof(*e));
 	static const char *const ll_cols[] = { "libset_id", "library_id", "position" };
 
+	e->db = db;
+	e->own_txns = own_txns;
 	xbuf_init(&e->key, 0);
 	if (prepare(db, &e->user, INSERT_ID("users", "name", "?", "name"),
 		    "SELECT id FROM users WHERE name = ?") ||
@@ -260,6 +264,8 @@ static int64_t store_libset(struct entity_ids *e, const int64_t *lib, size_t nli
 	int rc;
 
 	libset_hash(ids, hex);
+	if (e->own_txns && db_begin(e->db))
+		return -1;
 	db_bind_str(e->libset_new, 1, hex);
 	db_bind_int64(e->libset_new, 2, (int64_t)nlibs);
 	rc = db_step(e->libset_new);
@@ -272,8 +278,11 @@ static int64_t store_libset(struct entity_ids *e, const int64_t *lib, size_t nli
 			if (db_bulk_row(e->libset_library, row))
 				return -1;
 		}
-		return id;
 	}
+	if (e->own_txns && (rc < 0 ? db_rollback(e->db) : db_commit(e->db)))
+		return -1;
+	if (rc == DB_ROW)
+		return id;
 	if (rc < 0)
 		return -1;
 	db_bind_str(e->libset_get, 1, hex);
@@ -330,16 +339,25 @@ int64_t entity_libset_id(struct entity_ids *e, const struct run_rec *r)
 
 /* === packages =============================================================== */
 
+/* The package_names id of (program, name), or -1 after error(). */
+static int64_t name_id(struct entity_ids *e, const char *program, const char *name)
+{
+	int64_t id;
+
+	make_key(&e->key, 2, program, name);
+	if ((id = idmap_get(&e->pname.ids, e->key.buf, e->key.len)) < 0) {
+		bind_str(&e->pname, 1, program);
+		bind_str(&e->pname, 2, name);
+		id = resolve(&e->pname, e->key.buf, e->key.len);
+	}
+	return id;
+}
+
 /* The ids of a package not seen in this ingest yet: its name's, then its own. */
 static int resolve_package(struct entity_ids *e, struct run_pkg *p)
 {
-	make_key(&e->key, 2, p->program, p->name);
-	if ((p->name_id = idmap_get(&e->pname.ids, e->key.buf, e->key.len)) < 0) {
-		bind_str(&e->pname, 1, p->program);
-		bind_str(&e->pname, 2, p->name);
-		if ((p->name_id = resolve(&e->pname, e->key.buf, e->key.len)) < 0)
-			return -1;
-	}
+	if ((p->name_id = name_id(e, p->program, p->name)) < 0)
+		return -1;
 	/* the name id's raw bytes: no snprintf per package row */
 	xbuf_reset(&e->key);
 	xbuf_add(&e->key, &p->name_id, sizeof(p->name_id));
@@ -355,6 +373,25 @@ static int resolve_package(struct entity_ids *e, struct run_pkg *p)
 	return 0;
 }
 
+/* The importer is a name of the same program (a Python package is pulled
+ * in by a Python package). */
+static int importer_id(struct entity_ids *e, struct run_pkg *p)
+{
+	p->imported_by_id = DB_BULK_NULL;
+	return p->imported_by && (p->imported_by_id = name_id(e, p->program, p->imported_by)) < 0
+		? -1 : 0;
+}
+
+int entity_package_name_ids(struct entity_ids *e, struct run_rec *r)
+{
+	for (size_t i = 0; i < r->npkgs; i++) {
+		struct run_pkg *p = &r->pkgs[i];
+		if ((p->name_id = name_id(e, p->program, p->name)) < 0 || importer_id(e, p))
+			return -1;
+	}
+	return 0;
+}
+
 /* One lookup for both ids of a package seen before (two were a tenth of
  * the loading thread, perf). */
 int entity_package_ids(struct entity_ids *e, struct run_rec *r)
@@ -362,6 +399,9 @@ int entity_package_ids(struct entity_ids *e, struct run_rec *r)
 	for (size_t i = 0; i < r->npkgs; i++) {
 		struct run_pkg *p = &r->pkgs[i];
 		int64_t k;
+
+		if (importer_id(e, p))
+			return -1;
 
 		make_key(&e->key, 4, p->program, p->name, p->version, p->path);
 		if ((k = idmap_get(&e->pkg_seen, e->key.buf, e->key.len)) >= 0) {

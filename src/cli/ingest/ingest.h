@@ -29,6 +29,8 @@ enum ingest_result {
 	INGEST_CONFLICT = 3,    /* run_uuid already stored for another run (another uid,
 	                           user, start time, cwd or command line): nothing written,
 	                           and the record is no duplicate to delete */
+	INGEST_QUEUED = 4,      /* PostgreSQL: valid and staged; ingest_commit stores it,
+				 * or counts it a duplicate */
 };
 
 /* The reason given for INGEST_CONFLICT. */
@@ -70,8 +72,9 @@ struct run_rec *ingest_parsed_record(struct ingest_parsed *p);
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
 void ingest_parsed_free(struct ingest_parsed *p);
 
-/* Commit the open transaction, if any. 0 or -1 after error(). */
-int ingest_commit(struct ingest *in);
+/* Commit the open transaction, if any. *duplicates: how many of its
+ * INGEST_QUEUED records were stored already. 0 or -1 after error(). */
+int ingest_commit(struct ingest *in, size_t *duplicates);
 
 /* Roll back anything uncommitted and free in (NULL is fine). Forgets the
  * known library arrays: no parsed record may be in use. */

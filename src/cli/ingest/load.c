@@ -1,17 +1,36 @@
 /*
  * The loading half of the record loader (see ingest.h): a validated record
- * (parse.c) in, rows out. It owns the database side: the run row's
- * statement, the bulk inserter of run_package rows, and the entity ids
- * (entity-ids.h); it runs on the one thread that owns the connection.
+ * (parse.c) in, rows out. It owns the database side: the run rows, the
+ * package rows, and the entity ids (entity-ids.h); it runs on the one
+ * thread that owns the connection.
  *
  * Validation happened entirely before the first write, so a rejected
- * record leaves nothing behind. The run row is inserted with ON CONFLICT
- * (uuid) DO NOTHING RETURNING id: no row back means the run is already
- * stored, and nothing else of it is written (idempotent re-ingest). Such a
- * record is a duplicate only when the stored run is the same run (same_run):
- * a file's run_uuid is no proof (another user can see it in a shared drop
- * box and plant a record claiming it), and `--delete` must never remove a
- * real record because a forgery took its uuid first.
+ * record leaves nothing behind. A run is stored once: runs.uuid is unique
+ * and a run's package rows are written only when its run row was.
+ *
+ * Two ways, one column list (run_cols):
+ * - SQLite, row by row: INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING
+ *   id; no id back means stored already, nothing else of the run is
+ *   written. SQLite has one writer and takes a prepared row in
+ *   a few microseconds.
+ * - PostgreSQL, set-based: a statement per row was a round trip and a plan
+ *   execution per run (3.9-5.4x SQLite's time, docs/database.md). Each run
+ *   gets an id reserved from the runs sequence; its row and its package rows
+ *   go by COPY into session-private staging tables; at commit one statement
+ *   moves them: runs inserted ON CONFLICT (uuid) DO NOTHING, in uuid order
+ *   (two loaders lock the same uuids in the same order: no deadlock), then
+ *   the package rows of exactly the runs inserted. A uuid another loader
+ *   inserts meanwhile makes this one wait for that loader's commit, then
+ *   skip the run: each run is stored once whatever loads it at once.
+ *   Entities go through a second connection in autocommit (entity-ids.h).
+ *
+ * A record whose uuid is stored is a duplicate only when the stored run is
+ * the same run (same_run): a file's run_uuid is no proof (another user can
+ * see it in a shared drop box and plant a record claiming it), and
+ * `--delete` must never remove a real record because a forgery took its
+ * uuid first. PostgreSQL asks before staging; a uuid another loader stores
+ * between that question and the commit is counted a duplicate unchecked
+ * (docs/security.md).
  */
 #include "ingest.h"
 #include "arena.h"
@@ -27,104 +46,250 @@
 #include <string.h>
 #include <sys/time.h>
 
+/* The columns of a run row, in the order put_run writes them. */
+static const char *const run_cols[] = {
+	"uuid", "user_id", "uid", "host_id", "exec_id", "libset_id", "cwd", "cmdline",
+	"start_time", "end_time", "run_time", "exit_how", "exit_status", "exit_signal",
+	"sampling_probability", "sampling_forced", "job_scheduler", "job_id", "job_ntasks",
+	"job_nnodes", "job_rank", "omp_num_threads", "env", "interp_program", "interp_version",
+	"interp_kind", "interp_prefix", "origin", "ingested_at", "parent_uuid", "packages_lost",
+};
+#define NRUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
+
+/* The columns of a package row; primary-key columns first: the SQLite
+ * backend sorts on them. */
+static const char *const rp_cols[] = {
+	"name_id", "user_id", "run_id", "package_id", "import_us", "direct", "startup", "used",
+	"functions_used", "imported_by_id",
+};
+#define NRP_COLS ((int)(sizeof(rp_cols) / sizeof(rp_cols[0])))
+
+#define RESERVE_IDS 1024   /* run ids fetched from the sequence at once */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 struct ingest {
 	struct db *db;
-	struct db_stmt *run;                           /* INSERT INTO runs */
-	struct db_stmt *stored;                        /* the stored run of a uuid (same_run) */
-	struct db_bulk *run_package;                   /* a new run's package rows */
-	struct entity_ids *ids;                        /* users, hosts, ... */
+	struct db_stmt *run;            /* SQLite: INSERT INTO runs; PG: the batch's move */
+	struct db_stmt *stored;         /* the stored run of a uuid (same_run) */
+	struct db_bulk *run_package;    /* package rows (PG: staged, stage_rp_cols) */
+	struct entity_ids *ids;         /* users, hosts, ... */
+	/* PostgreSQL only */
+	struct db *edb;                 /* entities' own connection */
+	struct db_bulk *stage_runs;     /* run rows, COPY */
+	struct db_stmt *reserve;        /* RESERVE_IDS run ids */
+	struct db_stmt *new_packages;   /* the batch's packages not stored yet */
+	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
+	int nids_left;
+	size_t queued;                  /* runs staged in the open batch */
 };
+
+/* "a, b, c" of cols into sb. */
+static void add_cols(struct xbuf *sb, const char *prefix, const char *const *cols, int n)
+{
+	for (int i = 0; i < n; i++)
+		xbuf_addf(sb, "%s%s%s", i ? ", " : "", prefix, cols[i]);
+}
+
+static int open_rowwise(struct ingest *in)
+{
+	struct xbuf sql = XBUF_INIT;
+	int rc;
+
+	xbuf_addstr(&sql, "INSERT INTO runs (");
+	add_cols(&sql, "", run_cols, NRUN_COLS);
+	xbuf_addstr(&sql, ") VALUES (");
+	for (int i = 0; i < NRUN_COLS; i++)
+		xbuf_addstr(&sql, i ? ", ?" : "?");
+	xbuf_addstr(&sql, ") ON CONFLICT (uuid) DO NOTHING RETURNING id");
+	rc = (in->run = db_prepare(in->db, sql.buf)) &&
+	     (in->run_package = db_bulk_open(in->db, "run_package", rp_cols, NRP_COLS)) &&
+	     (in->ids = entity_ids_open(in->db, 0)) ? 0 : -1;
+	xbuf_release(&sql);
+	return rc;
+}
+
+/* PostgreSQL's staged package rows: version and path instead of the
+ * package id, which the batch's move resolves set-based. */
+static const char *const stage_rp_cols[] = {
+	"name_id", "user_id", "run_id", "version", "path", "import_us", "direct", "startup", "used",
+	"functions_used", "imported_by_id",
+};
+#define NSTAGE_RP_COLS ((int)(sizeof(stage_rp_cols) / sizeof(stage_rp_cols[0])))
+
+/*
+ * The batch's move, at commit (see the top of the file): new packages first,
+ * in key order, then the runs in uuid order and the package rows of the runs
+ * inserted. Every loader takes its row locks in that one order (packages,
+ * then runs, each sorted), so two loaders at once wait, never deadlock.
+ */
+static int prepare_move(struct ingest *in)
+{
+	struct xbuf sql = XBUF_INIT;
+	int rc;
+
+	xbuf_addstr(&sql, "WITH ins AS (INSERT INTO runs (id, ");
+	add_cols(&sql, "", run_cols, NRUN_COLS);
+	xbuf_addstr(&sql, ") SELECT id, ");
+	add_cols(&sql, "", run_cols, NRUN_COLS);
+	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid) DO NOTHING RETURNING id),"
+		    " pkg AS (INSERT INTO run_package (");
+	add_cols(&sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(&sql, ") SELECT s.name_id, s.user_id, s.run_id, p.id, s.import_us, s.direct,"
+		    " s.startup, s.used, s.functions_used, s.imported_by_id"
+		    " FROM stage_rp s JOIN packages p ON p.name_id = s.name_id AND p.version = s.version"
+		    " AND p.path = s.path WHERE s.run_id IN (SELECT id FROM ins)"
+		    " ORDER BY s.name_id, s.user_id, s.run_id)"
+		    " SELECT count(*) FROM ins");
+	rc = (in->new_packages = db_prepare(in->db,
+		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
+		" FROM stage_rp s WHERE NOT EXISTS (SELECT 1 FROM packages p WHERE p.name_id = s.name_id"
+		" AND p.version = s.version AND p.path = s.path) ORDER BY 1, 2, 3"
+		" ON CONFLICT DO NOTHING")) &&
+	     (in->run = db_prepare(in->db, sql.buf)) ? 0 : -1;
+	xbuf_release(&sql);
+	return rc;
+}
+
+static int open_staged(struct ingest *in)
+{
+	const char *stage_cols[NRUN_COLS + 1] = { "id" };
+
+	for (int i = 0; i < NRUN_COLS; i++)
+		stage_cols[i + 1] = run_cols[i];
+	if (db_exec(in->db, "SET work_mem = '64MB'; CREATE TEMP TABLE stage_runs (LIKE runs) ON COMMIT DELETE ROWS;"
+		    " CREATE TEMP TABLE stage_rp (name_id BIGINT, user_id BIGINT, run_id BIGINT,"
+		    " version TEXT COLLATE \"C\", path TEXT COLLATE \"C\", import_us BIGINT,"
+		    " direct BIGINT, startup BIGINT, used BIGINT, functions_used BIGINT,"
+		    " imported_by_id BIGINT) ON COMMIT DELETE ROWS"))
+		return -1;
+	return prepare_move(in) ||
+	       !(in->reserve = db_prepare(in->db, "SELECT nextval(pg_get_serial_sequence('runs', 'id'))"
+					  " FROM generate_series(1, " XSTR(RESERVE_IDS) ")")) ||
+	       !(in->stage_runs = db_copy_open(in->db, "stage_runs", stage_cols, NRUN_COLS + 1)) ||
+	       !(in->run_package = db_copy_open(in->db, "stage_rp", stage_rp_cols, NSTAGE_RP_COLS)) ||
+	       !(in->edb = db_open_again(in->db)) ||
+	       !(in->ids = entity_ids_open(in->edb, 1)) ? -1 : 0;
+}
 
 struct ingest *ingest_open(struct db *db)
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
-	/* primary-key columns first: the SQLite backend sorts on them */
-	static const char *const rp_cols[] = { "name_id", "user_id", "run_id", "package_id", "import_us" };
 
 	arena_jansson_init();
 	in->db = db;
-	if (!(in->run = db_prepare(db,
-		"INSERT INTO runs (uuid, user_id, uid, host_id, exec_id, libset_id, cwd, cmdline,"
-		" start_time, end_time, run_time, exit_how, exit_status, exit_signal,"
-		" sampling_probability, sampling_forced, job_scheduler, job_id, job_ntasks,"
-		" job_nnodes, job_rank, omp_num_threads, env, interp_program, interp_version,"
-		" interp_kind, interp_prefix, origin, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		" ON CONFLICT (uuid) DO NOTHING RETURNING id")) ||
+	if ((db_can_copy(db) ? open_staged(in) : open_rowwise(in)) ||
 	    !(in->stored = db_prepare(db,
-		"SELECT uid, user_id, start_time, cwd, cmdline FROM runs WHERE uuid = ?")) ||
-	    !(in->run_package = db_bulk_open(db, "run_package", rp_cols, 5)) ||
-	    !(in->ids = entity_ids_open(db))) {
+		"SELECT uid, user_id, start_time, cwd, cmdline FROM runs WHERE uuid = ?"))) {
 		ingest_close(in);
 		return NULL;
 	}
 	return in;
 }
 
-/* Optional integers (and booleans, stored 0/1) and reals: NULL when absent. */
-static void bind_opt_int(struct db_stmt *st, int i, json_t *v)
+/* Where put_run writes a row: a statement's parameters, or a COPY row. */
+struct row_out {
+	struct db_stmt *st;     /* bind here (from parameter 1), or */
+	struct db_bulk *copy;   /* copy here */
+	int i;                  /* next parameter */
+};
+
+static void out_str(struct row_out *o, const char *s)
 {
-	if (v && json_is_integer(v))
-		db_bind_int64(st, i, json_integer_value(v));
-	else if (v && json_is_boolean(v))
-		db_bind_int64(st, i, json_is_true(v));
+	if (o->st)
+		db_bind_str(o->st, o->i++, s);
 	else
-		db_bind_null(st, i);
+		db_copy_str(o->copy, s);
 }
 
-static void bind_opt_real(struct db_stmt *st, int i, json_t *v)
+/* DB_BULK_NULL writes NULL */
+static void out_int(struct row_out *o, int64_t v)
+{
+	if (!o->st)
+		db_copy_int64(o->copy, v);
+	else if (v == DB_BULK_NULL)
+		db_bind_null(o->st, o->i++);
+	else
+		db_bind_int64(o->st, o->i++, v);
+}
+
+static void out_real(struct row_out *o, double v)
+{
+	if (o->st)
+		db_bind_double(o->st, o->i++, v);
+	else
+		db_copy_double(o->copy, v);
+}
+
+/* Optional integers (and booleans, stored 0/1): NULL when absent. */
+static void out_opt_int(struct row_out *o, json_t *v)
+{
+	out_int(o, v && json_is_integer(v) ? json_integer_value(v)
+		   : v && json_is_boolean(v) ? json_is_true(v) : DB_BULK_NULL);
+}
+
+static void out_opt_real(struct row_out *o, json_t *v)
 {
 	if (v)
-		db_bind_double(st, i, json_number_value(v));
+		out_real(o, json_number_value(v));
+	else if (o->st)
+		db_bind_null(o->st, o->i++);
 	else
-		db_bind_null(st, i);
+		db_copy_null(o->copy);
 }
 
-/* Insert the run row; returns its id, 0 for a duplicate, -1 on error. */
+/* The run row's values, in the order of run_cols. */
+static void put_run(struct row_out *o, const struct run_rec *r, int64_t user, int64_t host,
+		    int64_t exec, int64_t libset, const char *origin)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	out_str(o, r->uuid);
+	out_int(o, user);
+	out_opt_int(o, r->uid);
+	out_int(o, host);
+	out_int(o, exec);
+	out_int(o, libset);
+	out_str(o, r->cwd);
+	out_str(o, r->cmdline);
+	out_real(o, r->start_time);
+	out_opt_real(o, r->end_time);
+	out_opt_real(o, r->run_time);
+	out_str(o, r->exit_how);
+	out_opt_int(o, r->exit_status);
+	out_opt_int(o, r->exit_signal);
+	out_opt_real(o, r->sampling_probability);
+	out_opt_int(o, r->sampling_forced);
+	out_str(o, r->job_scheduler);
+	out_str(o, r->job_id);
+	out_opt_int(o, r->job_ntasks);
+	out_opt_int(o, r->job_nnodes);
+	out_opt_int(o, r->job_rank);
+	out_str(o, r->omp);
+	out_str(o, r->env);
+	out_str(o, r->interp_program);
+	out_str(o, r->interp_version);
+	out_str(o, r->interp_kind);
+	out_str(o, r->interp_prefix);
+	out_str(o, origin);
+	out_real(o, now.tv_sec + now.tv_usec / 1e6);
+	out_str(o, r->parent_uuid);
+	out_opt_int(o, r->packages_lost);
+}
+
+/* SQLite: insert the run row; returns its id, 0 for a duplicate, -1 on error. */
 static int64_t insert_run(struct ingest *in, const struct run_rec *r, int64_t user, int64_t host,
 			  int64_t exec, int64_t libset, const char *origin)
 {
-	struct db_stmt *st = in->run;
-	struct timeval now;
+	struct row_out o = { .st = in->run, .i = 1 };
 	int64_t id;
-	int rc, i = 1;
+	int rc;
 
-	gettimeofday(&now, NULL);
-	db_bind_str(st, i++, r->uuid);
-	db_bind_int64(st, i++, user);
-	bind_opt_int(st, i++, r->uid);
-	db_bind_int64(st, i++, host);
-	db_bind_int64(st, i++, exec);
-	if (libset == DB_BULK_NULL)
-		db_bind_null(st, i++);
-	else
-		db_bind_int64(st, i++, libset);
-	db_bind_str(st, i++, r->cwd);
-	db_bind_str(st, i++, r->cmdline);
-	db_bind_double(st, i++, r->start_time);
-	bind_opt_real(st, i++, r->end_time);
-	bind_opt_real(st, i++, r->run_time);
-	db_bind_str(st, i++, r->exit_how);
-	bind_opt_int(st, i++, r->exit_status);
-	bind_opt_int(st, i++, r->exit_signal);
-	bind_opt_real(st, i++, r->sampling_probability);
-	bind_opt_int(st, i++, r->sampling_forced);
-	db_bind_str(st, i++, r->job_scheduler);
-	db_bind_str(st, i++, r->job_id);
-	bind_opt_int(st, i++, r->job_ntasks);
-	bind_opt_int(st, i++, r->job_nnodes);
-	bind_opt_int(st, i++, r->job_rank);
-	db_bind_str(st, i++, r->omp);
-	db_bind_str(st, i++, r->env);
-	db_bind_str(st, i++, r->interp_program);
-	db_bind_str(st, i++, r->interp_version);
-	db_bind_str(st, i++, r->interp_kind);
-	db_bind_str(st, i++, r->interp_prefix);
-	db_bind_str(st, i++, origin);
-	db_bind_double(st, i++, now.tv_sec + now.tv_usec / 1e6);
-	rc = db_step(st);
-	id = rc == DB_ROW ? db_column_int64(st, 0) : rc == DB_DONE ? 0 : -1;
-	db_reset(st);
+	put_run(&o, r, user, host, exec, libset, origin);
+	rc = db_step(in->run);
+	id = rc == DB_ROW ? db_column_int64(in->run, 0) : rc == DB_DONE ? 0 : -1;
+	db_reset(in->run);
 	return id;
 }
 
@@ -138,7 +303,7 @@ static int same_text(struct db_stmt *st, int col, const char *s)
  * compared are those another user cannot know or choose for the victim:
  * uid (the file's owner, validate_owner), user, the start time to the
  * microsecond, the working directory and the command line. 1 yes, 0 no,
- * -1 on a database error.
+ * 2 no run stored under that uuid, -1 on a database error.
  */
 static int same_run(struct ingest *in, const struct run_rec *r, int64_t user)
 {
@@ -154,10 +319,63 @@ static int same_run(struct ingest *in, const struct run_rec *r, int64_t user)
 		     db_column_int64(st, 1) == user && db_column_double(st, 2) == r->start_time &&
 		     same_text(st, 3, r->cwd) && same_text(st, 4, r->cmdline);
 	} else {
-		rc = -1;
+		rc = rc == DB_DONE ? 2 : -1;
 	}
 	db_reset(st);
 	return rc;
+}
+
+/* PostgreSQL: a run id from the sequence (RESERVE_IDS fetched at once:
+ * ids are never reused, a batch rolled back leaves a gap). -1 on error. */
+static int64_t reserve_run_id(struct ingest *in)
+{
+	if (!in->nids_left) {
+		int rc;
+		while ((rc = db_step(in->reserve)) == DB_ROW && in->nids_left < RESERVE_IDS)
+			in->ids_left[in->nids_left++] = db_column_int64(in->reserve, 0);
+		db_reset(in->reserve);
+		if (rc < 0 || !in->nids_left)
+			return -1;
+		/* hand them out in ascending order */
+		for (int i = 0, j = in->nids_left - 1; i < j; i++, j--) {
+			int64_t t = in->ids_left[i];
+			in->ids_left[i] = in->ids_left[j];
+			in->ids_left[j] = t;
+		}
+	}
+	return in->ids_left[--in->nids_left];
+}
+
+/* PostgreSQL: the run's row and its package rows into the staging tables. */
+static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, int64_t user,
+				    int64_t host, int64_t exec, int64_t libset, const char *origin)
+{
+	struct row_out o = { .copy = in->stage_runs };
+	struct db_bulk *rp = in->run_package;
+	int64_t run = reserve_run_id(in);
+
+	if (run < 0)
+		return INGEST_ERROR;
+	db_copy_int64(in->stage_runs, run);
+	put_run(&o, r, user, host, exec, libset, origin);
+	db_copy_end_row(in->stage_runs);
+	for (size_t i = 0; i < r->npkgs; i++) {
+		const struct run_pkg *pk = &r->pkgs[i];
+		db_copy_int64(rp, pk->name_id);
+		db_copy_int64(rp, user);
+		db_copy_int64(rp, run);
+		db_copy_str(rp, pk->version);
+		db_copy_str(rp, pk->path);
+		db_copy_int64(rp, pk->import_us);
+		db_copy_int64(rp, pk->direct);
+		db_copy_int64(rp, pk->startup);
+		db_copy_int64(rp, pk->used);
+		db_copy_int64(rp, pk->functions_used);
+		db_copy_int64(rp, pk->imported_by_id);
+		db_copy_end_row(rp);
+	}
+	in->queued++;
+	return INGEST_QUEUED;
 }
 
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin)
@@ -171,8 +389,14 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		return INGEST_ERROR;
 	if ((user = entity_user_id(in->ids, r)) < 0 || (host = entity_host_id(in->ids, r)) < 0 ||
 	    (exec = entity_exec_id(in->ids, r)) < 0 || (libset = entity_libset_id(in->ids, r)) == -1 ||
-	    entity_package_ids(in->ids, r))
+	    (in->stage_runs ? entity_package_name_ids(in->ids, r) : entity_package_ids(in->ids, r)))
 		return INGEST_ERROR;
+	if (in->stage_runs) {
+		int same = same_run(in, r, user);
+		if (same != 2)
+			return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
+		return stage_run(in, r, user, host, exec, libset, origin);
+	}
 	if ((run = insert_run(in, r, user, host, exec, libset, origin)) < 0)
 		return INGEST_ERROR;
 	if (run == 0) {
@@ -180,8 +404,10 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
 	}
 	for (size_t i = 0; i < r->npkgs; i++) {
-		int64_t row[5] = { r->pkgs[i].name_id, user, run, r->pkgs[i].package_id,
-				   r->pkgs[i].import_us };
+		const struct run_pkg *pk = &r->pkgs[i];
+		int64_t row[NRP_COLS] = { pk->name_id, user, run, pk->package_id, pk->import_us,
+					  pk->direct, pk->startup, pk->used, pk->functions_used,
+					  pk->imported_by_id };
 		if (db_bulk_row(in->run_package, row))
 			return INGEST_ERROR;
 	}
@@ -205,11 +431,30 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 	return res;
 }
 
-int ingest_commit(struct ingest *in)
+int ingest_commit(struct ingest *in, size_t *duplicates)
 {
+	int64_t stored = 0;
+	int rc;
+
+	*duplicates = 0;
 	if (!in->db->in_txn)
 		return 0;
-	return db_commit(in->db);
+	if (in->queued) {
+		if (db_flush(in->db) || db_step(in->new_packages) < 0)
+			return -1;
+		db_reset(in->new_packages);
+		rc = db_step(in->run);
+		if (rc == DB_ROW)
+			stored = db_column_int64(in->run, 0);
+		db_reset(in->run);
+		if (rc != DB_ROW)
+			return -1;
+		*duplicates = in->queued - (size_t)stored;
+	}
+	if (db_commit(in->db))
+		return -1;
+	in->queued = 0;
+	return 0;
 }
 
 void ingest_close(struct ingest *in)
@@ -220,7 +465,10 @@ void ingest_close(struct ingest *in)
 		db_rollback(in->db);
 	db_finalize(in->run);
 	db_finalize(in->stored);
+	db_finalize(in->reserve);
+	db_finalize(in->new_packages);
 	entity_ids_close(in->ids);
+	db_close(in->edb);
 	free(in);
 	known_libs_clear();
 }

@@ -155,6 +155,10 @@ static int check_identity(json_t *root, struct run_rec *r, struct xbuf *why)
 		return -1;
 	if (!valid_uuid(r->uuid))
 		return validate_reject(why, "field 'run_uuid' is not a lower-case UUID");
+	if (get_str(root, "parent_run_uuid", &top, 0, 64, NULL, &r->parent_uuid, why))
+		return -1;
+	if (r->parent_uuid && !valid_uuid(r->parent_uuid))
+		return validate_reject(why, "field 'parent_run_uuid' is not a lower-case UUID");
 	return get_str(root, "syshost", &top, 1, INGEST_NAME_MAX, NULL, &r->syshost, why) ||
 	       get_str(root, "host", &top, 1, INGEST_NAME_MAX, NULL, &r->host, why) ||
 	       get_str(root, "user", &top, 1, INGEST_NAME_MAX, NULL, &r->user, why) ||
@@ -311,6 +315,37 @@ static int check_libraries(json_t *root, struct run_rec *r, const struct known_l
 	return 0;
 }
 
+/* An optional boolean as 1, 0, or DB_BULK_NULL when absent or null. */
+static int get_flag(json_t *o, const char *key, const struct where *w, int64_t *out,
+		    struct xbuf *why)
+{
+	json_t *v;
+
+	if (get_opt(o, key, w, is_bool, "a boolean", &v, why))
+		return -1;
+	*out = v ? json_is_true(v) : DB_BULK_NULL;
+	return 0;
+}
+
+/* How the run used the package (issue 11): all optional, older records
+ * have none of these keys. */
+static int check_package_use(json_t *o, const struct where *w, struct run_pkg *p, struct xbuf *why)
+{
+	json_t *n;
+
+	if (get_flag(o, "direct", w, &p->direct, why) || get_flag(o, "startup", w, &p->startup, why) ||
+	    get_flag(o, "used", w, &p->used, why) ||
+	    get_str(o, "imported_by", w, 0, INGEST_NAME_MAX, NULL, &p->imported_by, why) ||
+	    get_opt(o, "functions_used", w, is_integer, "an integer", &n, why))
+		return -1;
+	if (p->imported_by && !*p->imported_by)
+		p->imported_by = NULL;
+	if (n && json_integer_value(n) < 0)
+		return validate_reject(why, "field '%sfunctions_used' is negative", PREFIX(w));
+	p->functions_used = n ? json_integer_value(n) : DB_BULK_NULL;
+	return 0;
+}
+
 /* Import times are seconds in the record, microseconds in the database. */
 static int check_package(json_t *o, const struct where *w, struct run_pkg *p, struct xbuf *why)
 {
@@ -327,7 +362,7 @@ static int check_package(json_t *o, const struct where *w, struct run_pkg *p, st
 	if (t && (json_number_value(t) < 0 || json_number_value(t) > 1e9))
 		return validate_reject(why, "field '%simport_time' is out of range", PREFIX(w));
 	p->import_us = t ? (int64_t)(json_number_value(t) * 1e6 + 0.5) : DB_BULK_NULL;
-	return 0;
+	return check_package_use(o, w, p, why);
 }
 
 static int check_packages(json_t *root, struct run_rec *r, struct xbuf *why)
@@ -335,6 +370,8 @@ static int check_packages(json_t *root, struct run_rec *r, struct xbuf *why)
 	struct where w = { "packages", 0 };
 	json_t *a = json_object_get(root, "packages"), *o;
 
+	if (get_opt(root, "packages_lost", &top, is_bool, "a boolean", &r->packages_lost, why))
+		return -1;
 	if (!a || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))

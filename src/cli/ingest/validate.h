@@ -19,17 +19,24 @@
 struct known_libs;
 struct xbuf;
 
-/* One package entry; strings borrow from the JSON tree. */
+/* One package entry; strings borrow from the JSON tree. The flags of issue
+ * 11 (direct, startup, used) are 1, 0, or DB_BULK_NULL when unknown (older
+ * records have none of them). */
 struct run_pkg {
 	const char *program, *name, *version, *path;  /* version/path "" if null */
+	const char *imported_by;                      /* top-level package, or NULL */
 	int64_t import_us;                            /* DB_BULK_NULL if unknown */
+	int64_t direct, startup, used;                /* 1, 0 or DB_BULK_NULL */
+	int64_t functions_used;                       /* count or DB_BULK_NULL */
 	int64_t name_id, package_id;                  /* set by the loader */
+	int64_t imported_by_id;                       /* ditto; DB_BULK_NULL if none */
 };
 
 /* A record after validation: strings and json_t pointers borrow from the
  * tree, which must outlive it. */
 struct run_rec {
 	const char *uuid, *syshost, *host, *user;
+	const char *parent_uuid;                       /* parent_run_uuid or NULL */
 	json_t *uid;                                   /* integer or NULL */
 	const char *exec_path, *exec_sha1, *exec_program;
 	int64_t exec_size, exec_mtime, exec_inode;
@@ -37,13 +44,14 @@ struct run_rec {
 	char *cmdline, *env;                           /* compact JSON (jansson's allocator) */
 	double start_time;
 	json_t *end_time, *run_time;                   /* numbers or NULL */
-	const char *exit_how;
+	const char *exit_how;                          /* exit, signal, unknown, recovered */
 	json_t *exit_status, *exit_signal;
 	json_t *sampling_probability, *sampling_forced;
 	const char *job_scheduler, *omp;
 	char *job_id;                                  /* malloc'd (may be a number) */
 	json_t *job_ntasks, *job_nnodes, *job_rank;
 	const char *interp_program, *interp_version, *interp_kind, *interp_prefix;
+	json_t *packages_lost;                         /* true, false or NULL (absent) */
 	size_t nlibs, npkgs;
 	const char **libs;                             /* library paths */
 	const struct known_libs *known;                /* libs borrowed from there, or NULL */

@@ -14,14 +14,19 @@
 #include <string.h>
 
 static const char report_usage[] =
-	"usage: xalt report packages|conda|import-time|executables|libraries|summary [options]\n"
-	"   or: xalt report versions [options] PACKAGE\n"
+	"usage: xalt report packages|conda|import-time|executables|libraries|summary|unused [options]\n"
+	"   or: xalt report versions|deps [options] PACKAGE\n"
 	"   or: xalt report html [options] OUT.html\n";
 
 static const char report_help[] =
 	"\n"
-	"packages     most used packages per program: runs and distinct users\n"
+	"packages     most used packages per program: runs, distinct users, and of\n"
+	"             those runs the direct imports (by the user's own code) and\n"
+	"             the ones that used the package (ran its code; Python >= 3.12)\n"
 	"versions     the versions of one package in use\n"
+	"unused       packages imported but not used, among the runs that can tell\n"
+	"             (Python >= 3.12): runs, used runs, unused runs, used ratio\n"
+	"deps         which packages pull PACKAGE in (imported_by), how often\n"
 	"conda        Python runs by user: system, venv, conda interpreters\n"
 	"import-time  packages costing the most total import time\n"
 	"executables  most run executables (runs, users, summed run time)\n"
@@ -35,6 +40,9 @@ static const char report_help[] =
 	"  -n, --top N       at most N rows (packages: per program; default 20, 0: all)\n"
 	"  --program P       only packages of program P (python, R)\n"
 	"  --by runs|users   packages: rank by runs (default) or distinct users\n"
+	"  --direct          packages: count direct imports only\n"
+	"  --sort KEY        unused: unused (default, most unused runs first), ratio\n"
+	"                    (lowest used ratio first) or runs (most runs first)\n"
 	"  --user U          only runs of user U\n"
 	"  --host H          only runs on node H\n"
 	"  --syshost S       only runs on cluster S\n"
@@ -56,6 +64,8 @@ int cmd_report(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "program", required_argument, NULL, 'p' },
 		{ "by", required_argument, NULL, 'B' },
+		{ "direct", no_argument, NULL, 'D' },
+		{ "sort", required_argument, NULL, 'O' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "syshost", required_argument, NULL, 'S' },
@@ -97,6 +107,8 @@ int cmd_report(int argc, char **argv)
 		case 'H': f.host = optarg; break;
 		case 'S': f.syshost = optarg; break;
 		case 'B': by = optarg; break;
+		case 'D': f.direct = 1; break;
+		case 'O': f.sort = optarg; break;
 		case 'f': format = optarg; break;
 		case 'v': cli_verbose = 1; break;
 		case 'n':
@@ -129,6 +141,14 @@ int cmd_report(int argc, char **argv)
 			usage_error(report_usage, "--by wants runs or users, not '%s'", by);
 		f.by_users = !strcmp(by, "users");
 	}
+	if (f.direct && strcmp(kind, "packages"))
+		usage_error(report_usage, "--direct applies to 'packages' only, not '%s'", kind);
+	if (f.sort) {
+		if (strcmp(kind, "unused"))
+			usage_error(report_usage, "--sort applies to 'unused' only, not '%s'", kind);
+		if (strcmp(f.sort, "unused") && strcmp(f.sort, "ratio") && strcmp(f.sort, "runs"))
+			usage_error(report_usage, "--sort wants unused, ratio or runs, not '%s'", f.sort);
+	}
 	if (format) {
 		if (!strcmp(kind, "html"))
 			usage_error(report_usage, "--format cannot be used with 'html'");
@@ -141,10 +161,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (f.has_since && f.has_until && f.until <= f.since)
 		usage_error(report_usage, "--until must be later than --since");
-	if (!strcmp(kind, "versions") || !strcmp(kind, "html")) {
+	if (!strcmp(kind, "versions") || !strcmp(kind, "deps") || !strcmp(kind, "html")) {
 		if (optind >= argc)
 			usage_error(report_usage, "'%s' needs %s", kind,
-				    kind[0] == 'v' ? "a PACKAGE name" : "an OUT.html path");
+				    kind[0] != 'h' ? "a PACKAGE name" : "an OUT.html path");
 		arg = argv[optind++];
 	}
 	if (optind < argc)

@@ -224,6 +224,15 @@ static int write_page(FILE *out, struct db *db, const struct report_filter *f)
 		if (section(out, db, "packages", &pf, "Python packages: runs", "packages-python",
 			    1, 2, "#2f80ed"))
 			return -1;
+		/* issue 11: what users chose (direct imports) against all imports
+		 * above, and what was imported but never used */
+		pf.direct = 1;
+		if (section(out, db, "packages", &pf, "Python packages chosen by users: direct imports",
+			    "packages-direct", 1, 2, "#f2994a") ||
+		    section(out, db, "unused", &pf, "Imported but not used (runs that can tell: Python >= 3.12)",
+			    "unused", 1, 4, "#828282"))
+			return -1;
+		pf.direct = 0;
 	}
 	if (!f->program || !strcmp(f->program, "R")) {
 		pf.program = "R";

@@ -24,7 +24,8 @@
 #include <time.h>
 
 const char *const report_kinds[] = {
-	"packages", "versions", "conda", "import-time", "executables", "libraries", "summary", NULL
+	"packages", "versions", "conda", "import-time", "executables", "libraries", "summary",
+	"unused", "deps", NULL
 };
 
 /* === filters ================================================================ */
@@ -103,16 +104,25 @@ static void limit(struct xbuf *sql, const struct report_filter *f)
 
 /* === queries ================================================================ */
 
+/*
+ * Per package: runs, distinct users, and of those runs the direct imports
+ * and the used ones (issue 11; rows of older records count in runs only:
+ * their flags are NULL). --direct keeps the direct rows only.
+ */
 static void q_packages(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
 	xbuf_addstr(sql,
-		"SELECT program, name, runs, users FROM ("
-		" SELECT n.program, n.name, x.runs, x.users, ROW_NUMBER() OVER ("
-		"  PARTITION BY n.program ORDER BY ");
+		"SELECT program, name, runs, users, direct_runs, used_runs FROM ("
+		" SELECT n.program, n.name, x.runs, x.users, x.direct_runs, x.used_runs,"
+		" ROW_NUMBER() OVER (PARTITION BY n.program ORDER BY ");
 	xbuf_addstr(sql, f->by_users ? "x.users DESC, x.runs DESC" : "x.runs DESC, x.users DESC");
 	xbuf_addstr(sql, ", n.name) AS rk"
-		" FROM (SELECT name_id, SUM(c) AS runs, COUNT(*) AS users FROM"
-		"  (SELECT rp.name_id, rp.user_id, COUNT(*) AS c FROM run_package rp WHERE 1 = 1");
+		" FROM (SELECT name_id, SUM(c) AS runs, COUNT(*) AS users, SUM(d) AS direct_runs,"
+		"  SUM(u) AS used_runs FROM"
+		"  (SELECT rp.name_id, rp.user_id, COUNT(*) AS c, COUNT(CASE WHEN rp.direct = 1 THEN 1 END) AS d,"
+		"   COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS u FROM run_package rp WHERE 1 = 1");
+	if (f->direct)
+		xbuf_addstr(sql, " AND rp.direct = 1");
 	rp_filters(sql, p, f);
 	xbuf_addstr(sql, " GROUP BY rp.name_id, rp.user_id) y GROUP BY name_id) x"
 		" JOIN package_names n ON n.id = x.name_id");
@@ -124,6 +134,51 @@ static void q_packages(struct xbuf *sql, struct params *p, const struct report_f
 	if (f->top > 0)
 		xbuf_addf(sql, " WHERE rk <= %ld", f->top);
 	xbuf_addstr(sql, " ORDER BY program, rk");
+}
+
+/*
+ * Imported but not used: among the runs whose interpreter can tell (used
+ * not NULL: Python >= 3.12), per package the runs, the used runs and the
+ * rest. The order compares integers only (used * 10^6 / runs), so both
+ * engines sort ties alike.
+ */
+static void q_unused(struct xbuf *sql, struct params *p, const struct report_filter *f)
+{
+	xbuf_addstr(sql,
+		"SELECT n.program, n.name, x.runs, x.used_runs, x.runs - x.used_runs AS unused_runs"
+		" FROM (SELECT rp.name_id, COUNT(*) AS runs, COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS used_runs"
+		" FROM run_package rp WHERE rp.used IS NOT NULL");
+	rp_filters(sql, p, f);
+	xbuf_addstr(sql, " GROUP BY rp.name_id) x JOIN package_names n ON n.id = x.name_id");
+	if (f->program) {
+		xbuf_addstr(sql, " WHERE n.program = ?");
+		param_str(p, f->program);
+	}
+	if (f->sort && !strcmp(f->sort, "ratio"))
+		xbuf_addstr(sql, " ORDER BY x.used_runs * 1000000 / x.runs, x.runs DESC");
+	else if (f->sort && !strcmp(f->sort, "runs"))
+		xbuf_addstr(sql, " ORDER BY x.runs DESC, x.used_runs");
+	else
+		xbuf_addstr(sql, " ORDER BY unused_runs DESC, x.runs DESC");
+	xbuf_addstr(sql, ", n.program, n.name");
+	limit(sql, f);
+}
+
+/* Which packages pull PKG in (imported_by), how often and for how many users. */
+static void q_deps(struct xbuf *sql, struct params *p, const struct report_filter *f)
+{
+	xbuf_addstr(sql,
+		"SELECT n.program, b.name, COUNT(*) AS runs, COUNT(DISTINCT rp.user_id) AS users"
+		" FROM run_package rp JOIN package_names n ON n.id = rp.name_id"
+		" JOIN package_names b ON b.id = rp.imported_by_id WHERE n.name = ?");
+	param_str(p, f->package);
+	if (f->program) {
+		xbuf_addstr(sql, " AND n.program = ?");
+		param_str(p, f->program);
+	}
+	rp_filters(sql, p, f);
+	xbuf_addstr(sql, " GROUP BY n.program, b.name ORDER BY n.program, runs DESC, b.name");
+	limit(sql, f);
 }
 
 static void q_versions(struct xbuf *sql, struct params *p, const struct report_filter *f)
@@ -209,27 +264,65 @@ struct kind {
 	const char *title;
 	void (*query)(struct xbuf *sql, struct params *p, const struct report_filter *f);
 	int ncols;
-	const char *cols[8];
-	enum report_coltype types[8];
+	const char *cols[REPORT_MAXCOLS];
+	enum report_coltype types[REPORT_MAXCOLS];
+	/* a row from the query's columns, when not one cell per column */
+	void (*row)(struct report_table *t, struct db_stmt *st);
 };
 
+static void set_cell(struct report_table *t, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* import-time: runs, total_us -> runs, total_s, mean_ms */
+static void row_import_time(struct report_table *t, struct db_stmt *st)
+{
+	int64_t runs = db_column_int64(st, 2), us = db_column_int64(st, 3);
+
+	set_cell(t, 0, "%s", db_column_text(st, 0));
+	set_cell(t, 1, "%s", db_column_text(st, 1));
+	set_cell(t, 2, "%" PRId64, runs);
+	set_cell(t, 3, "%.3f", us / 1e6);
+	set_cell(t, 4, "%.3f", runs ? us / 1e3 / runs : 0.0);
+}
+
+/* unused: the used ratio computed here from the two integer counts */
+static void row_unused(struct report_table *t, struct db_stmt *st)
+{
+	int64_t runs = db_column_int64(st, 2), used = db_column_int64(st, 3);
+
+	for (int c = 0; c < 2; c++)
+		set_cell(t, c, "%s", db_column_text(st, c));
+	set_cell(t, 2, "%" PRId64, runs);
+	set_cell(t, 3, "%" PRId64, used);
+	set_cell(t, 4, "%" PRId64, db_column_int64(st, 4));
+	set_cell(t, 5, "%.3f", runs ? (double)used / runs : 0.0);
+}
+
 static const struct kind kinds[] = {
-	{ "packages", "Most used packages", q_packages, 4,
-	  { "program", "package", "runs", "users" }, { RC_TEXT, RC_TEXT, RC_INT, RC_INT } },
+	{ "packages", "Most used packages", q_packages, 6,
+	  { "program", "package", "runs", "users", "direct", "used" },
+	  { RC_TEXT, RC_TEXT, RC_INT, RC_INT, RC_INT, RC_INT }, NULL },
 	{ "versions", "Versions in use", q_versions, 4,
-	  { "program", "version", "runs", "users" }, { RC_TEXT, RC_TEXT, RC_INT, RC_INT } },
+	  { "program", "version", "runs", "users" }, { RC_TEXT, RC_TEXT, RC_INT, RC_INT }, NULL },
 	{ "conda", "Python interpreters by user", q_conda, 5,
-	  { "user", "system", "venv", "conda", "total" }, { RC_TEXT, RC_INT, RC_INT, RC_INT, RC_INT } },
+	  { "user", "system", "venv", "conda", "total" }, { RC_TEXT, RC_INT, RC_INT, RC_INT, RC_INT },
+	  NULL },
 	{ "import-time", "Total import time by package", q_import_time, 5,
 	  { "program", "package", "runs", "total_s", "mean_ms" },
-	  { RC_TEXT, RC_TEXT, RC_INT, RC_REAL, RC_REAL } },
+	  { RC_TEXT, RC_TEXT, RC_INT, RC_REAL, RC_REAL }, row_import_time },
 	{ "executables", "Executables", q_executables, 4,
-	  { "executable", "runs", "users", "run_time_s" }, { RC_TEXT, RC_INT, RC_INT, RC_REAL } },
+	  { "executable", "runs", "users", "run_time_s" }, { RC_TEXT, RC_INT, RC_INT, RC_REAL },
+	  NULL },
 	{ "libraries", "Shared libraries", q_libraries, 3,
-	  { "library", "runs", "users" }, { RC_TEXT, RC_INT, RC_INT } },
+	  { "library", "runs", "users" }, { RC_TEXT, RC_INT, RC_INT }, NULL },
 	{ "summary", "Summary", q_summary, 5,
 	  { "runs", "users", "hosts", "executables", "packages" },
-	  { RC_INT, RC_INT, RC_INT, RC_INT, RC_INT } },
+	  { RC_INT, RC_INT, RC_INT, RC_INT, RC_INT }, NULL },
+	{ "unused", "Imported but not used", q_unused, 6,
+	  { "program", "package", "runs", "used", "unused", "used_ratio" },
+	  { RC_TEXT, RC_TEXT, RC_INT, RC_INT, RC_INT, RC_REAL }, row_unused },
+	{ "deps", "What pulls the package in", q_deps, 4,
+	  { "program", "imported_by", "runs", "users" }, { RC_TEXT, RC_TEXT, RC_INT, RC_INT }, NULL },
 };
 
 /* === table ================================================================== */
@@ -244,8 +337,6 @@ static void add_row(struct report_table *t)
 	t->nrows++;
 }
 
-static void set_cell(struct report_table *t, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 static void set_cell(struct report_table *t, int col, const char *fmt, ...)
 {
 	struct xbuf sb = XBUF_INIT;
@@ -277,7 +368,7 @@ int report_run(struct db *db, const char *kind, const struct report_filter *f,
 	struct xbuf sql = XBUF_INIT;
 	struct params p = { 0 };
 	struct db_stmt *st;
-	int rc, imp;
+	int rc;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kinds[i].name, kind))
@@ -303,16 +394,10 @@ int report_run(struct db *db, const char *kind, const struct report_filter *f,
 		else
 			db_bind_str(st, i + 1, p.v[i].s);
 	}
-	imp = !strcmp(kind, "import-time");
 	while ((rc = db_step(st)) == DB_ROW) {
 		add_row(t);
-		if (imp) {      /* runs, total_us -> runs, total_s, mean_ms */
-			int64_t runs = db_column_int64(st, 2), us = db_column_int64(st, 3);
-			set_cell(t, 0, "%s", db_column_text(st, 0));
-			set_cell(t, 1, "%s", db_column_text(st, 1));
-			set_cell(t, 2, "%" PRId64, runs);
-			set_cell(t, 3, "%.3f", us / 1e6);
-			set_cell(t, 4, "%.3f", runs ? us / 1e3 / runs : 0.0);
+		if (k->row) {
+			k->row(t, st);
 			continue;
 		}
 		for (int c = 0; c < k->ncols; c++) {

@@ -25,7 +25,9 @@ struct report_filter {
 	int has_since, has_until;
 	long top;                 /* rows (per program for packages); 0: no limit */
 	int by_users;             /* packages: rank by distinct users, not runs */
-	const char *package;      /* versions: the package name */
+	int direct;               /* packages: direct imports only (the user's code) */
+	const char *sort;         /* unused: "unused" (default), "ratio" or "runs" */
+	const char *package;      /* versions, deps: the package name */
 };
 
 enum report_coltype {
@@ -34,11 +36,13 @@ enum report_coltype {
 	RC_REAL,                  /* right aligned, formatted with 3 decimals */
 };
 
+#define REPORT_MAXCOLS 8
+
 struct report_table {
 	const char *title;        /* human title (HTML, and --format text header) */
 	int ncols;
-	const char *colname[8];   /* header names */
-	enum report_coltype coltype[8];
+	const char *colname[REPORT_MAXCOLS];   /* header names */
+	enum report_coltype coltype[REPORT_MAXCOLS];
 	size_t nrows, arows;
 	char **cells;             /* nrows * ncols strings, NULL for SQL NULL */
 };

@@ -1,0 +1,72 @@
+/*
+ * `xalt db stats`: rows and bytes of every table of the schema, and what a
+ * stored package record costs (issue 13's goal: <= 100 bytes).
+ *
+ * Bytes are a table's own pages plus its indexes' (SQLite: the dbstat
+ * virtual table, per b-tree; PostgreSQL: pg_total_relation_size, which adds
+ * TOAST). Rows are exact counts: a full scan of each table, so the command
+ * costs about what a report over all rows does.
+ */
+#include "db.h"
+#include "cli.h"
+#include "xbuf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The tables of schema version DB_SCHEMA_VERSION, in docs/database.md's order. */
+static const char *const tables[] = {
+	"schema_version", "users", "hosts", "executables", "libraries", "libsets",
+	"libset_library", "package_names", "packages", "runs", "run_package",
+};
+
+/* One integer from a statement of one row; -1 after error(). */
+static int64_t one_int(struct db *db, const char *sql, const char *arg)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	int64_t v = -1;
+
+	if (!st)
+		return -1;
+	if (arg)
+		db_bind_str(st, 1, arg);
+	if (db_step(st) == DB_ROW)
+		v = db_column_int64(st, 0);
+	db_finalize(st);
+	return v;
+}
+
+int db_stats_print(struct db *db, FILE *out)
+{
+	const char *size_sql = !strcmp(db_kind(db), "sqlite")
+		? "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN"
+		  " (SELECT name FROM sqlite_master WHERE tbl_name = ?)"
+		: "SELECT pg_total_relation_size(CAST(? AS regclass))";
+	int64_t total_rows = 0, total_bytes = 0, pkg_rows = 0;
+	struct xbuf sql = XBUF_INIT;
+
+	fprintf(out, "%-16s %14s %16s\n", "table", "rows", "bytes");
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		int64_t rows, bytes;
+		xbuf_reset(&sql);
+		xbuf_addf(&sql, "SELECT count(*) FROM %s", tables[i]);
+		if ((rows = one_int(db, sql.buf, NULL)) < 0 ||
+		    (bytes = one_int(db, size_sql, tables[i])) < 0) {
+			xbuf_release(&sql);
+			return error("cannot measure table '%s'", tables[i]);
+		}
+		fprintf(out, "%-16s %14" PRId64 " %16" PRId64 "\n", tables[i], rows, bytes);
+		total_rows += rows;
+		total_bytes += bytes;
+		if (!strcmp(tables[i], "run_package"))
+			pkg_rows = rows;
+	}
+	xbuf_release(&sql);
+	fprintf(out, "%-16s %14" PRId64 " %16" PRId64 "\n", "total", total_rows, total_bytes);
+	if (pkg_rows)
+		fprintf(out, "bytes per package record: %.1f\n", (double)total_bytes / pkg_rows);
+	else
+		fprintf(out, "bytes per package record: - (no package record stored)\n");
+	return 0;
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+test_description='PostgreSQL: set-based batches; two ingests at once over overlapping files store each run once'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-records.sh"
+. "$TEST_DIRECTORY/lib-pg.sh"
+
+test_have_prereq JQ || { skip_all='jq is needed to write the records'; test_done; }
+if ! pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
+	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <pgstart.err)"
+	test_done
+fi
+
+xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
+psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt -c "$1"; }
+# Every report of lite.db (one SQLite load of gen) equals PostgreSQL's.
+same_reports() {
+	for kind in packages conda import-time executables libraries summary; do
+		xalt report $kind --db lite.db --format csv >expect &&
+		xalt report $kind --db "$PG_URL" --format csv >actual &&
+		test_cmp expect actual || return 1
+	done
+}
+test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
+# "read N, loaded N, duplicate N, rejected N" -> "N N N N"
+counts() { sed -n 's/^read \([0-9]*\), loaded \([0-9]*\), duplicate \([0-9]*\), rejected \([0-9]*\)$/\1 \2 \3 \4/p' "$1"; }
+
+test_expect_success 'setup: 1,200 generated records in three sets of files' '
+	"$TEST_DIRECTORY/../bench/gen-records.py" --runs 1200 --seed 7 gen >gen.counts &&
+	find gen -name "run.*.json" | sort >all &&
+	sed -n 1,400p all >a && sed -n 401,800p all >b && sed -n 801,1200p all >c &&
+	read -r _ nruns _ npkgs <gen.counts && test "$nruns" = 1200
+'
+
+test_expect_success 'one record twice in one batch: stored once, counted once as duplicate' '
+	mkrec one/run.1.json 1 alice &&
+	cp one/run.1.json one/run.1-copy.json &&
+	xalt ingest --db "$PG_URL" one >out &&
+	echo "read 2, loaded 1, duplicate 1, rejected 0" >expect && test_cmp expect out &&
+	test "$(psql_q "SELECT count(*) FROM runs")" = 1 &&
+	test "$(psql_q "SELECT count(*) FROM run_package")" = 1 &&
+	psql_q "DELETE FROM run_package; DELETE FROM runs"
+'
+
+test_expect_success 'two ingests at once, overlapping files, small batches: each run stored once' '
+	xalt db init --db "$PG_URL" >/dev/null &&
+	{ xalt ingest --batch 50 --db "$PG_URL" $(cat a b) >out1 2>err1 & pid1=$!; } &&
+	{ xalt ingest --batch 70 --db "$PG_URL" $(cat c b) >out2 2>err2 & pid2=$!; } &&
+	wait $pid1 && wait $pid2 &&
+	test_must_be_empty err1 && test_must_be_empty err2 &&
+	read -r r1 l1 d1 x1 <<-EOT &&
+	$(counts out1)
+	EOT
+	read -r r2 l2 d2 x2 <<-EOT &&
+	$(counts out2)
+	EOT
+	test "$r1 $r2 $x1 $x2" = "800 800 0 0" &&
+	test $((l1 + l2)) = 1200 && test $((d1 + d2)) = 400 &&
+	test "$(psql_q "SELECT count(*), count(DISTINCT uuid) FROM runs")" = "1200|1200" &&
+	read -r _ _ _ npkgs <gen.counts &&
+	test "$(psql_q "SELECT count(*) FROM run_package")" = "$npkgs" &&
+	test "$(psql_q "SELECT count(*) FROM run_package rp LEFT JOIN runs r ON r.id = rp.run_id
+		WHERE r.id IS NULL")" = 0 &&
+	test "$(psql_q "SELECT count(*) FROM (SELECT name_id, version, path FROM packages
+		GROUP BY 1, 2, 3 HAVING count(*) > 1) d")" = 0
+'
+
+test_expect_success 'the database equals one loaded by one ingest (every report)' '
+	xalt ingest -q --db lite.db gen &&
+	same_reports
+'
+
+test_expect_success 'everything again, at once: all duplicates, nothing added' '
+	{ xalt ingest --db "$PG_URL" gen >out1 & pid1=$!; } &&
+	{ xalt ingest --db "$PG_URL" gen >out2 & pid2=$!; } &&
+	wait $pid1 && wait $pid2 &&
+	echo "read 1200, loaded 0, duplicate 1200, rejected 0" >expect &&
+	test_cmp expect out1 && test_cmp expect out2 &&
+	test "$(psql_q "SELECT count(*) FROM runs")" = 1200
+'
+
+test_expect_success '--jobs 3: the same database as one loader' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest --jobs 3 --batch 100 --db "$PG_URL" gen >out &&
+	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&
+	same_reports &&
+	xalt ingest -j 2 --db "$PG_URL" gen >out &&
+	echo "read 1200, loaded 0, duplicate 1200, rejected 0" >expect && test_cmp expect out
+'
+
+test_expect_success '--jobs on SQLite loads with its one writer; misuse is a usage error' '
+	xalt ingest -v --jobs 4 --db lite2.db gen >out 2>err &&
+	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&
+	grep "SQLite has one writer" err &&
+	{ xalt ingest --jobs 0 gen 2>err; test $? = 2; } && grep "jobs wants a number" err &&
+	{ xalt ingest --syslog --jobs 2 x 2>err; test $? = 2; } &&
+	grep "syslog cannot be used with --jobs" err
+'
+
+test_done
