@@ -29,18 +29,18 @@ test_expect_success 'csv: controls shown escaped, formula cells guarded, numbers
 	xalt report packages --db "$DB" --format csv >out.csv &&
 	! raw_controls out.csv &&
 	cat >expect <<-\EOT &&
-	"'"'"'=HYPERLINK(""http://evil"",""x"")",1,1
-	'"'"'+cmd|calc,1,1
-	'"'"'@SUM(A1),1,1
-	'"'"'\x09TAB,1,1
-	-2,1,1
-	\x1b[2Jclear,1,1
-	\x1b]52;c;ZXZpbA==\x07,1,1
-	back\\slash,1,1
-	c1\u009b31mred,1,1
-	inv\xffalid,1,1
-	plain,1,1
-	rtl\u202egnp.exe,1,1
+	"'"'"'=HYPERLINK(""http://evil"",""x"")",1,1,0,0
+	'"'"'+cmd|calc,1,1,0,0
+	'"'"'@SUM(A1),1,1,0,0
+	'"'"'\x09TAB,1,1,0,0
+	-2,1,1,0,0
+	\x1b[2Jclear,1,1,0,0
+	\x1b]52;c;ZXZpbA==\x07,1,1,0,0
+	back\\slash,1,1,0,0
+	c1\u009b31mred,1,1,0,0
+	inv\xffalid,1,1,0,0
+	plain,1,1,0,0
+	rtl\u202egnp.exe,1,1,0,0
 	EOT
 	sed -n "2,\$p" out.csv | sed "s/^python,//" | LC_ALL=C sort >actual &&
 	LC_ALL=C sort expect >expect.sorted && test_cmp expect.sorted actual

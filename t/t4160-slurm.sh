@@ -56,13 +56,17 @@ wait_for() {
 	return 1
 }
 XALT=$XALT_PREFIX/bin/xalt
-SLEEPER="import os, yaml, time; open(\"$UHOME/started\", \"w\"); time.sleep(300)"
+# The sleeper notes its pid in started (renamed into place: never read half written).
+SLEEPER="import os, yaml, time; open(\"$UHOME/started.t\", \"w\").write(str(os.getpid())); os.rename(\"$UHOME/started.t\", \"$UHOME/started\"); time.sleep(300)"
 
-test_expect_success 'scancel --full --signal=KILL: the epilog recovers the record, the user'"'"'s own, with its packages' '
+# SIGKILL as the OOM killer sends it, to the tracked process alone: scancel
+# cannot stand in for it, since Slurm's cancel also sends SIGTERM to what is
+# left of the job, and a SIGTERM is recorded at once (exit.how = signal).
+test_expect_success 'SIGKILL (the OOM killer) in a job: the epilog recovers the record, the user'"'"'s own, with its packages' '
 	rm -rf "$UREC" "$UHOME/started" &&
 	id=$(submit --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
 	wait_for "$UHOME/started" &&
-	scancel --full --signal=KILL "$id" &&
+	kill -KILL "$(cat "$UHOME/started")" &&
 	slurm_wait_job "$id" &&
 	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
 	test "$(stat -c "%U %a" "$rec")" = "$U 600" &&
