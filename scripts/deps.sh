@@ -13,6 +13,7 @@ pkgs=(
 	rsyslog chromium environment-modules scdoc man-db
 	lua5.3 lua-posix lua-filesystem lua-term tcl
 	slurm-wlm munge                                             # t4160: a private Slurm cluster
+	python3-coverage python3-matplotlib                         # t1030: coverage.py on and off; t1020: a .pth at start-up
 )
 missing=()
 for p in "${pkgs[@]}"; do
