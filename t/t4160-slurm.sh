@@ -76,6 +76,23 @@ test_expect_success 'SIGKILL (the OOM killer) in a job: the epilog recovers the 
 	test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"
 '
 
+# scancel --full --signal=KILL: Slurm kills the batch shell, then ends what is
+# left of the job with SIGTERM (and SIGKILL after KillWait). Whichever reaches
+# the tracked Python first, exactly one record of the user's, with its packages.
+test_expect_success 'scancel --full --signal=KILL: one record, the user'"'"'s own, signal or recovered, with its packages' '
+	rm -rf "$UREC" "$UHOME/started" &&
+	id=$(submit --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
+	wait_for "$UHOME/started" &&
+	scancel --full --signal=KILL "$id" &&
+	slurm_wait_job "$id" &&
+	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
+	test "$(stat -c "%U %a" "$rec")" = "$U 600" &&
+	jq -e "(.exit.how == \"recovered\" or .exit.how == \"signal\") and .exit.status == null and .uid == $UID_" "$rec" &&
+	jq -e ".job.scheduler == \"slurm\" and .job.id == \"$id\"" "$rec" &&
+	jq -e "any(.packages[]; .name == \"yaml\")" "$rec" &&
+	test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"
+'
+
 test_expect_success 'srun -n 2 of a tracked program: one record, job.ntasks = 2, no spool left' '
 	rm -rf "$UREC" &&
 	as_user srun -n 2 "$XALT" run -- "$TRASH_DIRECTORY/prog" &&
