@@ -26,7 +26,9 @@ full)    mount -t tmpfs -o size=16k tmpfs /dev/shm &&
 	 { dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; true; } ;;
 noinode) mount -t tmpfs -o size=1m,nr_inodes=2 tmpfs /dev/shm && : >/dev/shm/fill ;;
 allro)   mount -t tmpfs -o ro,size=64k tmpfs /dev/shm &&
-	 mount -t tmpfs -o ro,size=64k tmpfs /tmp ;;
+	 # not a tmpfs over /tmp itself: the build tree may be under /tmp
+	 mkdir -p -m 0700 /tmp/xalt-$(id -u) &&
+	 mount -t tmpfs -o ro,mode=0700,size=64k tmpfs /tmp/xalt-$(id -u) ;;
 esac || exit 99
 "$@"; rc=$?
 find /dev/shm -mindepth 1 ! -name fill >"$SHM_LEFT" 2>/dev/null
@@ -103,7 +105,7 @@ test_expect_success NS '/dev/shm out of inodes: same behaviour, the spool falls 
 	test_cmp /dev/null "$SHM_LEFT"
 '
 
-test_expect_success NS 'no place at all (/dev/shm and /tmp read-only, no TMPDIR): the record says packages_lost' '
+test_expect_success NS 'no place at all (/dev/shm and /tmp/xalt-UID read-only, no TMPDIR): the record says packages_lost' '
 	rm -rf "$FALLBACK"/xalt-* "$XALT_FILE_PREFIX" &&
 	(unset XALT_SPOOL_BASE TMPDIR; LD_PRELOAD=${XALT_TEST_LIBASAN:-} \
 		unshare -m --propagation private ./inns.sh allro \

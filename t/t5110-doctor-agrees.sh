@@ -226,7 +226,9 @@ ro)     mount -t tmpfs -o ro,size=64k tmpfs /dev/shm ;;
 full)   mount -t tmpfs -o size=16k tmpfs /dev/shm &&
 	{ dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; true; } ;;
 allro)  mount -t tmpfs -o ro,size=64k tmpfs /dev/shm &&
-	mount -t tmpfs -o ro,size=64k tmpfs /tmp ;;
+	# not a tmpfs over /tmp itself: the build tree may be under /tmp
+	mkdir -p -m 0700 /tmp/xalt-$(id -u) &&
+	mount -t tmpfs -o ro,mode=0700,size=64k tmpfs /tmp/xalt-$(id -u) ;;
 esac || exit 99
 . "$2"
 doctor_json && doctor_spool >doctor.out && library_spool >library.out
@@ -254,7 +256,7 @@ test_expect_success NS,PYTHON,PYHOOK 'spool: /dev/shm read-only, no TMPDIR: both
 	in_ns_agree ro "" /tmp
 '
 
-test_expect_success NS,PYTHON,PYHOOK 'spool: nowhere (/dev/shm and /tmp read-only): no spool, both say so' '
+test_expect_success NS,PYTHON,PYHOOK 'spool: nowhere (/dev/shm and /tmp/xalt-UID read-only): no spool, both say so' '
 	in_ns_agree allro "" none
 '
 
