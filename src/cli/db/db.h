@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 
 struct db;
@@ -31,6 +32,16 @@ enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
 #define DB_SCHEMA_VERSION 2
+
+/*
+ * The day of a run: whole days since 1970-01-01 UTC of its start time. The
+ * summary tables, the monthly partitions and `db prune` all key on it, so
+ * it is computed here only (the loader stores it; SQL never recomputes it).
+ */
+static inline int64_t db_day(double start_time)
+{
+	return (int64_t)floor(start_time / 86400.0);
+}
 
 /*
  * Resolve the --db argument: NULL means $XDG_DATA_HOME/xalt/xalt.db, else
