@@ -86,25 +86,37 @@ test_expect_success 'malformed new fields reject the record, naming the field' '
 '
 
 # A populated schema-1 database: this version's tables without the columns
-# version 2 added (the migration adds exactly these).
-to_schema1_sql="ALTER TABLE runs DROP COLUMN parent_uuid; ALTER TABLE runs DROP COLUMN packages_lost;
+# versions 2 and 3 added (the migrations add exactly these).
+to_schema1_sql="ALTER TABLE runs DROP COLUMN day; ALTER TABLE run_package DROP COLUMN day;
+	ALTER TABLE runs DROP COLUMN parent_uuid; ALTER TABLE runs DROP COLUMN packages_lost;
 	ALTER TABLE run_package DROP COLUMN direct; ALTER TABLE run_package DROP COLUMN startup;
 	ALTER TABLE run_package DROP COLUMN used; ALTER TABLE run_package DROP COLUMN functions_used;
 	ALTER TABLE run_package DROP COLUMN imported_by_id; UPDATE schema_version SET version = 1;"
 
+# Each run's day and its package rows' days: the loader's (db_day) and the
+# migration's (SQL) must agree, also before 1970 and just before midnight.
+days_sql="SELECT r.uuid, r.day, (SELECT count(*) FROM run_package rp WHERE rp.run_id = r.id AND rp.day = r.day)
+	FROM runs r ORDER BY r.uuid"
+
 test_expect_success 'migrate from a populated schema 1: reports as a fresh load, NULL for the unknown' '
 	mkrec old/run.21.json 21 alice "$(pkgs "[[\"python\",\"numpy\",\"1.24.2\",0.08],[\"python\",\"yaml\",\"6.0\",0.01]]")" &&
 	mkrec old/run.22.json 22 bob ".exit = {how: \"unknown\", status: null, signal: 0}" &&
+	mkrec old/run.23.json 23 carol "$(pkgs "[[\"python\",\"numpy\",\"1.24.2\",0.08]]") | .start_time = -86400.5" &&
+	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 2" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 3" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
 		xalt report $kind --db v1.sqlite --format csv >actual &&
 		test_cmp expect actual || return 1
 	done &&
-	test "$(DB=v1.sqlite q "SELECT count(*) FROM run_package WHERE direct IS NULL AND used IS NULL")" = 3 &&
+	test "$(DB=v1.sqlite q "SELECT count(*) FROM run_package WHERE direct IS NULL AND used IS NULL")" = "$(DB=v1.sqlite q "SELECT count(*) FROM run_package")" &&
+	DB=fresh.sqlite q "$days_sql" >expect.days &&
+	printf "%s\n" -2 0 20417 >expect && cut -d"|" -f2 expect.days | sort -n | uniq >actual &&
+	test_cmp expect actual &&
+	DB=v1.sqlite q "$days_sql" >actual && test_cmp expect.days actual &&
 	xalt ingest -q --db v1.sqlite in &&
 	DB=v1.sqlite q "$pkg_rows_sql" >actual && test_cmp expect.pkgs actual
 '
@@ -113,7 +125,8 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" &&
 	xalt ingest -q --db "$PG" old && psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 2" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 3" out &&
+	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
 		xalt report $kind --db "$PG" --format csv >actual &&

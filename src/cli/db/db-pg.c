@@ -337,6 +337,7 @@ static const struct db_ops pg_ops = {
 	.ddl_real = "DOUBLE PRECISION",
 	.ddl_text = "TEXT COLLATE \"C\"",
 	.ddl_norowid = "",
+	.ddl_day = "CAST(floor(start_time / 86400) AS BIGINT)",
 };
 
 /*

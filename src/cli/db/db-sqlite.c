@@ -315,6 +315,8 @@ static const struct db_ops sqlite_ops = {
 	.ddl_real = "REAL",
 	.ddl_text = "TEXT",
 	.ddl_norowid = " WITHOUT ROWID",
+	/* CAST truncates toward zero: one less for a negative non-whole day */
+	.ddl_day = "(CAST(start_time / 86400 AS INTEGER) - (start_time / 86400 < CAST(start_time / 86400 AS INTEGER)))",
 };
 
 /* mkdir -p of path's parent directory, new directories mode 0700. */

@@ -325,22 +325,35 @@ static const char schema_v2[] =
 	"ALTER TABLE run_package ADD COLUMN imported_by_id @INT@;\n"
 	"UPDATE schema_version SET version = 2;\n";
 
-static const char *const migrations[] = { schema_v1, schema_v2 };
+/*
+ * Version 3: the day of each run (db_day) on its run row and on its package
+ * rows, the key of the summaries, of PostgreSQL's monthly partitions and of
+ * `db prune`. Rows stored before get it from their run's start time.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE runs ADD COLUMN day @INT@;\n"
+	"ALTER TABLE run_package ADD COLUMN day @INT@;\n"
+	"UPDATE runs SET day = @DAY@;\n"
+	"UPDATE run_package SET day = (SELECT r.day FROM runs r WHERE r.id = run_package.run_id);\n"
+	"UPDATE schema_version SET version = 3;\n";
+
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 
 /* Expand the @WORD@ placeholders for this backend. Returns malloc'd SQL. */
 static char *expand_ddl(struct db *db, const char *sql)
 {
 	struct xbuf sb = XBUF_INIT;
-	static const char *words[] = { "@ID@", "@INT@", "@REAL@", "@NOROWID@", "@TEXT@" };
+	static const char *words[] = { "@ID@", "@INT@", "@REAL@", "@NOROWID@", "@TEXT@", "@DAY@" };
+	enum { NWORDS = sizeof(words) / sizeof(words[0]) };
 
 	while (*sql) {
 		int hit = 0;
-		for (int w = 0; w < 5 && *sql == '@'; w++) {
+		for (int w = 0; w < NWORDS && *sql == '@'; w++) {
 			size_t n = strlen(words[w]);
 			if (!strncmp(sql, words[w], n)) {
-				const char *rep[] = { db->ops->ddl_id, db->ops->ddl_int,
-						      db->ops->ddl_real, db->ops->ddl_norowid,
-						      db->ops->ddl_text };
+				const char *rep[NWORDS] = { db->ops->ddl_id, db->ops->ddl_int,
+							    db->ops->ddl_real, db->ops->ddl_norowid,
+							    db->ops->ddl_text, db->ops->ddl_day };
 				xbuf_addstr(&sb, rep[w]);
 				sql += n;
 				hit = 1;

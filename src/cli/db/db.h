@@ -31,12 +31,13 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
  * summary tables, the monthly partitions and `db prune` all key on it, so
- * it is computed here only (the loader stores it; SQL never recomputes it).
+ * it is computed here (the loader stores it); SQL computes it only once, when
+ * a migration fills the column of rows stored before (db_ops.ddl_day).
  */
 static inline int64_t db_day(double start_time)
 {
@@ -168,6 +169,8 @@ struct db_ops {
 	void (*copy_value)(struct db_bulk *b, int type, const void *p, size_t len);
 	void (*copy_end_row)(struct db_bulk *b);
 	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
+	/* runs.day from runs.start_time in SQL: migrations only (db_day) */
+	const char *ddl_day;
 };
 
 enum { DB_T_NULL, DB_T_TEXT, DB_T_INT64, DB_T_DOUBLE };

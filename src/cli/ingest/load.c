@@ -53,6 +53,7 @@ static const char *const run_cols[] = {
 	"sampling_probability", "sampling_forced", "job_scheduler", "job_id", "job_ntasks",
 	"job_nnodes", "job_rank", "omp_num_threads", "env", "interp_program", "interp_version",
 	"interp_kind", "interp_prefix", "origin", "ingested_at", "parent_uuid", "packages_lost",
+	"day",
 };
 #define NRUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
 
@@ -60,7 +61,7 @@ static const char *const run_cols[] = {
  * backend sorts on them. */
 static const char *const rp_cols[] = {
 	"name_id", "user_id", "run_id", "package_id", "import_us", "direct", "startup", "used",
-	"functions_used", "imported_by_id",
+	"functions_used", "imported_by_id", "day",
 };
 #define NRP_COLS ((int)(sizeof(rp_cols) / sizeof(rp_cols[0])))
 
@@ -109,12 +110,13 @@ static int open_rowwise(struct ingest *in)
 	return rc;
 }
 
-/* PostgreSQL's staged package rows: version and path instead of the
- * package id, which the batch's move resolves set-based. */
+/* PostgreSQL's staged package rows: rp_cols with version and path instead
+ * of the package id, which the batch's move resolves set-based (STAGE_PKG). */
 static const char *const stage_rp_cols[] = {
 	"name_id", "user_id", "run_id", "version", "path", "import_us", "direct", "startup", "used",
-	"functions_used", "imported_by_id",
+	"functions_used", "imported_by_id", "day",
 };
+#define STAGE_PKG 3     /* where rp_cols has package_id, stage_rp_cols has version, path */
 #define NSTAGE_RP_COLS ((int)(sizeof(stage_rp_cols) / sizeof(stage_rp_cols[0])))
 
 /*
@@ -135,9 +137,11 @@ static int prepare_move(struct ingest *in)
 	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid) DO NOTHING RETURNING id),"
 		    " pkg AS (INSERT INTO run_package (");
 	add_cols(&sql, "", rp_cols, NRP_COLS);
-	xbuf_addstr(&sql, ") SELECT s.name_id, s.user_id, s.run_id, p.id, s.import_us, s.direct,"
-		    " s.startup, s.used, s.functions_used, s.imported_by_id"
-		    " FROM stage_rp s JOIN packages p ON p.name_id = s.name_id AND p.version = s.version"
+	xbuf_addstr(&sql, ") SELECT ");
+	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
+	xbuf_addstr(&sql, ", p.id, ");
+	add_cols(&sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
+	xbuf_addstr(&sql, " FROM stage_rp s JOIN packages p ON p.name_id = s.name_id AND p.version = s.version"
 		    " AND p.path = s.path WHERE s.run_id IN (SELECT id FROM ins)"
 		    " ORDER BY s.name_id, s.user_id, s.run_id)"
 		    " SELECT count(*) FROM ins");
@@ -161,7 +165,7 @@ static int open_staged(struct ingest *in)
 		    " CREATE TEMP TABLE stage_rp (name_id BIGINT, user_id BIGINT, run_id BIGINT,"
 		    " version TEXT COLLATE \"C\", path TEXT COLLATE \"C\", import_us BIGINT,"
 		    " direct BIGINT, startup BIGINT, used BIGINT, functions_used BIGINT,"
-		    " imported_by_id BIGINT) ON COMMIT DELETE ROWS"))
+		    " imported_by_id BIGINT, day BIGINT) ON COMMIT DELETE ROWS"))
 		return -1;
 	return prepare_move(in) ||
 	       !(in->reserve = db_prepare(in->db, "SELECT nextval(pg_get_serial_sequence('runs', 'id'))"
@@ -276,6 +280,7 @@ static void put_run(struct row_out *o, const struct run_rec *r, int64_t user, in
 	out_real(o, now.tv_sec + now.tv_usec / 1e6);
 	out_str(o, r->parent_uuid);
 	out_opt_int(o, r->packages_lost);
+	out_int(o, db_day(r->start_time));
 }
 
 /* SQLite: insert the run row; returns its id, 0 for a duplicate, -1 on error. */
@@ -372,6 +377,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 		db_copy_int64(rp, pk->used);
 		db_copy_int64(rp, pk->functions_used);
 		db_copy_int64(rp, pk->imported_by_id);
+		db_copy_int64(rp, db_day(r->start_time));
 		db_copy_end_row(rp);
 	}
 	in->queued++;
@@ -407,7 +413,7 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		const struct run_pkg *pk = &r->pkgs[i];
 		int64_t row[NRP_COLS] = { pk->name_id, user, run, pk->package_id, pk->import_us,
 					  pk->direct, pk->startup, pk->used, pk->functions_used,
-					  pk->imported_by_id };
+					  pk->imported_by_id, db_day(r->start_time) };
 		if (db_bulk_row(in->run_package, row))
 			return INGEST_ERROR;
 	}
