@@ -59,79 +59,83 @@ XALT=$XALT_PREFIX/bin/xalt
 # The sleeper notes its pid in started (renamed into place: never read half written).
 SLEEPER="import os, yaml, time; open(\"$UHOME/started.t\", \"w\").write(str(os.getpid())); os.rename(\"$UHOME/started.t\", \"$UHOME/started\"); time.sleep(300)"
 
+# sleeper_job [SBATCH-ARGS...]: a job tracking the sleeper as the user;
+# sets id, and returns once the sleeper runs.
+sleeper_job() {
+	rm -rf "$UREC" "$UHOME/started" &&
+	id=$(submit "$@" --wrap "$XALT run -- /usr/bin/python3 -c '$SLEEPER'") &&
+	wait_for "$UHOME/started"
+}
+# one_record: exactly one record, the user's own (mode 600); sets rec.
+one_record() {
+	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
+	test "$(stat -c "%U %a" "$rec")" = "$U 600" &&
+	jq -e ".uid == $UID_" "$rec"
+}
+# job_record_of JQ-FILTER: the record's exit is as the filter says, it
+# names the job and holds the sleeper's package.
+job_record_of() {
+	jq -e "$1" "$rec" &&
+	jq -e ".job.scheduler == \"slurm\" and .job.id == \"$id\"" "$rec" &&
+	jq -e "any(.packages[]; .name == \"yaml\")" "$rec"
+}
+no_spool_left() { test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"; }
+
 # SIGKILL as the OOM killer sends it, to the tracked process alone: scancel
 # cannot stand in for it, since Slurm's cancel also sends SIGTERM to what is
 # left of the job, and a SIGTERM is recorded at once (exit.how = signal).
 test_expect_success 'SIGKILL (the OOM killer) in a job: the epilog recovers the record, the user'"'"'s own, with its packages' '
-	rm -rf "$UREC" "$UHOME/started" &&
-	id=$(submit --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
-	wait_for "$UHOME/started" &&
+	sleeper_job &&
 	kill -KILL "$(cat "$UHOME/started")" &&
 	slurm_wait_job "$id" &&
-	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
-	test "$(stat -c "%U %a" "$rec")" = "$U 600" &&
-	jq -e ".exit.how == \"recovered\" and .exit.status == null and .uid == $UID_" "$rec" &&
-	jq -e ".job.scheduler == \"slurm\" and .job.id == \"$id\"" "$rec" &&
-	jq -e "any(.packages[]; .name == \"yaml\")" "$rec" &&
-	test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"
+	one_record &&
+	job_record_of ".exit.how == \"recovered\" and .exit.status == null" &&
+	no_spool_left
 '
 
 # scancel --full --signal=KILL: Slurm kills the batch shell, then ends what is
 # left of the job with SIGTERM (and SIGKILL after KillWait). Whichever reaches
 # the tracked Python first, exactly one record of the user's, with its packages.
 test_expect_success 'scancel --full --signal=KILL: one record, the user'"'"'s own, signal or recovered, with its packages' '
-	rm -rf "$UREC" "$UHOME/started" &&
-	id=$(submit --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
-	wait_for "$UHOME/started" &&
+	sleeper_job &&
 	scancel --full --signal=KILL "$id" &&
 	slurm_wait_job "$id" &&
-	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
-	test "$(stat -c "%U %a" "$rec")" = "$U 600" &&
-	jq -e "(.exit.how == \"recovered\" or .exit.how == \"signal\") and .exit.status == null and .uid == $UID_" "$rec" &&
-	jq -e ".job.scheduler == \"slurm\" and .job.id == \"$id\"" "$rec" &&
-	jq -e "any(.packages[]; .name == \"yaml\")" "$rec" &&
-	test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"
+	one_record &&
+	job_record_of "(.exit.how == \"recovered\" or .exit.how == \"signal\") and .exit.status == null" &&
+	no_spool_left
 '
 
 test_expect_success 'srun -n 2 of a tracked program: one record, job.ntasks = 2, no spool left' '
 	rm -rf "$UREC" &&
 	as_user srun -n 2 "$XALT" run -- "$TRASH_DIRECTORY/prog" &&
-	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
+	one_record &&
 	jq -e ".exit.how == \"exit\" and .exit.status == 0" "$rec" &&
 	jq -e ".job.scheduler == \"slurm\" and .job.ntasks == 2 and .job.rank == 0" "$rec" &&
-	test -z "$(ls "$XALT_SPOOL_BASE/xalt-$UID_")"
+	no_spool_left
 '
 
-# SIGTERM at the default action becomes a record only with the signal
-# handling of issue 10 item 1 (branch runtime). Probe the installed library.
-rm -rf "$UREC"
-(as_user "$XALT" run -- "$TRASH_DIRECTORY/term") 2>/dev/null
-test "$(user_records | xargs -r jq -r .exit.how 2>/dev/null)" = signal && test_set_prereq SIGTERM
-rm -rf "$UREC"
-test_have_prereq SIGTERM ||
-	say "# the library does not record SIGTERM deaths yet (issue 10 item 1): the scancel test is skipped"
+test_expect_success 'a program that raises SIGTERM in a job: exit.how signal 15' '
+	rm -rf "$UREC" &&
+	as_user srun "$XALT" run -- "$TRASH_DIRECTORY/term";
+	one_record &&
+	jq -e ".exit.how == \"signal\" and .exit.signal == 15" "$rec"
+'
 
-test_expect_success SIGTERM 'scancel (SIGTERM): a record with exit.how signal 15, the job'"'"'s id and packages' '
-	rm -rf "$UREC" "$UHOME/started" &&
-	id=$(submit --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
-	wait_for "$UHOME/started" &&
+test_expect_success 'scancel (SIGTERM): a record with exit.how signal 15, the job'"'"'s id and packages' '
+	sleeper_job &&
 	scancel "$id" &&
 	slurm_wait_job "$id" &&
-	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
-	jq -e ".exit.how == \"signal\" and .exit.signal == 15" "$rec" &&
-	jq -e ".job.scheduler == \"slurm\" and .job.id == \"$id\"" "$rec" &&
-	jq -e "any(.packages[]; .name == \"yaml\")" "$rec"
+	one_record &&
+	job_record_of ".exit.how == \"signal\" and .exit.signal == 15" &&
+	no_spool_left
 '
 
 test "${XALT_TEST_SKIP_SLOW:-}" = 1 || test_set_prereq SLOW
 test_expect_success SLOW 'a job over --time=1: one record, signal or recovered' '
-	rm -rf "$UREC" "$UHOME/started" &&
-	id=$(submit --time=1 --wrap "$XALT run -- /usr/bin/python3 -c '"'"'$SLEEPER'"'"'") &&
-	wait_for "$UHOME/started" &&
+	sleeper_job --time=1 &&
 	slurm_wait_job "$id" 180 &&
-	rec=$(user_records) && test $(echo "$rec" | wc -l) = 1 &&
-	jq -e ".exit.how == \"signal\" or .exit.how == \"recovered\"" "$rec" &&
-	jq -e ".job.id == \"$id\" and any(.packages[]; .name == \"yaml\")" "$rec"
+	one_record &&
+	job_record_of ".exit.how == \"signal\" or .exit.how == \"recovered\""
 '
 
 test_done
