@@ -14,6 +14,7 @@ pkgs=(
 	lua5.3 lua-posix lua-filesystem lua-term tcl
 	slurm-wlm munge                                             # t4160: a private Slurm cluster
 	python3-coverage python3-matplotlib                         # t1030: coverage.py on and off; t1020: a .pth at start-up
+	python3-pandas                                              # t1050: a real scientific stack; bench npwork
 )
 missing=()
 for p in "${pkgs[@]}"; do
