@@ -7,6 +7,12 @@
 #                   libpq URI for database "xalt". Returns 1 (with the reason on
 #                   stderr) when the server cannot start.
 #   pg_stop         stop it (also run at exit)
+#   pg_start_or_skip_all    pg_start in the trash dir, or skip the whole test
+#                   file with the reason (for files that are all PostgreSQL)
+#   pg_start_or_say pg_start in the trash dir and set the PG prerequisite, or
+#                   say why the PostgreSQL parts are skipped
+#   psql_q SQL      run SQL as xalt on the test's database; rows unaligned,
+#                   fields separated by '|', no headers
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=
@@ -43,4 +49,22 @@ pg_stop() {
 	test -n "$PG_DIR" && test -f "$PG_DIR/data/postmaster.pid" &&
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
 	return 0
+}
+
+pg_start_or_skip_all() {
+	pg_start "$TRASH_DIRECTORY/pg" 2>"$TRASH_DIRECTORY/pgstart.err" && return 0
+	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <"$TRASH_DIRECTORY/pgstart.err")"
+	test_done
+}
+
+pg_start_or_say() {
+	if pg_start "$TRASH_DIRECTORY/pg" 2>"$TRASH_DIRECTORY/pgstart.err"; then
+		test_set_prereq PG
+	else
+		say "PostgreSQL parts skipped: $(tr '\n' ' ' <"$TRASH_DIRECTORY/pgstart.err")"
+	fi
+}
+
+psql_q() {
+	pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtF'|' -c "$1"
 }

@@ -9,14 +9,8 @@ command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
 
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 q() { sqlite3 -batch -noheader "${DB:-db.sqlite}" "$1"; }
-PG=
-if pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
-	PG=$PG_URL
-	test_set_prereq PG
-else
-	say "PostgreSQL parts skipped: $(tr '\n' ' ' <pgstart.err)"
-fi
-psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtF'|' -c "$1"; }
+pg_start_or_say
+PG=$PG_URL
 
 # A new record: its run has a parent and was recovered; numpy was chosen and
 # used, pandas imported by numpy's user code but never called, mpl_toolkits

@@ -6,14 +6,10 @@ test_description='xalt ingest and report on a real PostgreSQL 15 server: same ro
 . "$TEST_DIRECTORY/lib-pg.sh"
 
 test_have_prereq JQ || { skip_all='jq is needed to write the records'; test_done; }
-if ! pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
-	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <pgstart.err)"
-	test_done
-fi
+pg_start_or_skip_all
 
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 CORPUS=$TRASH_DIRECTORY/corpus
-psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtc "$1"; }
 
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&

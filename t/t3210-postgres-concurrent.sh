@@ -5,13 +5,9 @@ test_description='PostgreSQL: set-based batches; two ingests at once over overla
 . "$TEST_DIRECTORY/lib-pg.sh"
 
 test_have_prereq JQ || { skip_all='jq is needed to write the records'; test_done; }
-if ! pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
-	skip_all="cannot start a PostgreSQL server: $(tr '\n' ' ' <pgstart.err)"
-	test_done
-fi
+pg_start_or_skip_all
 
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
-psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt -c "$1"; }
 # Every report of lite.db (one SQLite load of gen) equals PostgreSQL's.
 same_reports() {
 	for kind in packages conda import-time executables libraries summary; do
