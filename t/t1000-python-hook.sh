@@ -265,6 +265,16 @@ test_expect_success PYTHON 'XALT_TRACING=yes explains, one xalt: line per decisi
 	test $(grep -vc "^xalt: " err) = 0
 '
 
+test_expect_success PYTHON 'the first write fails (pkgs a symlink): no finder, and tracing says why' '
+	printf "import sys\nprint([f for f in sys.meta_path if hasattr(f, \"_xalt_module\")])\n" >mp.py &&
+	bash -c "mkdir -m 700 $UDIR/nof.\$\$ && ln -s $PWD/victim2 $UDIR/nof.\$\$/pkgs &&
+		XALT_TRACING=yes XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$UDIR/nof.\$\$ PYTHONPATH=$SITE \
+		exec $PY_DEBIAN mp.py" >out 2>err &&
+	echo "[]" >expect && test_cmp expect out &&
+	grep "^xalt: python hook: cannot write spool .*/nof\.[0-9]*: " err &&
+	! grep "recording imports" err && test ! -e victim2
+'
+
 test_expect_success PYTHON 'importlib.util.find_spec probes return the finders'"'"' own loader' '
 	py_tracked $PY_DEBIAN -c "
 import importlib.util
