@@ -1,8 +1,13 @@
 #!/bin/bash
-# The Python hook's budgets (issue 3): `python3 -c pass` tracked <= 1.15x
-# untracked; a script importing 30 distinct stdlib packages tracked <= 1.10x
-# untracked; <= 20 µs per recorded import. Also the seed talk's design (one
-# process per import) measured in the same interleaved runs, so the ratio shows.
+# The Python hook's budgets (issues 3 and 11): `python3 -c pass` tracked <= 1.05x
+# untracked when sampled out, <= 1.10x when recorded; a script importing 30
+# distinct stdlib packages tracked <= 1.10x untracked; 30 third-party packages
+# (each recorded) <= 1.10x; a tracked package's function called 300,000 times
+# on 3.12 <= 1.05x; <= 20 µs per recorded import. Also the seed talk's design
+# (one process per import) measured in the same interleaved runs, so the ratio
+# shows. Wall medians on the shared 2-core machine move by several percent
+# with the other engineers' load, so `-c pass` is also counted in instructions
+# (callgrind) and system calls (strace), which load does not change.
 # Run by bench/run.sh (make bench), which sets XALT_PREFIX, BENCH_BIN,
 # BENCH_TMP and BENCH_RUNS.
 set -eu
@@ -14,7 +19,7 @@ SPAWN=bench/python/spawn-hook
 WORK=bench/python/import30.py
 N=$BENCH_RUNS
 NI=$((N / 4))      # import30 runs last ~60 ms each
-PYTHONS=${BENCH_PYTHONS:-"/usr/bin/python3 $(ls -d "$HOME"/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -1)"}
+PYTHONS=${BENCH_PYTHONS:-"/usr/bin/python3 $(ls -d "$HOME"/.pyenv/versions/3.1[23]*/bin/python3 2>/dev/null | sort -V)"}
 unset PYTHONDONTWRITEBYTECODE PYTHONPATH
 for py in $PYTHONS; do $py -m compileall -q "$SPAWN" >/dev/null; done
 
@@ -67,7 +72,7 @@ for py in $PYTHONS; do
 	    -v ixr="$(col "$i" xalt-rec)" -v is="$(col "$i" spawn)" -v n="$n" \
 	    -v pn10="$(col "$p" none 4)" -v px10="$(col "$p" xalt 4)" \
 	    -v in10="$(col "$i" none 4)" -v ix10="$(col "$i" xalt 4)" 'BEGIN {
-		printf "Budgets: `-c pass` xalt / none = %.3f (budget 1.15; xalt-rec %.3f);", px / pn, pxr / pn
+		printf "Budgets: `-c pass` xalt (sampled out) / none = %.3f (budget 1.05), xalt-rec / none = %.3f (budget 1.10);", px / pn, pxr / pn
 		printf " import30 xalt / none = %.3f (budget 1.10; xalt-rec %.3f).", ix / in_, ixr / in_
 		printf " By 10th percentiles: %.3f and %.3f.", px10 / pn10, ix10 / in10
 		printf " The talk'"'"'s design: spawn / none = %.2f (`-c pass`), %.2f (import30).\n", ps / pn, is / in_
@@ -81,6 +86,45 @@ for py in $PYTHONS; do
 		exec $3 bench/python/per-import.py 60' x "$BENCH_TMP/inproc" "$SITE" "$py" | sed 's/^/    /'
 	rm -rf "$BENCH_TMP"/inproc.*
 done
+
+# --- instructions and system calls: what load does not change ---------------------
+# count VARIANT PY: "instructions | system calls" of one `PY -c pass` run under the
+# variant's assignments (PYTHONHASHSEED fixed: dict and set layouts are the same
+# in every run).
+count() {
+	local e
+	e=$(echo "$1" | sed 's/^[^:]*://' | tr ',' ' ')
+	printf '%s | %s' \
+		"$(env $e PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$2" -c pass 2>&1 >/dev/null |
+			sed -n 's/.*Collected : //p')" \
+		"$(env $e PYTHONHASHSEED=0 strace -f -c -o /dev/stdout "$2" -c pass 2>/dev/null |
+			awk '$NF == "total" { print $(NF - 2) }')"
+}
+if command -v valgrind >/dev/null && command -v strace >/dev/null; then
+	echo
+	echo "### Instructions and system calls of \`-c pass\`"
+	echo
+	echo "One run per variant (the same variants as above; \`spawn\` left out):"
+	echo "\`env VARS PYTHONHASHSEED=0 valgrind --tool=callgrind PY -c pass\` (instructions, user"
+	echo "space, ld.so included) and \`strace -f -c\` (system calls; on this VM each costs"
+	echo "several µs). Ratios against \`none\`."
+	for py in $PYTHONS; do
+		echo
+		echo "$py ($($py -c 'import sys; print(sys.version.split()[0])'))"
+		echo
+		echo "| variant | instructions | ratio | system calls |"
+		echo "|---|---|---|---|"
+		base=
+		for v in "${VARIANTS[@]}"; do
+			test "$v" = -v && continue
+			case $v in spawn:*) continue ;; esac
+			c=$(count "$v" "$py")
+			i=${c%% *}
+			test -n "$base" || base=$i
+			echo "| ${v%%:*} | $i | $(awk -v a="$i" -v b="$base" 'BEGIN { printf "%.3f", a / b }') | ${c##* } |"
+		done
+	done
+fi
 
 # --- issue 11: what users choose and what they use ------------------------------
 # 30 third-party packages (a site-packages dir on PYTHONPATH: the shipped

@@ -7,11 +7,14 @@
  * clock_gettime(CLOCK_MONOTONIC), variants in rotating order within each
  * round, stdout/stderr of the command sent to /dev/null.
  *
- * usage: timer [-n RUNS] [-w WARMUP] -v 'LABEL:VAR=VAL,VAR=VAL' [-v ...] -- CMD [ARGS...]
+ * usage: timer [-n RUNS] [-w WARMUP] [-c] -v 'LABEL:VAR=VAL,VAR=VAL' [-v ...] -- CMD [ARGS...]
  *   Each -v is a variant: the same command with these variables added to
  *   the environment (an empty list after ':' means the environment as is;
  *   VAR= with nothing after '=' unsets VAR). The first variant is the
- *   baseline of the ratios.
+ *   baseline of the ratios. -c measures the child's CPU time (user + sys
+ *   from wait4's rusage) instead of wall time: on a machine shared with
+ *   other work it leaves out the time spent waiting for a core, which is
+ *   most of the noise of wall medians there.
  * Output: one markdown table row per variant:
  *   | label | median µs | p10 µs | p90 µs | ratio to first | +µs over first |
  */
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,11 +67,14 @@ static void parse_variant(struct variant *v, char *spec)
 		v->assign[v->nassign++] = tok;
 }
 
-/* One run of argv under variant v; returns wall µs, or -1 on failure. */
+static int cpu_time;     /* -c: report the child's user + sys time */
+
+/* One run of argv under variant v; returns wall (or CPU, -c) µs, or -1 on failure. */
 static double run_once(const struct variant *v, char **argv)
 {
 	double t0 = now_us(), t1;
 	int st;
+	struct rusage ru;
 	pid_t p = fork();
 
 	if (p < 0)
@@ -89,11 +96,14 @@ static double run_once(const struct variant *v, char **argv)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+	while (wait4(p, &st, 0, &ru) < 0 && errno == EINTR)
 		;
 	t1 = now_us();
 	if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
 		return -1;
+	if (cpu_time)
+		return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	return t1 - t0;
 }
 
@@ -103,10 +113,11 @@ int main(int argc, char **argv)
 	int nv = 0, runs = 300, warm = 20, c;
 
 	memset(vs, 0, sizeof(vs));
-	while ((c = getopt(argc, argv, "+n:w:v:")) != -1) {
+	while ((c = getopt(argc, argv, "+n:w:cv:")) != -1) {
 		switch (c) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warm = atoi(optarg); break;
+		case 'c': cpu_time = 1; break;
 		case 'v':
 			if (nv == MAX_VARIANTS) {
 				fprintf(stderr, "timer: too many variants\n");
@@ -119,7 +130,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc || nv == 0 || runs < 1) {
-		fprintf(stderr, "usage: timer [-n RUNS] [-w WARMUP] -v 'LABEL:VAR=VAL,...' ... -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: timer [-n RUNS] [-w WARMUP] [-c] -v 'LABEL:VAR=VAL,...' ... -- CMD [ARGS...]\n");
 		return 2;
 	}
 	for (int i = 0; i < nv; i++)

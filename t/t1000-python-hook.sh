@@ -242,6 +242,19 @@ test_expect_success VENV 'a package in a venv: version from its dist-info, or __
 	test "$(field baz 4)" = 4.5
 '
 
+test_expect_success VENV 'top_level.txt: each name gets its own dist'"'"'s version, in any order read' '
+	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
+	for d in Alpha-1.1 Beta-2.2 Gamma-3.3; do mkdir "$sp/$d.dist-info" || return 1; done &&
+	printf "a_one\n" >"$sp/Alpha-1.1.dist-info/top_level.txt" &&
+	printf "b_one\n\nb_two\n" >"$sp/Beta-2.2.dist-info/top_level.txt" &&
+	printf "c_one\n" >"$sp/Gamma-3.3.dist-info/top_level.txt" &&
+	for m in a_one b_one b_two c_one; do mkdir "$sp/$m" && : >"$sp/$m/__init__.py" || return 1; done &&
+	py_tracked v1/bin/python -c "import c_one, b_two, a_one, b_one, baz" &&
+	printf "%s\n" 1.1 2.2 2.2 3.3 4.5 >expect &&
+	for m in a_one b_one b_two c_one baz; do field $m 4 || return 1; done >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success PYTHON 'XALT_TRACING=yes explains, one xalt: line per decision' '
 	XALT_TRACING=yes py_tracked $PY_DEBIAN -c pass 2>err &&
 	grep "^xalt: python hook: recording imports into $UDIR/$UUID\." err &&
@@ -250,6 +263,16 @@ test_expect_success PYTHON 'XALT_TRACING=yes explains, one xalt: line per decisi
 	grep "^xalt: python hook: spool .* is not this process" err &&
 	rmdir $d &&
 	test $(grep -vc "^xalt: " err) = 0
+'
+
+test_expect_success PYTHON 'the first write fails (pkgs a symlink): no finder, and tracing says why' '
+	printf "import sys\nprint([f for f in sys.meta_path if hasattr(f, \"_xalt_module\")])\n" >mp.py &&
+	bash -c "mkdir -m 700 $UDIR/nof.\$\$ && ln -s $PWD/victim2 $UDIR/nof.\$\$/pkgs &&
+		XALT_TRACING=yes XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$UDIR/nof.\$\$ PYTHONPATH=$SITE \
+		exec $PY_DEBIAN mp.py" >out 2>err &&
+	echo "[]" >expect && test_cmp expect out &&
+	grep "^xalt: python hook: cannot write spool .*/nof\.[0-9]*: " err &&
+	! grep "recording imports" err && test ! -e victim2
 '
 
 test_expect_success PYTHON 'importlib.util.find_spec probes return the finders'"'"' own loader' '

@@ -87,8 +87,9 @@ def _esc(b):
     return b
 
 
+_CLOEXEC = getattr(os, 'O_CLOEXEC', 0o2000000)
 _FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0)
-          | getattr(os, 'O_CLOEXEC', 0o2000000))
+          | _CLOEXEC)
 
 
 class _State(object):
@@ -106,7 +107,8 @@ class _State(object):
         self.on = True        # False after any failure: record nothing more
         self.seen = set()     # names already recorded or being imported
         self.dists = {}       # site dir -> {normalised dist name: (ver, meta)}
-        self.toplevel = {}    # site dir -> {top_level.txt name: dist key}
+        self.toplevel = {}    # site dir -> ({top_level.txt name: dist key},
+                              #   dists whose top_level.txt is not read yet)
         self.stdlib = ()      # dirs of the interpreter's own library
         self.pending = []     # 2.7: names found, written once loaded
         self.module = None    # our module object, kept alive (2.7 clears
@@ -120,6 +122,7 @@ class _State(object):
         self.uses = {}        # loaded top-level name -> functions seen running
         self.written = {}     # top-level name -> the count its last U line said
         self.counted = set()  # code objects (or ids of C callables) counted
+        self.error = None     # why writing stopped, for XALT_TRACING
 
     def write(self, line):
         """Append one line with one write(); on any problem stop recording."""
@@ -131,8 +134,9 @@ class _State(object):
                 os.write(fd, line)
             finally:
                 os.close(fd)
-        except Exception:
+        except Exception as e:
             self.on = False
+            self.error = e
 
     def flush(self):
         """Write the batched lines, whole lines in writes of < 4 KiB."""
@@ -266,25 +270,51 @@ def _dist_index(site):
     return idx
 
 
-def _top_level_index(site, idx):
-    """{module name: dist key} from the top_level.txt files of a dir (once)."""
+def _read_small(path):
+    """The first 64 KiB of a file as bytes, or None; never raises.
+
+    os.open/os.read/os.close: 3 system calls, where open() and its buffered
+    file object make 9 (fstat twice, ioctl, lseek twice, read twice): this
+    runs for every top_level.txt read at a Python start (bench/RESULTS.md,
+    "Issue 11 speed").
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _top_level_dist(site, idx, name):
+    """The dist key whose top_level.txt in dir `site` lists module `name`.
+
+    The files are read in the order of idx, only until one lists `name`,
+    and what was read is kept for the next name (st.toplevel[site]: the map
+    so far and the dists not read yet). The first dist listing a name wins,
+    as if all were read at once. Reading all 33 of Debian's costs 1.7-2.4 ms
+    at every start that has matplotlib's mpl_toolkits (its .pth file imports
+    it): stopping at the first hit reads 9 of them.
+    """
     tl = _st.toplevel.get(site)
-    if tl is not None:
-        return tl
-    tl = {}
-    for key, (_, meta) in idx.items():
-        p = os.path.join(meta, 'top_level.txt')
-        try:
-            with open(p, 'rb') as f:
-                for line in f.read().split(b'\n'):
-                    line = line.strip()
-                    if line:
-                        tl.setdefault(line.decode('utf-8', 'replace')
-                                      if _PY3 else line, key)
-        except (IOError, OSError):
-            pass
-    _st.toplevel[site] = tl
-    return tl
+    if tl is None:
+        tl = _st.toplevel[site] = ({}, list(idx.items())[::-1])
+    found, todo = tl
+    key = found.get(name)
+    while key is None and todo:
+        dkey, (_, meta) = todo.pop()
+        data = _read_small(os.path.join(meta, 'top_level.txt'))
+        for line in (data or b'').split(b'\n'):
+            line = line.strip()
+            if line:
+                found.setdefault(line.decode('utf-8', 'replace')
+                                 if _PY3 else line, dkey)
+        key = found.get(name)
+    return key
 
 
 def _version(name, path, mod):
@@ -300,15 +330,21 @@ def _version(name, path, mod):
     site = os.path.dirname(path)
     if site in _st.stdlib:
         return None
-    idx = _dist_index(site)
-    hit = idx.get(_norm(name))
-    # Reading every top_level.txt of a dir costs 0.3-1 ms (81-entry Debian
-    # dist-packages): done once per dir, and not for private names (skipped
-    # by the default filters; Debian's _distutils_hack is in every run).
-    if hit is None and idx and not name.startswith('_'):
-        key = _top_level_index(site, idx).get(name)
-        if key is not None:
-            hit = idx.get(key)
+    hit = None
+    # A private name is never looked up in the dir: no distribution name
+    # starts with '_' (PEP 508: a letter or digit), and top_level.txt is not
+    # read for it (skipped by the default filters). Debian's setuptools
+    # imports _distutils_hack at every start from a .pth file; listing its
+    # dist-packages costs 230-330 us (129 entries).
+    if not name.startswith('_'):
+        idx = _dist_index(site)
+        hit = idx.get(_norm(name))
+        # top_level.txt files are read only until the name is found, once
+        # per dir.
+        if hit is None and idx:
+            key = _top_level_dist(site, idx, name)
+            if key is not None:
+                hit = idx.get(key)
     if hit is not None:
         ver, meta = hit
         if ver is None:
@@ -699,7 +735,7 @@ def _monitor(st):
     mon.register_callback(tid, mon.events.CALL, _on_call)
     mon.set_events(tid, mon.events.PY_START)
     st.write(b'M\tpython\ton\n')
-    import atexit
+    import atexit  # already loaded by _install: no finder, no P line
     atexit.register(_final_uses)
 
 
@@ -735,14 +771,8 @@ def _start():
     if not os.path.basename(spool.rstrip('/')).endswith('.%d' % pid):
         _trace('spool %s is not this process (%d): not recording' % (spool, pid))
         return
-    path = os.path.join(spool, 'pkgs')
     try:
-        os.close(os.open(path, _FLAGS, 0o600))
-    except OSError as e:
-        _trace('cannot open spool %s: %s' % (spool, e))
-        return
-    try:
-        _install(path, spool)
+        _install(os.path.join(spool, 'pkgs'), spool)
     except Exception:
         _st = None  # a half-made start records nothing
         raise
@@ -765,7 +795,14 @@ def _lib_dirs():
 
 
 def _install(path, spool):
-    """Write the I line and the sweep, put the finder in place."""
+    """Write the I line and the sweep, put the finder in place.
+
+    The I line and the sweep go out in one open/write/close (a tracked start
+    made four before: a test open, the I line, the sweep, the M line); if it
+    fails, nothing is installed. The modules the hook itself needs later
+    (time, and atexit where it is used) are imported first, so they are in
+    the sweep like site's own imports and never pass through our finder.
+    """
     global _st, _clock
     st = _State(path)
     st.module = sys.modules.get(__name__)
@@ -773,11 +810,14 @@ def _install(path, spool):
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
     st.libdirs = _lib_dirs()
     _st = st
-    st.write(_interpreter_line())
+    if _PY3:
+        from time import perf_counter
+        _clock = perf_counter
+    if not _PY3 or hasattr(sys, 'monitoring'):
+        import atexit  # noqa: F401 (2.7's pending names, 3.12+'s counts)
 
-    # Everything imported before the finder exists (site, .pth files, ...),
-    # in a few writes: one per line cost 2 us each (open, write, close).
-    st.batch = []
+    # Everything imported before the finder exists (site, .pth files, ...).
+    st.batch = [_interpreter_line()]
     for name, mod in list(sys.modules.items()):
         if mod is None or name in ('__main__', __name__):
             continue
@@ -789,10 +829,12 @@ def _install(path, spool):
         except Exception:
             pass  # not a module (sys.modules may hold any object): skip it
     st.flush()
+    if not st.on:
+        _st = None
+        _trace('cannot write spool %s: %s' % (spool, st.error))
+        return
 
     if _PY3:
-        from time import perf_counter
-        _clock = perf_counter
         _as_importlib(_TimedLoader)
         _as_importlib(_Finder)
         finder = _Finder()
