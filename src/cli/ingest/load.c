@@ -17,12 +17,14 @@
  *   execution per run (3.9-5.4x SQLite's time, docs/database.md). Each run
  *   gets an id reserved from the runs sequence; its row and its package rows
  *   go by COPY into session-private staging tables; at commit one statement
- *   moves them: runs inserted ON CONFLICT (uuid) DO NOTHING, in uuid order
+ *   moves them: runs inserted ON CONFLICT (uuid, day) DO NOTHING, in uuid order
  *   (two loaders lock the same uuids in the same order: no deadlock), then
  *   the package rows of exactly the runs inserted. A uuid another loader
  *   inserts meanwhile makes this one wait for that loader's commit, then
  *   skip the run: each run is stored once whatever loads it at once.
- *   Entities go through a second connection in autocommit (entity-ids.h).
+ *   Entities go through a second connection in autocommit (entity-ids.h),
+ *   and so do same_run's questions and the creation of the months the batch
+ *   needs (runs and run_package are partitioned by month: db-part.c).
  *
  * A record whose uuid is stored is a duplicate only when the stored run is
  * the same run (same_run): a file's run_uuid is no proof (another user can
@@ -83,6 +85,10 @@ struct ingest {
 	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
 	int nids_left;
 	size_t queued;                  /* runs staged in the open batch */
+	int64_t *months;                /* first days of the months known partitioned */
+	size_t nmonths, amonths;
+	int64_t *need;                  /* first days of the open batch's months not known */
+	size_t nneed, aneed;
 };
 
 /* "a, b, c" of cols into sb. */
@@ -134,7 +140,7 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, ") SELECT id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
-	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid) DO NOTHING RETURNING id),"
+	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
 		    " pkg AS (INSERT INTO run_package (");
 	add_cols(&sql, "", rp_cols, NRP_COLS);
 	xbuf_addstr(&sql, ") SELECT ");
@@ -182,8 +188,10 @@ struct ingest *ingest_open(struct db *db)
 
 	arena_jansson_init();
 	in->db = db;
+	/* PostgreSQL asks on the autocommit connection: the batch's transaction
+	 * then holds no lock on runs until its move (see ensure_months) */
 	if ((db_can_copy(db) ? open_staged(in) : open_rowwise(in)) ||
-	    !(in->stored = db_prepare(db,
+	    !(in->stored = db_prepare(in->edb ? in->edb : db,
 		"SELECT uid, user_id, start_time, cwd, cmdline FROM runs WHERE uuid = ?"))) {
 		ingest_close(in);
 		return NULL;
@@ -351,6 +359,63 @@ static int64_t reserve_run_id(struct ingest *in)
 	return in->ids_left[--in->nids_left];
 }
 
+/* Is the month holding day known to have its partitions? */
+static int month_known(const struct ingest *in, int64_t day)
+{
+	struct db_month mo;
+
+	db_month_of_day(day, &mo);
+	for (size_t i = 0; i < in->nmonths; i++)
+		if (in->months[i] == mo.first)
+			return 1;
+	return 0;
+}
+
+/* PostgreSQL: note that the open batch holds a run of day. */
+static void need_month(struct ingest *in, int64_t day)
+{
+	struct db_month mo;
+
+	if (month_known(in, day))
+		return;
+	db_month_of_day(day, &mo);
+	for (size_t i = 0; i < in->nneed; i++)
+		if (in->need[i] == mo.first)
+			return;
+	if (in->nneed == in->aneed) {
+		in->aneed = in->aneed ? 2 * in->aneed : 8;
+		in->need = xrealloc(in->need, in->aneed * sizeof(*in->need));
+	}
+	in->need[in->nneed++] = mo.first;
+}
+
+/*
+ * PostgreSQL, at commit before the move: create the partitions of the months
+ * the batch needs (db_part_ensure, on the autocommit connection), once per
+ * month and process. The batch's own transaction holds no lock on runs or
+ * run_package yet (it has only staged rows in its temporary tables), so
+ * neither the months' creation nor a `db prune` waiting on it can wait for
+ * this batch. 0, or -1 after error().
+ */
+static int ensure_months(struct ingest *in)
+{
+	for (size_t i = 0; i < in->nneed; i++) {
+		struct db_month mo;
+		if (month_known(in, in->need[i]))
+			continue;
+		if (db_part_ensure(in->edb, in->need[i]))
+			return -1;
+		db_month_of_day(in->need[i], &mo);
+		if (in->nmonths == in->amonths) {
+			in->amonths = in->amonths ? 2 * in->amonths : 8;
+			in->months = xrealloc(in->months, in->amonths * sizeof(*in->months));
+		}
+		in->months[in->nmonths++] = mo.first;
+	}
+	in->nneed = 0;
+	return 0;
+}
+
 /* PostgreSQL: the run's row and its package rows into the staging tables. */
 static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, int64_t user,
 				    int64_t host, int64_t exec, int64_t libset, const char *origin)
@@ -364,6 +429,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 	db_copy_int64(in->stage_runs, run);
 	put_run(&o, r, user, host, exec, libset, origin);
 	db_copy_end_row(in->stage_runs);
+	need_month(in, db_day(r->start_time));
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		db_copy_int64(rp, pk->name_id);
@@ -446,7 +512,7 @@ int ingest_commit(struct ingest *in, size_t *duplicates)
 	if (!in->db->in_txn)
 		return 0;
 	if (in->queued) {
-		if (db_flush(in->db) || db_step(in->new_packages) < 0)
+		if (ensure_months(in) || db_flush(in->db) || db_step(in->new_packages) < 0)
 			return -1;
 		db_reset(in->new_packages);
 		rc = db_step(in->run);
@@ -475,6 +541,8 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->new_packages);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
+	free(in->months);
+	free(in->need);
 	free(in);
 	known_libs_clear();
 }
