@@ -169,6 +169,21 @@ int db_part_ensure(struct db *db, int64_t day);
  * run_package, moving their rows. 0, or -1 after error(). */
 int db_part_layout(struct db *db);
 
+/* --- db-prune.c: `xalt db prune` (docs/database.md, "Retention") ------- */
+
+/* YYYY-MM-DD (a real date) to its db_day. 0, or -1 when s is no date. */
+int db_parse_date(const char *s, int64_t *day);
+#define DB_DATE_MAX 24
+/* day as YYYY-MM-DD. This function can't fail. */
+void db_format_day(int64_t day, char out[DB_DATE_MAX]);
+/* The first day whose raw rows are kept: 1 and *day set when something
+ * was pruned, 0 when nothing was, -1 after error(). */
+int db_first_raw_day(struct db *db, int64_t *day);
+/* Drop the raw rows (runs, run_package) of runs whose day is before day,
+ * and record day as the first kept one (never moved back). Summaries and
+ * entities are kept. 0, or -1 after error(). */
+int db_prune(struct db *db, int64_t day);
+
 /* db-stats.c: rows and bytes per table, and bytes per stored package
  * record, printed to out. 0, or -1 after error(). */
 int db_stats_print(struct db *db, FILE *out);
