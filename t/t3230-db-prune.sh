@@ -46,7 +46,7 @@ test_expect_success 'setup: November to December 2025, and January-February 2026
 '
 
 test_expect_success 'a bad DATE is refused, and so is prune without one' '
-	for bad in 2025-13-01 2025-02-29 2025-12-15x 20251215 2025-1-15 "" -2025-12-1; do
+	for bad in 2025-13-01 2025-02-29 2025-12-15x 20251215 2025-1-15 "" -2025-12-1 -025-12-15 +025-12-15 " 2025-12-1"; do
 		expect_code 2 xalt db prune --before "$bad" --db lite.db 2>err &&
 		grep "YYYY-MM-DD" err || return 1
 	done &&

@@ -37,12 +37,17 @@
 
 int db_parse_date(const char *s, int64_t *day)
 {
+	static const char shape[] = "dddd-dd-dd";
 	int64_t y, yy;
-	int m, d, mm, dd, n = 0;
+	int m, d, mm, dd;
 
-	if (strlen(s) != 10 || sscanf(s, "%4" SCNd64 "-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    s[4] != '-' || s[7] != '-' || strspn(s, "0123456789-") != 10 || m < 1 || m > 12 ||
-	    d < 1 || d > 31)
+	for (size_t i = 0; i < sizeof(shape); i++)     /* the NUL too: nothing after */
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	*day = db_days_from_civil(y, m, d);
 	db_civil_from_days(*day, &yy, &mm, &dd);
