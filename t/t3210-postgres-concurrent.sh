@@ -92,4 +92,24 @@ test_expect_success '--jobs on SQLite loads with its one writer; misuse is a usa
 	grep "syslog cannot be used with --jobs" err
 '
 
+test_expect_success 'one batch of new, duplicate and conflicting records: each file handled as the commit found it' '
+	mkrec pre/run.101.json 101 alice && mkrec pre/run.102.json 102 bob &&
+	xalt ingest -q --db "$PG_URL" pre &&
+	mkdir box && cp pre/run.101.json box/ &&
+	mkrec box/run.102.json 102 bob ".cwd = \"/tmp/evil\"" &&
+	mkrec box/run.103.json 103 carol &&
+	mkrec box/run.104.json 104 carol ".start_time = 1700000000.5" &&
+	mkrec box/run.105.json 101 mallory ".start_time = 1600000000.5" &&
+	mkdir rej &&
+	test_must_fail xalt ingest --delete --reject-dir rej --db "$PG_URL" box >out 2>err &&
+	echo "read 5, loaded 2, duplicate 1, rejected 2" >expect && test_cmp expect out &&
+	test "$(grep -c "run_uuid already stored for another run" err)" = 2 &&
+	grep "rejected '\''box/run.102.json'\''" err && grep "rejected '\''box/run.105.json'\''" err &&
+	ls rej >actual && printf "%s\n" run.102.json run.105.json >expect && test_cmp expect actual &&
+	ls box >actual && test_must_be_empty actual &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid IN ('\''$(rec_uuid 101)'\'', '\''$(rec_uuid 102)'\'')")" = 2 &&
+	test "$(psql_q "SELECT cwd FROM runs WHERE uuid = '\''$(rec_uuid 102)'\''")" = /home/bob &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid IN ('\''$(rec_uuid 103)'\'', '\''$(rec_uuid 104)'\'')")" = 2
+'
+
 test_done

@@ -1,9 +1,10 @@
 /*
- * `xalt db init|migrate|stats`: create the schema in a new database, or
- * bring an older one to this binary's schema version (table schema_version;
- * see docs/database.md), or print its size. init and migrate are
- * idempotent; `init` refuses a database of another schema version,
- * `migrate` upgrades it; `stats` reads a database of this version only.
+ * `xalt db init|migrate|stats|prune`: create the schema in a new database,
+ * or bring an older one to this binary's schema version (table
+ * schema_version; see docs/database.md), or print its size, or drop old raw
+ * rows (db-prune.c). init, migrate and prune are idempotent; `init` refuses
+ * a database of another schema version, `migrate` upgrades it; `stats` and
+ * `prune` work on a database of this version only.
  */
 #include "cli.h"
 #include "db.h"
@@ -16,7 +17,8 @@
 static const char db_usage[] =
 	"usage: xalt db init [--db DB]\n"
 	"   or: xalt db migrate [--db DB]\n"
-	"   or: xalt db stats [--db DB]\n";
+	"   or: xalt db stats [--db DB]\n"
+	"   or: xalt db prune --before DATE [--db DB]\n";
 
 static const char db_help[] =
 	"\n"
@@ -24,6 +26,9 @@ static const char db_help[] =
 	"migrate  upgrade the schema to this xalt's version\n"
 	"stats    rows and bytes (indexes included) of each table, and bytes per\n"
 	"         stored package record (counts rows: reads every table)\n"
+	"prune    delete the raw rows (runs and their packages) of runs that\n"
+	"         started before DATE, YYYY-MM-DD at 00:00 UTC (PostgreSQL: drops\n"
+	"         whole months); summaries and names are kept\n"
 	"\n"
 	"options:\n"
 	"  --db DB     SQLite file or postgresql://... URI\n"
@@ -39,11 +44,13 @@ int cmd_db(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "before", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *dbarg = NULL, *action;
+	const char *dbarg = NULL, *before = NULL, *action;
+	int64_t before_day = 0;
 	struct db *db;
 	char *spec;
 	int c, v, rc = XALT_EXIT_OK;
@@ -52,6 +59,7 @@ int cmd_db(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbarg = optarg; break;
+		case 'b': before = optarg; break;
 		case 'v': cli_verbose = 1; break;
 		case 'h':
 			fputs(db_usage, stdout);
@@ -64,17 +72,31 @@ int cmd_db(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_error(db_usage, "no action (init, migrate or stats)");
+		usage_error(db_usage, "no action (init, migrate, stats or prune)");
 	action = argv[optind];
-	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats"))
+	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats") &&
+	    strcmp(action, "prune"))
 		usage_error(db_usage, "unknown action '%s'", action);
 	if (optind + 1 < argc)
 		usage_error(db_usage, "unexpected argument '%s'", argv[optind + 1]);
+	if (!strcmp(action, "prune") != !!before)
+		usage_error(db_usage, before ? "--before is for prune only" : "prune needs --before DATE");
+	if (before && db_parse_date(before, &before_day))
+		usage_error(db_usage, "--before wants a date YYYY-MM-DD, not '%s'", before);
 
 	spec = db_default_spec(dbarg);
 	if (!strcmp(action, "stats")) {
 		if (!(db = db_open_current(spec)) || db_stats_print(db, stdout) || fflush(stdout))
 			rc = XALT_EXIT_FAILURE;
+		db_close(db);
+		free(spec);
+		return rc;
+	}
+	if (!strcmp(action, "prune")) {
+		if (!(db = db_open_current(spec)) || db_prune(db, before_day))
+			rc = XALT_EXIT_FAILURE;
+		else
+			printf("raw rows of runs before %s pruned\n", before);
 		db_close(db);
 		free(spec);
 		return rc;

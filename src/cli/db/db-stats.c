@@ -4,7 +4,7 @@
  *
  * Bytes are a table's own pages plus its indexes' (SQLite: the dbstat
  * virtual table, per b-tree; PostgreSQL: pg_total_relation_size, which adds
- * TOAST). Rows are exact counts: a full scan of each table, so the command
+ * TOAST, summed over a partitioned table's partitions). Rows are exact counts: a full scan of each table, so the command
  * costs about what a report over all rows does.
  */
 #include "db.h"
@@ -18,7 +18,7 @@
 /* The tables of schema version DB_SCHEMA_VERSION, in docs/database.md's order. */
 static const char *const tables[] = {
 	"schema_version", "users", "hosts", "executables", "libraries", "libsets",
-	"libset_library", "package_names", "packages", "runs", "run_package",
+	"libset_library", "package_names", "packages", "runs", "run_package", "retention",
 };
 
 /* One integer from a statement of one row; -1 after error(). */
@@ -42,7 +42,8 @@ int db_stats_print(struct db *db, FILE *out)
 	const char *size_sql = !strcmp(db_kind(db), "sqlite")
 		? "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN"
 		  " (SELECT name FROM sqlite_master WHERE tbl_name = ?)"
-		: "SELECT pg_total_relation_size(CAST(? AS regclass))";
+		: "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)"
+		  " FROM pg_partition_tree(CAST(? AS regclass))";
 	int64_t total_rows = 0, total_bytes = 0, pkg_rows = 0;
 	struct xbuf sql = XBUF_INIT;
 

@@ -337,7 +337,20 @@ static const char schema_v3[] =
 	"UPDATE run_package SET day = (SELECT r.day FROM runs r WHERE r.id = run_package.run_id);\n"
 	"UPDATE schema_version SET version = 3;\n";
 
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+/*
+ * Version 4: PostgreSQL partitions runs and run_package by month of day
+ * (db-part.c, a step of its own: it creates the months the rows need);
+ * SQLite keeps one table of each. Both get the retention table: the first
+ * day whose raw rows are kept (NULL: all are), written by `db prune`.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE retention (first_raw_day @INT@);\n"
+	"INSERT INTO retention (first_raw_day) VALUES (NULL);\n"
+	"UPDATE schema_version SET version = 4;\n";
+
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+/* Engine-specific work of a step, run first in its transaction (NULL: none). */
+static int (*const pg_migrations[])(struct db *) = { NULL, NULL, NULL, db_part_layout };
 
 /* Expand the @WORD@ placeholders for this backend. Returns malloc'd SQL. */
 static char *expand_ddl(struct db *db, const char *sql)
@@ -404,7 +417,9 @@ int db_migrate(struct db *db)
 			     v, DB_SCHEMA_VERSION);
 	for (; v < DB_SCHEMA_VERSION; v++) {
 		char *sql = expand_ddl(db, migrations[v]);
-		int rc = db_begin(db) || db_exec(db, sql) || db_commit(db);
+		int rc = db_begin(db) ||
+			 (pg_migrations[v] && strcmp(db->ops->kind, "sqlite") && pg_migrations[v](db)) ||
+			 db_exec(db, sql) || db_commit(db);
 		free(sql);
 		if (rc) {
 			db_rollback(db);

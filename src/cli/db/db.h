@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -143,6 +143,46 @@ int db_schema_version(struct db *db);
 int db_migrate(struct db *db);
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);
+
+/* --- db-part.c: PostgreSQL's monthly partitions (docs/database.md) ------- */
+
+/* A calendar month (UTC) and its days: first <= day < end. */
+struct db_month {
+	int64_t year;               /* e.g. 2026 */
+	int month;                  /* 1..12 */
+	int64_t first, end;         /* db_day of its first day, of the next month's */
+};
+/* The month holding day (a db_day). This function can't fail. */
+void db_month_of_day(int64_t day, struct db_month *mo);
+/* Days since 1970-01-01 of y-m-d (proleptic Gregorian), and back. */
+int64_t db_days_from_civil(int64_t y, int m, int d);
+void db_civil_from_days(int64_t day, int64_t *y, int *m, int *d);
+struct xbuf;
+/* Append the name of table's partition of mo ("runs_2026_11") to sb. */
+void db_part_name(struct xbuf *sb, const char *table, const struct db_month *mo);
+/* The advisory lock key held while months are created or pruned. */
+#define DB_PART_LOCK "2019650676"      /* "xalt" */
+/* PostgreSQL: create the partitions of day's month unless they exist, in a
+ * transaction of its own (db must have none open). 0, or -1 after error(). */
+int db_part_ensure(struct db *db, int64_t day);
+/* PostgreSQL, inside the migration to schema 4: partition runs and
+ * run_package, moving their rows. 0, or -1 after error(). */
+int db_part_layout(struct db *db);
+
+/* --- db-prune.c: `xalt db prune` (docs/database.md, "Retention") ------- */
+
+/* YYYY-MM-DD (a real date) to its db_day. 0, or -1 when s is no date. */
+int db_parse_date(const char *s, int64_t *day);
+#define DB_DATE_MAX 24
+/* day as YYYY-MM-DD. This function can't fail. */
+void db_format_day(int64_t day, char out[DB_DATE_MAX]);
+/* The first day whose raw rows are kept: 1 and *day set when something
+ * was pruned, 0 when nothing was, -1 after error(). */
+int db_first_raw_day(struct db *db, int64_t *day);
+/* Drop the raw rows (runs, run_package) of runs whose day is before day,
+ * and record day as the first kept one (never moved back). Summaries and
+ * entities are kept. 0, or -1 after error(). */
+int db_prune(struct db *db, int64_t day);
 
 /* db-stats.c: rows and bytes per table, and bytes per stored package
  * record, printed to out. 0, or -1 after error(). */

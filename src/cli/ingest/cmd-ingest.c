@@ -92,41 +92,91 @@ struct ingest_run {
 	size_t *pending;             /* loaded files (walk indexes) awaiting commit */
 	size_t npending, apending;
 	size_t in_batch;             /* records written since the last commit */
-	size_t queued;               /* of those, INGEST_QUEUED: counted at commit */
+	struct queued_rec {          /* of those, INGEST_QUEUED: decided at commit */
+		size_t file;         /* walk index (files), or */
+		char *run;           /* "run UUID from 'ORIGIN'" (--syslog) */
+	} *queued;
+	size_t nqueued, aqueued;
 	size_t read, loaded, duplicate, rejected;
 	size_t syslog_lost;          /* --syslog: runs incomplete or corrupt, unreadable logs */
 };
 
 /* === batches ================================================================ */
 
-/* Commit the open batch, then delete/archive its files. Dies on a database
- * failure: the batch's records stay in their files for the next ingest. */
+/* A file (or a --syslog run) whose record was refused: say why, and move
+ * the file to --reject-dir. */
+static void reject(struct ingest_run *ir, const struct queued_rec *q, const char *why)
+{
+	ir->rejected++;
+	progress_clear(&ir->progress);
+	if (q->run) {
+		error("rejected %s: %s", q->run, why);
+		return;
+	}
+	error("rejected '%s': %s", ir->walk.files[q->file].path, why);
+	if (ir->reject_dir)
+		file_move_into(&ir->walk, &ir->cur, q->file, ir->reject_fd, ir->reject_dir);
+}
+
+/* A stored (or duplicate) file: delete or archive it as asked. */
+static void done_with(struct ingest_run *ir, size_t file)
+{
+	if (ir->delete_files)
+		file_delete(&ir->walk, &ir->cur, file);
+	else if (ir->archive)
+		file_move_into(&ir->walk, &ir->cur, file, ir->archive_fd, ir->archive);
+}
+
+/* Commit the open batch, then count its queued records as the commit found
+ * them (ingest_commit_results), and delete/archive its files (a conflict is
+ * rejected, never deleted). Dies on a database failure: the batch's records
+ * stay in their files for the next ingest. */
 static void commit_batch(struct ingest_run *ir)
 {
-	size_t dups;
+	const enum ingest_result *res;
+	size_t dups, n;
 
 	if (ingest_commit(ir->in, &dups))
 		die("cannot commit to the database; the last batch's files were left in place");
-	if (ir->queued)
-		cli_trace("batch committed: %zu loaded, %zu duplicate", ir->queued - dups, dups);
-	ir->loaded += ir->queued - dups;
-	ir->duplicate += dups;
-	ir->queued = 0;
-	for (size_t i = 0; i < ir->npending; i++) {
-		if (ir->delete_files)
-			file_delete(&ir->walk, &ir->cur, ir->pending[i]);
-		else if (ir->archive)
-			file_move_into(&ir->walk, &ir->cur, ir->pending[i], ir->archive_fd, ir->archive);
+	res = ingest_commit_results(ir->in, &n);
+	if (n != ir->nqueued)
+		die("internal error: %zu records queued, %zu committed", ir->nqueued, n);
+	if (n)
+		cli_trace("batch committed: %zu queued, %zu duplicate", n, dups);
+	for (size_t i = 0; i < ir->npending; i++)
+		done_with(ir, ir->pending[i]);
+	for (size_t k = 0; k < n; k++) {
+		struct queued_rec *q = &ir->queued[k];
+		if (res[k] == INGEST_CONFLICT) {
+			reject(ir, q, INGEST_CONFLICT_REASON);
+		} else {
+			*(res[k] == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
+			if (!q->run)
+				done_with(ir, q->file);
+		}
+		free(q->run);
 	}
+	ir->nqueued = 0;
 	ir->npending = 0;
 	ir->in_batch = 0;
 }
 
-/* A record taken: loaded, duplicate, or queued (decided at the commit). */
+/* Remember a queued record: file index, or for --syslog the run's words
+ * (NULL for a file). */
+static void add_queued(struct ingest_run *ir, size_t file, char *run)
+{
+	if (ir->nqueued == ir->aqueued) {
+		ir->aqueued = ir->aqueued ? 2 * ir->aqueued : 256;
+		ir->queued = xrealloc(ir->queued, ir->aqueued * sizeof(*ir->queued));
+	}
+	ir->queued[ir->nqueued].file = file;
+	ir->queued[ir->nqueued++].run = run;
+}
+
+/* A record taken at load: loaded or duplicate (SQLite). */
 static void count_result(struct ingest_run *ir, int res)
 {
-	*(res == INGEST_LOADED ? &ir->loaded : res == INGEST_QUEUED ? &ir->queued
-	  : &ir->duplicate) += 1;
+	*(res == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
 }
 
 /* === files ================================================================== */
@@ -147,8 +197,11 @@ static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 	case INGEST_QUEUED:
 		cli_trace("%s '%s'", res == INGEST_LOADED ? "loaded" : res == INGEST_QUEUED ?
 			  "queued" : "duplicate", path);
-		count_result(ir, res);
-		if (ir->delete_files || ir->archive) {
+		if (res == INGEST_QUEUED)
+			add_queued(ir, i, NULL);
+		else
+			count_result(ir, res);
+		if (res != INGEST_QUEUED && (ir->delete_files || ir->archive)) {
 			if (ir->npending == ir->apending) {
 				ir->apending = ir->apending ? 2 * ir->apending : 256;
 				ir->pending = xrealloc(ir->pending, ir->apending * sizeof(*ir->pending));
@@ -159,14 +212,12 @@ static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 			commit_batch(ir);
 		break;
 	case INGEST_REJECTED:
-	case INGEST_CONFLICT:
-		ir->rejected++;
-		progress_clear(&ir->progress);
-		error("rejected '%s': %s", path, readerr ? readerr :
-		      res == INGEST_CONFLICT ? INGEST_CONFLICT_REASON : ingest_parsed_error(p));
-		if (ir->reject_dir)
-			file_move_into(&ir->walk, &ir->cur, i, ir->reject_fd, ir->reject_dir);
+	case INGEST_CONFLICT: {
+		struct queued_rec q = { .file = i };
+		reject(ir, &q, readerr ? readerr : res == INGEST_CONFLICT ? INGEST_CONFLICT_REASON
+					 : ingest_parsed_error(p));
 		break;
+	}
 	default:
 		die("database failure while loading '%s'; nothing of the open batch was committed", path);
 	}
@@ -202,7 +253,13 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 	if (res == INGEST_LOADED || res == INGEST_DUPLICATE || res == INGEST_QUEUED) {
 		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" :
 			  res == INGEST_QUEUED ? "queued" : "duplicate", uuid, origin);
-		count_result(ir, res);
+		if (res == INGEST_QUEUED) {
+			struct xbuf run = XBUF_INIT;
+			xbuf_addf(&run, "run %s from '%s'", uuid, origin);
+			add_queued(ir, 0, xbuf_detach(&run, NULL));
+		} else {
+			count_result(ir, res);
+		}
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
 	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT) {
@@ -286,6 +343,8 @@ static void load_jobs(struct ingest_run *ir, const char *spec, size_t njobs)
 		jobs[j].cur = (struct walk_cursor)WALK_CURSOR_INIT;
 		jobs[j].pending = NULL;
 		jobs[j].npending = jobs[j].apending = 0;
+		jobs[j].queued = NULL;
+		jobs[j].nqueued = jobs[j].aqueued = 0;
 		jobs[j].progress.on = 0;
 		jobs[j].read = jobs[j].loaded = jobs[j].duplicate = jobs[j].rejected = 0;
 		if (j && (!(dbs[j] = db_open(spec, 0)) || !(jobs[j].in = ingest_open(dbs[j]))))
@@ -314,6 +373,7 @@ static void load_jobs(struct ingest_run *ir, const char *spec, size_t njobs)
 	for (size_t j = 0; j < njobs; j++) {   /* the names belong to ir's walk */
 		free(jobs[j].walk.files);
 		free(jobs[j].pending);
+		free(jobs[j].queued);
 		walk_cursor_release(&jobs[j].cur);
 	}
 	free(jobs);
@@ -443,6 +503,7 @@ int cmd_ingest(int argc, char **argv)
 	walk_cursor_release(&ir.cur);
 	walk_release(&ir.walk);
 	free(ir.pending);
+	free(ir.queued);
 	if (ir.archive_fd >= 0)
 		close(ir.archive_fd);
 	if (ir.reject_fd >= 0)

@@ -30,7 +30,8 @@ enum ingest_result {
 	                           user, start time, cwd or command line): nothing written,
 	                           and the record is no duplicate to delete */
 	INGEST_QUEUED = 4,      /* PostgreSQL: valid and staged; ingest_commit stores it,
-				 * or counts it a duplicate */
+				 * or finds it a duplicate or a conflict
+				 * (ingest_commit_results) */
 };
 
 /* The reason given for INGEST_CONFLICT. */
@@ -75,6 +76,15 @@ void ingest_parsed_free(struct ingest_parsed *p);
 /* Commit the open transaction, if any. *duplicates: how many of its
  * INGEST_QUEUED records were stored already. 0 or -1 after error(). */
 int ingest_commit(struct ingest *in, size_t *duplicates);
+
+/*
+ * What the last successful ingest_commit did with each INGEST_QUEUED
+ * record of its batch, in the order ingest_load queued them:
+ * INGEST_LOADED, INGEST_DUPLICATE, or INGEST_CONFLICT (not stored, and no
+ * duplicate to delete: see INGEST_CONFLICT_REASON). *n is 0 after a commit
+ * with none. Valid until the next ingest_load or ingest_commit.
+ */
+const enum ingest_result *ingest_commit_results(const struct ingest *in, size_t *n);
 
 /* Roll back anything uncommitted and free in (NULL is fine). Forgets the
  * known library arrays: no parsed record may be in use. */

@@ -17,19 +17,25 @@
  *   execution per run (3.9-5.4x SQLite's time, docs/database.md). Each run
  *   gets an id reserved from the runs sequence; its row and its package rows
  *   go by COPY into session-private staging tables; at commit one statement
- *   moves them: runs inserted ON CONFLICT (uuid) DO NOTHING, in uuid order
+ *   moves them: runs inserted ON CONFLICT (uuid, day) DO NOTHING, in uuid order
  *   (two loaders lock the same uuids in the same order: no deadlock), then
  *   the package rows of exactly the runs inserted. A uuid another loader
  *   inserts meanwhile makes this one wait for that loader's commit, then
  *   skip the run: each run is stored once whatever loads it at once.
- *   Entities go through a second connection in autocommit (entity-ids.h).
+ *   Entities go through a second connection in autocommit (entity-ids.h),
+ *   and so does the creation of the months the batch needs (runs and
+ *   run_package are partitioned by month: db-part.c).
  *
  * A record whose uuid is stored is a duplicate only when the stored run is
  * the same run (same_run): a file's run_uuid is no proof (another user can
  * see it in a shared drop box and plant a record claiming it), and
  * `--delete` must never remove a real record because a forgery took its
- * uuid first. PostgreSQL asks before staging; a uuid another loader stores
- * between that question and the commit is counted a duplicate unchecked
+ * uuid first. SQLite asks per record; PostgreSQL asks once per batch, at
+ * commit, set-based (SAME_RUN_SQL, the same fields): the staged runs whose
+ * uuid is stored leave the staging table as duplicates or conflicts before
+ * the move, and the callers learn each queued record's fate from
+ * ingest_commit_results. A uuid another loader stores between that question
+ * and the move, or twice in one batch, is counted a duplicate unchecked
  * (docs/security.md).
  */
 #include "ingest.h"
@@ -83,6 +89,15 @@ struct ingest {
 	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
 	int nids_left;
 	size_t queued;                  /* runs staged in the open batch */
+	int64_t *months;                /* first days of the months known partitioned */
+	size_t nmonths, amonths;
+	int64_t *need;                  /* first days of the open batch's months not known */
+	size_t nneed, aneed;
+	int64_t *staged;                /* run id of each queued record, in queue order */
+	size_t astaged;
+	struct db_stmt *check;          /* the batch's stored uuids out of staging (SAME_RUN_SQL) */
+	enum ingest_result *results;    /* of the last commit's queued records */
+	size_t nresults, aresults;
 };
 
 /* "a, b, c" of cols into sb. */
@@ -120,6 +135,20 @@ static const char *const stage_rp_cols[] = {
 #define NSTAGE_RP_COLS ((int)(sizeof(stage_rp_cols) / sizeof(stage_rp_cols[0])))
 
 /*
+ * PostgreSQL, at commit: the staged runs whose uuid is stored already (in
+ * any month: a different run under a stored uuid is a conflict whatever its
+ * day), taken out of staging, with whether the stored run is the same run
+ * (same_run's fields: uid, user, start time, cwd, command line). A join of
+ * the batch to the runs' (uuid, day) indexes, one probe per kept month, in
+ * place of a round trip per record.
+ */
+#define SAME_RUN_SQL \
+	"DELETE FROM stage_runs s USING runs r WHERE r.uuid = s.uuid" \
+	" RETURNING s.id, (r.uid IS NOT DISTINCT FROM s.uid AND r.user_id = s.user_id" \
+	" AND r.start_time = s.start_time AND r.cwd IS NOT DISTINCT FROM s.cwd" \
+	" AND r.cmdline IS NOT DISTINCT FROM s.cmdline)"
+
+/*
  * The batch's move, at commit (see the top of the file): new packages first,
  * in key order, then the runs in uuid order and the package rows of the runs
  * inserted. Every loader takes its row locks in that one order (packages,
@@ -134,7 +163,7 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, ") SELECT id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
-	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid) DO NOTHING RETURNING id),"
+	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
 		    " pkg AS (INSERT INTO run_package (");
 	add_cols(&sql, "", rp_cols, NRP_COLS);
 	xbuf_addstr(&sql, ") SELECT ");
@@ -144,8 +173,9 @@ static int prepare_move(struct ingest *in)
 	xbuf_addstr(&sql, " FROM stage_rp s JOIN packages p ON p.name_id = s.name_id AND p.version = s.version"
 		    " AND p.path = s.path WHERE s.run_id IN (SELECT id FROM ins)"
 		    " ORDER BY s.name_id, s.user_id, s.run_id)"
-		    " SELECT count(*) FROM ins");
-	rc = (in->new_packages = db_prepare(in->db,
+		    " SELECT id FROM ins");
+	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
+	     (in->new_packages = db_prepare(in->db,
 		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
 		" FROM stage_rp s WHERE NOT EXISTS (SELECT 1 FROM packages p WHERE p.name_id = s.name_id"
 		" AND p.version = s.version AND p.path = s.path) ORDER BY 1, 2, 3"
@@ -351,6 +381,63 @@ static int64_t reserve_run_id(struct ingest *in)
 	return in->ids_left[--in->nids_left];
 }
 
+/* Is the month holding day known to have its partitions? */
+static int month_known(const struct ingest *in, int64_t day)
+{
+	struct db_month mo;
+
+	db_month_of_day(day, &mo);
+	for (size_t i = 0; i < in->nmonths; i++)
+		if (in->months[i] == mo.first)
+			return 1;
+	return 0;
+}
+
+/* PostgreSQL: note that the open batch holds a run of day. */
+static void need_month(struct ingest *in, int64_t day)
+{
+	struct db_month mo;
+
+	if (month_known(in, day))
+		return;
+	db_month_of_day(day, &mo);
+	for (size_t i = 0; i < in->nneed; i++)
+		if (in->need[i] == mo.first)
+			return;
+	if (in->nneed == in->aneed) {
+		in->aneed = in->aneed ? 2 * in->aneed : 8;
+		in->need = xrealloc(in->need, in->aneed * sizeof(*in->need));
+	}
+	in->need[in->nneed++] = mo.first;
+}
+
+/*
+ * PostgreSQL, at commit before the move: create the partitions of the months
+ * the batch needs (db_part_ensure, on the autocommit connection), once per
+ * month and process. The batch's own transaction holds no lock on runs or
+ * run_package yet (it has only staged rows in its temporary tables), so
+ * neither the months' creation nor a `db prune` waiting on it can wait for
+ * this batch. 0, or -1 after error().
+ */
+static int ensure_months(struct ingest *in)
+{
+	for (size_t i = 0; i < in->nneed; i++) {
+		struct db_month mo;
+		if (month_known(in, in->need[i]))
+			continue;
+		if (db_part_ensure(in->edb, in->need[i]))
+			return -1;
+		db_month_of_day(in->need[i], &mo);
+		if (in->nmonths == in->amonths) {
+			in->amonths = in->amonths ? 2 * in->amonths : 8;
+			in->months = xrealloc(in->months, in->amonths * sizeof(*in->months));
+		}
+		in->months[in->nmonths++] = mo.first;
+	}
+	in->nneed = 0;
+	return 0;
+}
+
 /* PostgreSQL: the run's row and its package rows into the staging tables. */
 static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, int64_t user,
 				    int64_t host, int64_t exec, int64_t libset, const char *origin)
@@ -361,9 +448,15 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 
 	if (run < 0)
 		return INGEST_ERROR;
+	if (in->queued == in->astaged) {
+		in->astaged = in->astaged ? 2 * in->astaged : 1024;
+		in->staged = xrealloc(in->staged, in->astaged * sizeof(*in->staged));
+	}
+	in->staged[in->queued] = run;
 	db_copy_int64(in->stage_runs, run);
 	put_run(&o, r, user, host, exec, libset, origin);
 	db_copy_end_row(in->stage_runs);
+	need_month(in, db_day(r->start_time));
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		db_copy_int64(rp, pk->name_id);
@@ -397,12 +490,8 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 	    (exec = entity_exec_id(in->ids, r)) < 0 || (libset = entity_libset_id(in->ids, r)) == -1 ||
 	    (in->stage_runs ? entity_package_name_ids(in->ids, r) : entity_package_ids(in->ids, r)))
 		return INGEST_ERROR;
-	if (in->stage_runs) {
-		int same = same_run(in, r, user);
-		if (same != 2)
-			return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
+	if (in->stage_runs)
 		return stage_run(in, r, user, host, exec, libset, origin);
-	}
 	if ((run = insert_run(in, r, user, host, exec, libset, origin)) < 0)
 		return INGEST_ERROR;
 	if (run == 0) {
@@ -437,30 +526,99 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 	return res;
 }
 
-int ingest_commit(struct ingest *in, size_t *duplicates)
+/* The index of id in the sorted ids[0..n), or -1. */
+static ssize_t find_id(const int64_t *ids, size_t n, int64_t id)
 {
-	int64_t stored = 0;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] == id)
+			return (ssize_t)mid;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * PostgreSQL: check, then move the open batch, and set in->results: per
+ * queued record, INGEST_CONFLICT or INGEST_DUPLICATE (its uuid stored:
+ * SAME_RUN_SQL), INGEST_LOADED (inserted by the move) or INGEST_DUPLICATE
+ * (not inserted: stored meanwhile by another loader, or twice in the batch).
+ * Staged ids ascend in queue order (reserve_run_id). 0, or -1 after error().
+ */
+static int move_batch(struct ingest *in)
+{
+	struct xbuf ids = XBUF_INIT;       /* int64_t ids inserted by the move */
+	size_t n = in->queued, nins;
 	int rc;
 
+	if (in->aresults < n) {
+		in->aresults = n;
+		in->results = xrealloc(in->results, n * sizeof(*in->results));
+	}
+	for (size_t k = 0; k < n; k++)
+		in->results[k] = INGEST_LOADED;
+	if (ensure_months(in) || db_flush(in->db))
+		return -1;
+	while ((rc = db_step(in->check)) == DB_ROW) {
+		ssize_t k = find_id(in->staged, n, db_column_int64(in->check, 0));
+		if (k >= 0)
+			in->results[k] = !strcmp(db_column_text(in->check, 1), "t") ? INGEST_DUPLICATE
+										 : INGEST_CONFLICT;
+	}
+	db_reset(in->check);
+	if (rc < 0 || db_step(in->new_packages) < 0)
+		return -1;
+	db_reset(in->new_packages);
+	while ((rc = db_step(in->run)) == DB_ROW) {
+		int64_t id = db_column_int64(in->run, 0);
+		xbuf_add(&ids, &id, sizeof(id));
+	}
+	db_reset(in->run);
+	nins = ids.len / sizeof(int64_t);
+	if (rc == DB_DONE) {
+		int64_t *ins = (int64_t *)ids.buf;
+		qsort(ins, nins, sizeof(*ins), cmp_id);
+		for (size_t k = 0; k < n; k++)
+			if (in->results[k] == INGEST_LOADED && find_id(ins, nins, in->staged[k]) < 0)
+				in->results[k] = INGEST_DUPLICATE;
+	}
+	xbuf_release(&ids);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int ingest_commit(struct ingest *in, size_t *duplicates)
+{
 	*duplicates = 0;
+	in->nresults = 0;
 	if (!in->db->in_txn)
 		return 0;
-	if (in->queued) {
-		if (db_flush(in->db) || db_step(in->new_packages) < 0)
-			return -1;
-		db_reset(in->new_packages);
-		rc = db_step(in->run);
-		if (rc == DB_ROW)
-			stored = db_column_int64(in->run, 0);
-		db_reset(in->run);
-		if (rc != DB_ROW)
-			return -1;
-		*duplicates = in->queued - (size_t)stored;
-	}
+	if (in->queued && move_batch(in))
+		return -1;
 	if (db_commit(in->db))
 		return -1;
+	in->nresults = in->queued;
+	for (size_t k = 0; k < in->nresults; k++)
+		*duplicates += in->results[k] == INGEST_DUPLICATE;
 	in->queued = 0;
 	return 0;
+}
+
+const enum ingest_result *ingest_commit_results(const struct ingest *in, size_t *n)
+{
+	*n = in->nresults;
+	return in->results;
 }
 
 void ingest_close(struct ingest *in)
@@ -473,8 +631,13 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->stored);
 	db_finalize(in->reserve);
 	db_finalize(in->new_packages);
+	db_finalize(in->check);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
+	free(in->months);
+	free(in->need);
+	free(in->staged);
+	free(in->results);
 	free(in);
 	known_libs_clear();
 }

@@ -57,6 +57,22 @@ static const char report_help[] =
 	"\n"
 	"example: xalt report packages --program python --since 2026-01-01 --top 10\n";
 
+/* --user and --host read raw rows (docs/database.md, "Retention"): after
+ * `xalt db prune`, say that the runs before the first kept day are gone,
+ * unless the window starts after it. */
+static void warn_pruned(struct db *db, const struct report_filter *f)
+{
+	char date[DB_DATE_MAX];
+	int64_t day;
+
+	if ((f->user || f->host) && db_first_raw_day(db, &day) == 1 &&
+	    !(f->has_since && f->since >= (double)day * 86400)) {
+		db_format_day(day, date);
+		warning("runs before %s were pruned: --user and --host count only the runs from that day on",
+			date);
+	}
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -176,6 +192,7 @@ int cmd_report(int argc, char **argv)
 		free(spec);
 		return XALT_EXIT_FAILURE;
 	}
+	warn_pruned(db, &f);
 	if (!strcmp(kind, "html")) {
 		if (report_html(db, &f, arg))
 			rc = XALT_EXIT_FAILURE;

@@ -1,0 +1,118 @@
+#!/bin/bash
+test_description='xalt db prune --before DATE on SQLite and PostgreSQL: old raw rows go, the kept range answers as before'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-pg.sh"
+
+command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
+xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
+# run a command, succeed when it exits with status $1
+expect_code() { local want=$1; shift; "$@"; test $? = "$want"; }
+test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
+GEN=$TEST_DIRECTORY/../bench/gen-records.py
+DBS=lite.db
+pg_start_or_say
+test_have_prereq PG && DBS="$DBS $PG_URL"
+# one value from database $1 (SQLite file or PostgreSQL URL)
+q() {
+	case $1 in
+	postgres*) psql_q "$2" ;;
+	*) sqlite3 -batch -noheader "$1" "$2" ;;
+	esac
+}
+# every report over [since, ...) of database $1, csv
+reports() {
+	for kind in packages conda import-time executables libraries summary "versions numpy"; do
+		xalt report $kind --db "$1" --since "$2" --format csv || return 1
+		xalt report $kind --db "$1" --since "$2" --format csv --user user001 || return 1
+	done 2>/dev/null
+}
+entities_sql="SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM hosts) || ' ' ||
+	(SELECT count(*) FROM executables) || ' ' || (SELECT count(*) FROM packages) || ' ' ||
+	(SELECT count(*) FROM package_names) || ' ' || (SELECT count(*) FROM libsets)"
+D=20437         # 2025-12-15
+D2=20454        # 2026-01-01
+
+test_expect_success 'setup: November to December 2025, and January-February 2026 for later' '
+	"$GEN" --runs 800 --seed 5 --start 1761955200 --days 61 old >/dev/null &&
+	"$GEN" --runs 600 --seed 9 --start 1767225600 --days 45 new >/dev/null &&
+	for db in $DBS; do xalt ingest -q --db "$db" old || return 1; done &&
+	test "$(q lite.db "SELECT count(*) FROM runs WHERE day < $D")" -gt 100 &&
+	test "$(q lite.db "SELECT count(*) FROM runs WHERE day >= $D")" -gt 100
+'
+
+test_expect_success 'a bad DATE is refused, and so is prune without one' '
+	for bad in 2025-13-01 2025-02-29 2025-12-15x 20251215 2025-1-15 "" -2025-12-1 -025-12-15 +025-12-15 " 2025-12-1"; do
+		expect_code 2 xalt db prune --before "$bad" --db lite.db 2>err &&
+		grep "YYYY-MM-DD" err || return 1
+	done &&
+	expect_code 2 xalt db prune --db lite.db 2>err && grep "needs --before" err &&
+	expect_code 2 xalt db stats --before 2025-12-15 --db lite.db &&
+	test "$(q lite.db "SELECT count(*) FROM runs WHERE day < $D")" -gt 100
+'
+
+test_expect_success 'prune: raw rows before DATE gone, the kept range answers byte for byte as before' '
+	for db in $DBS; do
+		reports "$db" 2025-12-15 >expect.reports &&
+		q "$db" "SELECT count(*) FROM runs WHERE day >= $D" >expect.kept &&
+		q "$db" "SELECT count(*) FROM run_package WHERE day >= $D" >>expect.kept &&
+		q "$db" "$entities_sql" >expect.entities &&
+		xalt db prune --before 2025-12-15 --db "$db" >out &&
+		echo "raw rows of runs before 2025-12-15 pruned" >expect && test_cmp expect out &&
+		reports "$db" 2025-12-15 >actual && test_cmp expect.reports actual &&
+		test "$(q "$db" "SELECT count(*) FROM runs WHERE day < $D")" = 0 &&
+		test "$(q "$db" "SELECT count(*) FROM run_package WHERE day < $D")" = 0 &&
+		q "$db" "SELECT count(*) FROM runs" >actual &&
+		q "$db" "SELECT count(*) FROM run_package" >>actual && test_cmp expect.kept actual &&
+		q "$db" "$entities_sql" >actual && test_cmp expect.entities actual &&
+		test "$(q "$db" "SELECT first_raw_day FROM retention")" = $D || return 1
+	done
+'
+
+test_expect_success PG 'PostgreSQL: the months before DATE are dropped, the month holding it kept' '
+	test "$(psql_q "SELECT count(*) FROM pg_class WHERE relname IN (
+		'\''runs_2025_11'\'', '\''run_package_2025_11'\'')")" = 0 &&
+	test "$(psql_q "SELECT count(*) FROM runs_2025_12")" -gt 0
+'
+
+test_expect_success 'SQLite: the freed pages went back (auto_vacuum incremental)' '
+	test "$(q lite.db "PRAGMA auto_vacuum")" = 2 &&
+	test "$(q lite.db "PRAGMA freelist_count")" = 0
+'
+
+test_expect_success 'prune again, or before an earlier day: nothing changes' '
+	for db in $DBS; do
+		reports "$db" 2025-12-15 >expect.reports &&
+		xalt db prune --before 2025-12-15 --db "$db" >/dev/null &&
+		xalt db prune --before 2025-11-20 --db "$db" >/dev/null &&
+		reports "$db" 2025-12-15 >actual && test_cmp expect.reports actual &&
+		test "$(q "$db" "SELECT first_raw_day FROM retention")" = $D || return 1
+	done
+'
+
+test_expect_success '--user and --host warn that the runs before the first kept day are gone' '
+	xalt report packages --db lite.db --user user001 >/dev/null 2>err &&
+	grep "warning: runs before 2025-12-15 were pruned" err &&
+	xalt report packages --db lite.db --user user001 --since 2025-12-20 >/dev/null 2>err &&
+	test_must_be_empty err &&
+	xalt report packages --db lite.db >/dev/null 2>err && test_must_be_empty err
+'
+
+test_expect_success 'prune during an ingest: the ingest loses no row' '
+	for db in $DBS; do
+		{ xalt ingest --batch 25 --db "$db" new >out.ingest 2>err.ingest & pid=$!; } &&
+		xalt db prune --before 2026-01-01 --db "$db" >/dev/null &&
+		wait $pid &&
+		echo "read 600, loaded 600, duplicate 0, rejected 0" >expect && test_cmp expect out.ingest &&
+		test "$(q "$db" "SELECT count(*) FROM runs WHERE day >= $D2")" = 600 &&
+		test "$(q "$db" "SELECT count(*) FROM runs WHERE day < $D2")" = 0 &&
+		test "$(q "$db" "SELECT count(*) FROM run_package rp WHERE NOT EXISTS
+			(SELECT 1 FROM runs r WHERE r.id = rp.run_id)")" = 0 || return 1
+	done &&
+	xalt ingest -q --db fresh.db new &&
+	for db in $DBS; do
+		test "$(q fresh.db "SELECT count(*) FROM run_package")" = \
+			"$(q "$db" "SELECT count(*) FROM run_package")" || return 1
+	done
+'
+
+test_done
