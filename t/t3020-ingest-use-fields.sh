@@ -87,7 +87,9 @@ test_expect_success 'malformed new fields reject the record, naming the field' '
 
 # A populated schema-1 database: this version's tables without the columns
 # versions 2 and 3 added (the migrations add exactly these).
-to_schema1_sql="ALTER TABLE runs DROP COLUMN day; ALTER TABLE run_package DROP COLUMN day;
+to_schema1_sql="DROP TABLE sum_pkg; DROP TABLE pres_pkg; DROP TABLE sum_dep; DROP TABLE pres_dep;
+	DROP TABLE sum_exec; DROP TABLE pres_exec; DROP TABLE sum_libset; DROP TABLE pres_libset;
+	DROP TABLE sum_kind; DROP TABLE pres_host; ALTER TABLE runs DROP COLUMN day; ALTER TABLE run_package DROP COLUMN day;
 	ALTER TABLE runs DROP COLUMN parent_uuid; ALTER TABLE runs DROP COLUMN packages_lost;
 	ALTER TABLE run_package DROP COLUMN direct; ALTER TABLE run_package DROP COLUMN startup;
 	ALTER TABLE run_package DROP COLUMN used; ALTER TABLE run_package DROP COLUMN functions_used;
@@ -105,7 +107,7 @@ test_expect_success 'migrate from a populated schema 1: reports as a fresh load,
 	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 3" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 4" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -125,7 +127,7 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" &&
 	xalt ingest -q --db "$PG" old && psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 3" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 4" out &&
 	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&

@@ -18,7 +18,7 @@ psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtc "$1"; }
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&
 	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
-	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 3" out &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 4" out &&
 	xalt ingest --db "$PG_URL" corpus >out &&
 	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	xalt ingest -q --db lite.db corpus
@@ -27,7 +27,7 @@ test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
-	test "$(psql_q "SELECT max(version) FROM schema_version")" = 3
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 4
 '
 
 test_expect_success 'ingest is idempotent on PostgreSQL too' '
