@@ -1,12 +1,14 @@
 /*
- * `xalt db init|migrate|stats`: create the schema in a new database, or
- * bring an older one to this binary's schema version (table schema_version;
- * see docs/database.md), or print its size. init and migrate are
- * idempotent; `init` refuses a database of another schema version,
- * `migrate` upgrades it; `stats` reads a database of this version only.
+ * `xalt db init|migrate|stats|rebuild`: create the schema in a new
+ * database, or bring an older one to this binary's schema version (table
+ * schema_version; see docs/database.md), or print its size, or build the
+ * summary tables again from the raw rows. init and migrate are idempotent;
+ * `init` refuses a database of another schema version, `migrate` upgrades
+ * it; `stats` and `rebuild` take a database of this version only.
  */
 #include "cli.h"
 #include "db.h"
+#include "summary.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +18,8 @@
 static const char db_usage[] =
 	"usage: xalt db init [--db DB]\n"
 	"   or: xalt db migrate [--db DB]\n"
-	"   or: xalt db stats [--db DB]\n";
+	"   or: xalt db stats [--db DB]\n"
+	"   or: xalt db rebuild [--db DB]\n";
 
 static const char db_help[] =
 	"\n"
@@ -24,6 +27,8 @@ static const char db_help[] =
 	"migrate  upgrade the schema to this xalt's version\n"
 	"stats    rows and bytes (indexes included) of each table, and bytes per\n"
 	"         stored package record (counts rows: reads every table)\n"
+	"rebuild  build the summary tables again from the raw rows, in one\n"
+	"         transaction (after raw rows were changed by hand; reads them all)\n"
 	"\n"
 	"options:\n"
 	"  --db DB     SQLite file or postgresql://... URI\n"
@@ -64,9 +69,10 @@ int cmd_db(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_error(db_usage, "no action (init, migrate or stats)");
+		usage_error(db_usage, "no action (init, migrate, stats or rebuild)");
 	action = argv[optind];
-	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats"))
+	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats") &&
+	    strcmp(action, "rebuild"))
 		usage_error(db_usage, "unknown action '%s'", action);
 	if (optind + 1 < argc)
 		usage_error(db_usage, "unexpected argument '%s'", argv[optind + 1]);
@@ -75,6 +81,16 @@ int cmd_db(int argc, char **argv)
 	if (!strcmp(action, "stats")) {
 		if (!(db = db_open_current(spec)) || db_stats_print(db, stdout) || fflush(stdout))
 			rc = XALT_EXIT_FAILURE;
+		db_close(db);
+		free(spec);
+		return rc;
+	}
+	if (!strcmp(action, "rebuild")) {
+		if (!(db = db_open_current(spec)) || db_begin(db) || summary_rebuild(db) ||
+		    db_commit(db))
+			rc = XALT_EXIT_FAILURE;
+		else
+			printf("summary tables rebuilt\n");
 		db_close(db);
 		free(spec);
 		return rc;
