@@ -77,20 +77,36 @@ _Static_assert(sizeof(summary_rp_cols) / sizeof(summary_rp_cols[0]) == SUMMARY_N
 int summary_batch_tables(struct db *db)
 {
 	int pg = !strcmp(db_kind(db), "postgresql");
-	char *sql = db_expand(db, pg
-		? "CREATE TEMP TABLE IF NOT EXISTS new_runs (id BIGINT) ON COMMIT DELETE ROWS;"
-		  " CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id BIGINT, user_id BIGINT,"
-		  " run_id BIGINT, package_id BIGINT, import_us BIGINT, direct BIGINT, startup BIGINT,"
-		  " used BIGINT, functions_used BIGINT, imported_by_id BIGINT, day BIGINT)"
-		  " ON COMMIT DELETE ROWS"
-		: "CREATE TEMP TABLE IF NOT EXISTS new_runs (id INTEGER);"
-		  " CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id INTEGER, user_id INTEGER,"
-		  " run_id INTEGER, package_id INTEGER, import_us INTEGER, direct INTEGER,"
-		  " startup INTEGER, used INTEGER, functions_used INTEGER, imported_by_id INTEGER,"
-		  " day INTEGER)");
-	int rc = db_exec(db, sql);
+	/* new_runs, new_rp: the batch; b_runs, b_rp: joined to what the
+	 * upserts group by (upkeep's first two statements) */
+	static const char tables[] =
+		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
+		" run_id @INT@, package_id @INT@, import_us @INT@, direct @INT@, startup @INT@,"
+		" used @INT@, functions_used @INT@, imported_by_id @INT@, day @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_runs (day @INT@, syshost @TEXT@, host_id @INT@,"
+		" exec_id @INT@, user_id @INT@, libset_id @INT@, interp @TEXT@, interp_kind @TEXT@,"
+		" run_ms @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_rp (day @INT@, name_id @INT@, syshost @TEXT@,"
+		" version @TEXT@, user_id @INT@, direct @INT@, used @INT@, import_us @INT@,"
+		" by_id @INT@)@TEMP@";
+	struct xbuf sb = XBUF_INIT;
+	char *sql;
+	int rc;
 
+	/* PostgreSQL empties them at every commit */
+	for (const char *t = tables; *t; t++) {
+		if (!strncmp(t, "@TEMP@", 6)) {
+			xbuf_addstr(&sb, pg ? " ON COMMIT DELETE ROWS" : "");
+			t += 5;
+		} else {
+			xbuf_addch(&sb, *t);
+		}
+	}
+	sql = db_expand(db, sb.buf);
+	rc = db_exec(db, sql);
 	free(sql);
+	xbuf_release(&sb);
 	return rc;
 }
 
@@ -100,18 +116,29 @@ int summary_batch_tables(struct db *db)
 #define LEVELS " CROSS JOIN (SELECT 0 AS lvl UNION ALL SELECT 1 UNION ALL SELECT 2) lv"
 #define PERIOD(d) "CASE lv.lvl WHEN 0 THEN " d " WHEN 1 THEN (" d " - ((" d " % 32) + 32) % 32) / 32" \
 		  " ELSE 0 END"
-/* the batch's package rows b with their run r, host h and package pk */
-#define FROM_RP " FROM new_rp b JOIN runs r ON r.id = b.run_id JOIN hosts h ON h.id = r.host_id" \
-		" JOIN packages pk ON pk.id = b.package_id" LEVELS
-/* the batch's runs r with their host h */
-#define FROM_RUNS " FROM new_runs n JOIN runs r ON r.id = n.id JOIN hosts h ON h.id = r.host_id" LEVELS
+#define FROM_RP " FROM b_rp b" LEVELS
+#define FROM_RUNS " FROM b_runs r" LEVELS
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
-/* In this order (the lock order of concurrent loaders, see the top). */
+/*
+ * The batch joined once to its runs, hosts and packages (each upsert
+ * joining them again cost SQLite a b-tree descent per row and statement),
+ * then the upserts in this order (the lock order of concurrent loaders,
+ * see the top).
+ */
 static const char upkeep[] =
+	"INSERT INTO b_runs (day, syshost, host_id, exec_id, user_id, libset_id, interp,"
+	" interp_kind, run_ms) SELECT r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
+	" r.libset_id, r.interp_program, r.interp_kind, @RUN_MS@"
+	" FROM new_runs n JOIN runs r ON r.id = n.id JOIN hosts h ON h.id = r.host_id;\n"
+	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, direct, used, import_us, by_id)"
+	" SELECT b.day, b.name_id, h.syshost, pk.version, b.user_id, b.direct, b.used, b.import_us,"
+	" b.imported_by_id FROM new_rp b JOIN runs r ON r.id = b.run_id"
+	" JOIN hosts h ON h.id = r.host_id JOIN packages pk ON pk.id = b.package_id;\n"
+
 	"INSERT INTO sum_pkg (lvl, p, name_id, syshost, version, runs, direct_runs, direct_used,"
 	" used_runs, used_known, import_runs, import_us)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, h.syshost, pk.version, COUNT(*),"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, COUNT(*),"
 	" SUM(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN b.direct = 1 AND b.used = 1 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN b.used = 1 THEN 1 ELSE 0 END), COUNT(b.used), COUNT(b.import_us),"
@@ -123,47 +150,47 @@ static const char upkeep[] =
 	ADD("sum_pkg", "import_runs") ", " ADD("sum_pkg", "import_us") ";\n"
 
 	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, h.syshost, pk.version, b.user_id,"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, b.user_id,"
 	" MAX(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END)" FROM_RP
 	" WHERE true GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
 	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
 	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
 
 	"INSERT INTO sum_dep (lvl, p, name_id, syshost, by_id, runs)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, h.syshost, b.imported_by_id, COUNT(*)" FROM_RP
-	" WHERE b.imported_by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, COUNT(*)" FROM_RP
+	" WHERE b.by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, name_id, syshost, by_id) DO UPDATE SET " ADD("sum_dep", "runs") ";\n"
 
 	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, h.syshost, b.imported_by_id,"
-	" b.user_id" FROM_RP " WHERE b.imported_by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6"
+	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id,"
+	" b.user_id" FROM_RP " WHERE b.by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6"
 	" ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO sum_exec (lvl, p, syshost, exec_id, runs, rt_runs, run_ms)"
-	" SELECT lv.lvl, " PERIOD("r.day") ", h.syshost, r.exec_id, COUNT(*), COUNT(@RUN_MS@),"
-	" COALESCE(SUM(@RUN_MS@), 0)" FROM_RUNS " WHERE true GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, COUNT(*), COUNT(r.run_ms),"
+	" COALESCE(SUM(r.run_ms), 0)" FROM_RUNS " WHERE true GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (lvl, p, syshost, exec_id) DO UPDATE SET " ADD("sum_exec", "runs") ", "
 	ADD("sum_exec", "rt_runs") ", " ADD("sum_exec", "run_ms") ";\n"
 
 	"INSERT INTO pres_exec (lvl, p, syshost, exec_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", h.syshost, r.exec_id, r.user_id" FROM_RUNS
+	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, r.user_id" FROM_RUNS
 	" WHERE true ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO sum_libset (lvl, p, syshost, libset_id, runs)"
-	" SELECT lv.lvl, " PERIOD("r.day") ", h.syshost, r.libset_id, COUNT(*)" FROM_RUNS
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.libset_id, COUNT(*)" FROM_RUNS
 	" WHERE r.libset_id IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (lvl, p, syshost, libset_id) DO UPDATE SET " ADD("sum_libset", "runs") ";\n"
 
 	"INSERT INTO pres_libset (lvl, p, syshost, libset_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", h.syshost, r.libset_id, r.user_id" FROM_RUNS
+	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.libset_id, r.user_id" FROM_RUNS
 	" WHERE r.libset_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
-	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp_program, h.syshost, r.user_id,"
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
 	" SUM(CASE WHEN r.interp_kind = 'system' THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN r.interp_kind = 'venv' THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN r.interp_kind = 'conda' THEN 1 ELSE 0 END), COUNT(*)" FROM_RUNS
-	" WHERE r.interp_program IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" WHERE r.interp IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, interp, syshost, user_id) DO UPDATE SET "
 	ADD("sum_kind", "system_runs") ", " ADD("sum_kind", "venv_runs") ", "
 	ADD("sum_kind", "conda_runs") ", " ADD("sum_kind", "runs") ";\n"
@@ -172,15 +199,31 @@ static const char upkeep[] =
 	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.host_id" FROM_RUNS
 	" WHERE true ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING;\n";
 
+/*
+ * PostgreSQL plans the batch tables by their statistics: without them it
+ * hash-joined the batch to all of runs (a scan of the table per batch:
+ * server CPU grew with the history, 17x at 50,000 runs). With them it
+ * looks the batch's rows up by key.
+ */
+static const char analyze_batch[] = "ANALYZE new_runs; ANALYZE new_rp;";
+static const char analyze_joined[] = "ANALYZE b_runs; ANALYZE b_rp;";
+
 int summary_add(struct db *db)
 {
+	int pg = !strcmp(db_kind(db), "postgresql");
 	char *sql = db_expand(db, upkeep);
-	int rc = db_exec(db, sql);
+	char *upserts = strstr(sql, "INSERT INTO sum_pkg");
+	int rc;
 
+	/* the two fills, statistics, then the upserts */
+	upserts[-1] = '\0';
+	rc = (pg && db_exec(db, analyze_batch)) || db_exec(db, sql) ||
+	     (pg && db_exec(db, analyze_joined)) || db_exec(db, upserts) ? -1 : 0;
 	free(sql);
 	/* PostgreSQL empties them at commit (ON COMMIT DELETE ROWS) */
-	if (!rc && strcmp(db_kind(db), "postgresql"))
-		rc = db_exec(db, "DELETE FROM new_runs; DELETE FROM new_rp");
+	if (!rc && !pg)
+		rc = db_exec(db, "DELETE FROM new_runs; DELETE FROM new_rp; DELETE FROM b_runs;"
+			     " DELETE FROM b_rp");
 	return rc;
 }
 

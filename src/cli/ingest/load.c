@@ -172,8 +172,10 @@ static char *batch_tables_sql(void)
 {
 	struct xbuf sql = XBUF_INIT;
 
-	xbuf_addstr(&sql, "INSERT INTO new_runs (id) SELECT s.id FROM stage_runs s JOIN runs r"
-		    " ON r.id = s.id AND r.day = s.day; INSERT INTO new_rp (");
+	/* statistics first: without, PostgreSQL hash-joined all of runs */
+	xbuf_addstr(&sql, "ANALYZE stage_runs; ANALYZE stage_rp;"
+		    " INSERT INTO new_runs (id) SELECT s.id FROM stage_runs s WHERE EXISTS"
+		    " (SELECT 1 FROM runs r WHERE r.id = s.id AND r.day = s.day); INSERT INTO new_rp (");
 	add_cols(&sql, "", rp_cols, NRP_COLS);
 	xbuf_addstr(&sql, ") SELECT ");
 	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
