@@ -80,8 +80,8 @@ test_expect_success 'malformed new fields reject the record, naming the field' '
 '
 
 # A populated schema-1 database: this version's tables without the columns
-# versions 2 and 3 added (the migrations add exactly these).
-to_schema1_sql="DROP TABLE retention; ALTER TABLE runs DROP COLUMN day; ALTER TABLE run_package DROP COLUMN day;
+# versions 2 to 5 added (the migrations add exactly these).
+to_schema1_sql="$to_schema3_sql ALTER TABLE runs DROP COLUMN day; ALTER TABLE run_package DROP COLUMN day;
 	ALTER TABLE runs DROP COLUMN parent_uuid; ALTER TABLE runs DROP COLUMN packages_lost;
 	ALTER TABLE run_package DROP COLUMN direct; ALTER TABLE run_package DROP COLUMN startup;
 	ALTER TABLE run_package DROP COLUMN used; ALTER TABLE run_package DROP COLUMN functions_used;
@@ -99,7 +99,7 @@ test_expect_success 'migrate from a populated schema 1: reports as a fresh load,
 	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 4" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 5" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -120,7 +120,7 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	xalt ingest -q --db "$PG" old && psql_q "$pg_unpartition_sql" >/dev/null &&
 	psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 4" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 5" out &&
 	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -144,7 +144,7 @@ test_expect_success 'db stats: exact rows, bytes of every table, bytes per packa
 	$(stat_of stats run_package)
 	EOT
 	test "$rows" = "$(q "SELECT count(*) FROM run_package")" &&
-	test $(grep -c . stats) = 15 &&
+	test $(grep -c . stats) = 25 &&
 	grep "^bytes per package record: [0-9]*\.[0-9]$" stats &&
 	xalt db stats --db empty.sqlite 2>err; test $? = 1 && grep "empty" err
 '

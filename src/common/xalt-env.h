@@ -17,6 +17,7 @@
 #define XALT_ENV_SAMPLING      "XALT_SAMPLING"            /* "no": record every run */
 #define XALT_ENV_TRACING       "XALT_TRACING"             /* "yes": explain decisions on stderr */
 #define XALT_ENV_SPOOL_BASE    "XALT_SPOOL_BASE"          /* overrides /dev/shm (tests) */
+#define XALT_ENV_REPORT_SOURCE "XALT_REPORT_SOURCE"     /* "raw": reports read raw rows, not summaries (tests) */
 #define XALT_ENV_R_PROFILE_CHAIN "XALT_R_PROFILE_CHAIN"   /* the user's own R_PROFILE, chained by our hook */
 
 #define XALT_CONFIG_RELPATH    "etc/xalt.conf"            /* below XALT_DIR */

@@ -1,13 +1,15 @@
 /*
- * `xalt db init|migrate|stats|prune`: create the schema in a new database,
- * or bring an older one to this binary's schema version (table
+ * `xalt db init|migrate|stats|prune|rebuild`: create the schema in a new
+ * database, or bring an older one to this binary's schema version (table
  * schema_version; see docs/database.md), or print its size, or drop old raw
- * rows (db-prune.c). init, migrate and prune are idempotent; `init` refuses
- * a database of another schema version, `migrate` upgrades it; `stats` and
- * `prune` work on a database of this version only.
+ * rows (db-prune.c), or build the summary tables again from the raw rows.
+ * init, migrate and prune are idempotent; `init` refuses a database of
+ * another schema version, `migrate` upgrades it; `stats`, `prune` and
+ * `rebuild` work on a database of this version only.
  */
 #include "cli.h"
 #include "db.h"
+#include "summary.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +20,8 @@ static const char db_usage[] =
 	"usage: xalt db init [--db DB]\n"
 	"   or: xalt db migrate [--db DB]\n"
 	"   or: xalt db stats [--db DB]\n"
-	"   or: xalt db prune --before DATE [--db DB]\n";
+	"   or: xalt db prune --before DATE [--db DB]\n"
+	"   or: xalt db rebuild [--db DB]\n";
 
 static const char db_help[] =
 	"\n"
@@ -29,6 +32,8 @@ static const char db_help[] =
 	"prune    delete the raw rows (runs and their packages) of runs that\n"
 	"         started before DATE, YYYY-MM-DD at 00:00 UTC (PostgreSQL: drops\n"
 	"         whole months); summaries and names are kept\n"
+	"rebuild  build the summary tables again from the raw rows, in one\n"
+	"         transaction (after raw rows were changed by hand; reads them all)\n"
 	"\n"
 	"options:\n"
 	"  --db DB     SQLite file or postgresql://... URI\n"
@@ -39,6 +44,26 @@ static const char db_help[] =
 	"exit status: 0 ok, 1 database failure, 2 usage error\n"
 	"\n"
 	"example: xalt db init --db postgresql:///xalt?host=/run/postgresql\n";
+
+/*
+ * Build the summaries again from the raw rows. After a prune the raw rows no
+ * longer hold the pruned months, whose summaries nothing else holds: refuse.
+ */
+static int rebuild(struct db *db)
+{
+	char date[DB_DATE_MAX];
+	int64_t first;
+	int pruned = db_first_raw_day(db, &first);
+
+	if (pruned < 0)
+		return -1;
+	if (pruned) {
+		db_format_day(first, date);
+		return error("raw rows before %s were pruned: a rebuild would lose their summaries",
+			     date);
+	}
+	return db_begin(db) || summary_rebuild(db) || db_commit(db) ? -1 : 0;
+}
 
 int cmd_db(int argc, char **argv)
 {
@@ -72,10 +97,10 @@ int cmd_db(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_error(db_usage, "no action (init, migrate, stats or prune)");
+		usage_error(db_usage, "no action (init, migrate, stats, prune or rebuild)");
 	action = argv[optind];
 	if (strcmp(action, "init") && strcmp(action, "migrate") && strcmp(action, "stats") &&
-	    strcmp(action, "prune"))
+	    strcmp(action, "prune") && strcmp(action, "rebuild"))
 		usage_error(db_usage, "unknown action '%s'", action);
 	if (optind + 1 < argc)
 		usage_error(db_usage, "unexpected argument '%s'", argv[optind + 1]);
@@ -97,6 +122,15 @@ int cmd_db(int argc, char **argv)
 			rc = XALT_EXIT_FAILURE;
 		else
 			printf("raw rows of runs before %s pruned\n", before);
+		db_close(db);
+		free(spec);
+		return rc;
+	}
+	if (!strcmp(action, "rebuild")) {
+		if (!(db = db_open_current(spec)) || rebuild(db))
+			rc = XALT_EXIT_FAILURE;
+		else
+			printf("summary tables rebuilt\n");
 		db_close(db);
 		free(spec);
 		return rc;

@@ -338,6 +338,7 @@ static const struct db_ops pg_ops = {
 	.ddl_text = "TEXT COLLATE \"C\"",
 	.ddl_norowid = "",
 	.ddl_day = "CAST(floor(start_time / 86400) AS BIGINT)",
+	.ddl_run_ms = "(CASE WHEN abs(r.run_time) < 1e12 THEN CAST(floor(r.run_time * 1000 + 0.5) AS BIGINT) END)",
 };
 
 /*

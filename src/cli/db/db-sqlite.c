@@ -317,6 +317,10 @@ static const struct db_ops sqlite_ops = {
 	.ddl_norowid = " WITHOUT ROWID",
 	/* CAST truncates toward zero: one less for a negative non-whole day */
 	.ddl_day = "(CAST(start_time / 86400 AS INTEGER) - (start_time / 86400 < CAST(start_time / 86400 AS INTEGER)))",
+	/* floor(x + 0.5) the same way (SQLite has no floor without its math
+	 * functions); bounded so PostgreSQL's bigint cannot overflow either */
+	.ddl_run_ms = "(CASE WHEN abs(r.run_time) < 1e12 THEN CAST(r.run_time * 1000 + 0.5 AS INTEGER)"
+		      " - (r.run_time * 1000 + 0.5 < CAST(r.run_time * 1000 + 0.5 AS INTEGER)) END)",
 };
 
 /* mkdir -p of path's parent directory, new directories mode 0700. */

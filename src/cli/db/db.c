@@ -10,6 +10,7 @@
  */
 #include "db.h"
 #include "cli.h"
+#include "summary.h"
 #include "xbuf.h"
 
 #include <errno.h>
@@ -339,34 +340,51 @@ static const char schema_v3[] =
 
 /*
  * Version 4: PostgreSQL partitions runs and run_package by month of day
- * (db-part.c, a step of its own: it creates the months the rows need);
- * SQLite keeps one table of each. Both get the retention table: the first
- * day whose raw rows are kept (NULL: all are), written by `db prune`.
+ * (db-part.c: engine-specific work of its own, run first in the step: it
+ * creates the months the rows need); SQLite keeps one table of each. Both
+ * get the retention table: the first day whose raw rows are kept (NULL: all
+ * are), written by `db prune`.
  */
 static const char schema_v4[] =
 	"CREATE TABLE retention (first_raw_day @INT@);\n"
 	"INSERT INTO retention (first_raw_day) VALUES (NULL);\n"
 	"UPDATE schema_version SET version = 4;\n";
 
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
-/* Engine-specific work of a step, run first in its transaction (NULL: none). */
-static int (*const pg_migrations[])(struct db *) = { NULL, NULL, NULL, db_part_layout };
+/*
+ * Version 5: the summary tables (summary.c), built from the raw rows by the
+ * same SQL that keeps them at ingest.
+ */
+static const char schema_v5[] = "UPDATE schema_version SET version = 5;\n";
 
-/* Expand the @WORD@ placeholders for this backend. Returns malloc'd SQL. */
-static char *expand_ddl(struct db *db, const char *sql)
+/* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
+ * it fills (NULL: none); one transaction. */
+static const struct migration {
+	int (*pg_first)(struct db *db);
+	const char *const sql[2];
+	int (*fill)(struct db *db);
+} migrations[] = {
+	{ NULL, { schema_v1, NULL }, NULL },
+	{ NULL, { schema_v2, NULL }, NULL },
+	{ NULL, { schema_v3, NULL }, NULL },
+	{ db_part_layout, { schema_v4, NULL }, NULL },
+	{ NULL, { summary_schema, schema_v5 }, summary_rebuild },
+};
+
+char *db_expand(const struct db *db, const char *sql)
 {
 	struct xbuf sb = XBUF_INIT;
-	static const char *words[] = { "@ID@", "@INT@", "@REAL@", "@NOROWID@", "@TEXT@", "@DAY@" };
+	static const char *words[] = { "@ID@", "@INT@", "@REAL@", "@NOROWID@", "@TEXT@", "@DAY@",
+				       "@RUN_MS@" };
 	enum { NWORDS = sizeof(words) / sizeof(words[0]) };
+	const char *rep[NWORDS] = { db->ops->ddl_id, db->ops->ddl_int, db->ops->ddl_real,
+				    db->ops->ddl_norowid, db->ops->ddl_text, db->ops->ddl_day,
+				    db->ops->ddl_run_ms };
 
 	while (*sql) {
 		int hit = 0;
 		for (int w = 0; w < NWORDS && *sql == '@'; w++) {
 			size_t n = strlen(words[w]);
 			if (!strncmp(sql, words[w], n)) {
-				const char *rep[NWORDS] = { db->ops->ddl_id, db->ops->ddl_int,
-							    db->ops->ddl_real, db->ops->ddl_norowid,
-							    db->ops->ddl_text, db->ops->ddl_day };
 				xbuf_addstr(&sb, rep[w]);
 				sql += n;
 				hit = 1;
@@ -416,11 +434,15 @@ int db_migrate(struct db *db)
 		return error("database schema version %d is newer than this xalt (%d)",
 			     v, DB_SCHEMA_VERSION);
 	for (; v < DB_SCHEMA_VERSION; v++) {
-		char *sql = expand_ddl(db, migrations[v]);
+		const struct migration *m = &migrations[v];
 		int rc = db_begin(db) ||
-			 (pg_migrations[v] && strcmp(db->ops->kind, "sqlite") && pg_migrations[v](db)) ||
-			 db_exec(db, sql) || db_commit(db);
-		free(sql);
+			 (m->pg_first && strcmp(db->ops->kind, "sqlite") && m->pg_first(db));
+		for (int i = 0; i < 2 && m->sql[i] && !rc; i++) {
+			char *sql = db_expand(db, m->sql[i]);
+			rc = db_exec(db, sql);
+			free(sql);
+		}
+		rc = rc || (m->fill && m->fill(db)) || db_commit(db);
 		if (rc) {
 			db_rollback(db);
 			return error("cannot migrate the database to schema version %d", v + 1);

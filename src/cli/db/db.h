@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -184,6 +184,14 @@ int db_first_raw_day(struct db *db, int64_t *day);
  * entities are kept. 0, or -1 after error(). */
 int db_prune(struct db *db, int64_t day);
 
+/*
+ * sql with this engine's words expanded: @ID@, @INT@, @REAL@, @NOROWID@,
+ * @TEXT@ (DDL), @DAY@ (runs.day from start_time) and @RUN_MS@ (a run's
+ * r.run_time in whole milliseconds, rounded half up; NULL when unknown or
+ * beyond 10^12 s). Returns a malloc'd string the caller frees; can't fail.
+ */
+char *db_expand(const struct db *db, const char *sql);
+
 /* db-stats.c: rows and bytes per table, and bytes per stored package
  * record, printed to out. 0, or -1 after error(). */
 int db_stats_print(struct db *db, FILE *out);
@@ -211,6 +219,9 @@ struct db_ops {
 	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
 	/* runs.day from runs.start_time in SQL: migrations only (db_day) */
 	const char *ddl_day;
+	/* r.run_time in whole ms (@RUN_MS@): the one rule both the raw and the
+	 * summarised executables report sum, so their answers are equal */
+	const char *ddl_run_ms;
 };
 
 enum { DB_T_NULL, DB_T_TEXT, DB_T_INT64, DB_T_DOUBLE };

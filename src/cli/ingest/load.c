@@ -44,6 +44,7 @@
 #include "db.h"
 #include "entity-ids.h"
 #include "known-libs.h"
+#include "summary.h"
 #include "validate.h"
 #include "xbuf.h"
 
@@ -64,12 +65,9 @@ static const char *const run_cols[] = {
 #define NRUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
 
 /* The columns of a package row; primary-key columns first: the SQLite
- * backend sorts on them. */
-static const char *const rp_cols[] = {
-	"name_id", "user_id", "run_id", "package_id", "import_us", "direct", "startup", "used",
-	"functions_used", "imported_by_id", "day",
-};
-#define NRP_COLS ((int)(sizeof(rp_cols) / sizeof(rp_cols[0])))
+ * backend sorts on them. The summaries' batch table new_rp has the same. */
+static const char *const *const rp_cols = summary_rp_cols;
+#define NRP_COLS SUMMARY_NRP_COLS
 
 #define RESERVE_IDS 1024   /* run ids fetched from the sequence at once */
 #define STR(x) #x
@@ -81,11 +79,16 @@ struct ingest {
 	struct db_stmt *stored;         /* the stored run of a uuid (same_run) */
 	struct db_bulk *run_package;    /* package rows (PG: staged, stage_rp_cols) */
 	struct entity_ids *ids;         /* users, hosts, ... */
+	size_t added;                   /* runs stored in the open batch (summary_add) */
+	/* SQLite only: the batch for the summaries (summary.h) */
+	struct db_bulk *new_runs;       /* ids of the runs stored */
+	struct db_bulk *new_rp;         /* their package rows */
 	/* PostgreSQL only */
 	struct db *edb;                 /* entities' own connection */
 	struct db_bulk *stage_runs;     /* run rows, COPY */
 	struct db_stmt *reserve;        /* RESERVE_IDS run ids */
 	struct db_stmt *new_packages;   /* the batch's packages not stored yet */
+	char *batch_sql;                /* after the move: new_runs, new_rp (summary.h) */
 	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
 	int nids_left;
 	size_t queued;                  /* runs staged in the open batch */
@@ -120,6 +123,9 @@ static int open_rowwise(struct ingest *in)
 	xbuf_addstr(&sql, ") ON CONFLICT (uuid) DO NOTHING RETURNING id");
 	rc = (in->run = db_prepare(in->db, sql.buf)) &&
 	     (in->run_package = db_bulk_open(in->db, "run_package", rp_cols, NRP_COLS)) &&
+	     !summary_batch_tables(in->db) &&
+	     (in->new_runs = db_bulk_open(in->db, "new_runs", (const char *const[]){ "id" }, 1)) &&
+	     (in->new_rp = db_bulk_open(in->db, "new_rp", rp_cols, NRP_COLS)) &&
 	     (in->ids = entity_ids_open(in->db, 0)) ? 0 : -1;
 	xbuf_release(&sql);
 	return rc;
@@ -185,6 +191,31 @@ static int prepare_move(struct ingest *in)
 	return rc;
 }
 
+/*
+ * The summaries' batch (summary.h) after the move: the staged runs whose
+ * reserved id is now in runs are those this batch inserted (another
+ * loader's copy of a uuid has another id), and their staged package rows
+ * with the package id the move resolved. Statements of their own after the
+ * move rather than inside it: the move stays as it is.
+ */
+static char *batch_tables_sql(void)
+{
+	struct xbuf sql = XBUF_INIT;
+
+	/* statistics first: without, PostgreSQL hash-joined all of runs */
+	xbuf_addstr(&sql, "ANALYZE stage_runs; ANALYZE stage_rp;"
+		    " INSERT INTO new_runs (id) SELECT s.id FROM stage_runs s WHERE EXISTS"
+		    " (SELECT 1 FROM runs r WHERE r.id = s.id AND r.day = s.day); INSERT INTO new_rp (");
+	add_cols(&sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(&sql, ") SELECT ");
+	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
+	xbuf_addstr(&sql, ", p.id, ");
+	add_cols(&sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
+	xbuf_addstr(&sql, " FROM stage_rp s JOIN new_runs n ON n.id = s.run_id JOIN packages p"
+		    " ON p.name_id = s.name_id AND p.version = s.version AND p.path = s.path");
+	return xbuf_detach(&sql, NULL);
+}
+
 static int open_staged(struct ingest *in)
 {
 	const char *stage_cols[NRUN_COLS + 1] = { "id" };
@@ -197,7 +228,8 @@ static int open_staged(struct ingest *in)
 		    " direct BIGINT, startup BIGINT, used BIGINT, functions_used BIGINT,"
 		    " imported_by_id BIGINT, day BIGINT) ON COMMIT DELETE ROWS"))
 		return -1;
-	return prepare_move(in) ||
+	in->batch_sql = batch_tables_sql();
+	return summary_batch_tables(in->db) || prepare_move(in) ||
 	       !(in->reserve = db_prepare(in->db, "SELECT nextval(pg_get_serial_sequence('runs', 'id'))"
 					  " FROM generate_series(1, " XSTR(RESERVE_IDS) ")")) ||
 	       !(in->stage_runs = db_copy_open(in->db, "stage_runs", stage_cols, NRUN_COLS + 1)) ||
@@ -498,14 +530,17 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		int same = same_run(in, r, user);
 		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
 	}
+	if (db_bulk_row(in->new_runs, &run))
+		return INGEST_ERROR;
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		int64_t row[NRP_COLS] = { pk->name_id, user, run, pk->package_id, pk->import_us,
 					  pk->direct, pk->startup, pk->used, pk->functions_used,
 					  pk->imported_by_id, db_day(r->start_time) };
-		if (db_bulk_row(in->run_package, row))
+		if (db_bulk_row(in->run_package, row) || db_bulk_row(in->new_rp, row))
 			return INGEST_ERROR;
 	}
+	in->added++;
 	return INGEST_LOADED;
 }
 
@@ -587,6 +622,10 @@ static int move_batch(struct ingest *in)
 	}
 	db_reset(in->run);
 	nins = ids.len / sizeof(int64_t);
+	/* the runs inserted, and their package rows, for the summaries */
+	in->added = nins;
+	if (rc == DB_DONE && nins && db_exec(in->db, in->batch_sql))
+		rc = -1;
 	if (rc == DB_DONE) {
 		int64_t *ins = (int64_t *)ids.buf;
 		qsort(ins, nins, sizeof(*ins), cmp_id);
@@ -606,12 +645,16 @@ int ingest_commit(struct ingest *in, size_t *duplicates)
 		return 0;
 	if (in->queued && move_batch(in))
 		return -1;
+	/* the summaries in the batch's transaction: a batch stays atomic */
+	if (in->added && (db_flush(in->db) || summary_add(in->db)))
+		return -1;
 	if (db_commit(in->db))
 		return -1;
 	in->nresults = in->queued;
 	for (size_t k = 0; k < in->nresults; k++)
 		*duplicates += in->results[k] == INGEST_DUPLICATE;
 	in->queued = 0;
+	in->added = 0;
 	return 0;
 }
 
@@ -632,6 +675,7 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->reserve);
 	db_finalize(in->new_packages);
 	db_finalize(in->check);
+	free(in->batch_sql);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
 	free(in->months);

@@ -14,11 +14,14 @@
 #include "report.h"
 #include "cli.h"
 #include "db.h"
+#include "summary.h"
 #include "visible.h"
+#include "xalt-env.h"
 #include "xbuf.h"
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,12 +105,90 @@ static void limit(struct xbuf *sql, const struct report_filter *f)
 		xbuf_addf(sql, " LIMIT %ld", f->top);
 }
 
+/* === summaries ============================================================= */
+
+/*
+ * A report answers from the summary tables (summary.h) when its filters
+ * allow: no --user or --host (no summary is keyed by them) and a window
+ * whose ends are midnights UTC (summaries count whole days). Otherwise, or
+ * with XALT_REPORT_SOURCE=raw (tests; checking a site's data), from the raw
+ * rows: the queries kept as the reference.
+ */
+static int from_summaries(const struct report_filter *f)
+{
+	const char *src = getenv(XALT_ENV_REPORT_SOURCE);
+
+	if (src && !strcmp(src, "raw"))
+		return 0;
+	return !f->user && !f->host &&
+	       (!f->has_since || fmod(f->since, 86400.0) == 0.0) &&
+	       (!f->has_until || fmod(f->until, 86400.0) == 0.0);
+}
+
+/* Beyond any day a report is asked about (2^40 days: no overflow below). */
+#define DAY_FAR ((int64_t)1 << 40)
+
+static int64_t ceil_block(int64_t day)
+{
+	return -summary_block(-day);
+}
+
+/*
+ * " AND <the periods of the window>" on the columns lvl and p of the
+ * summary table aliased a (a "s." or ""): level 2 without a window, else
+ * the whole blocks inside [since, until) and the days at its edges. The
+ * numbers are computed here, so they are written into the SQL.
+ */
+static void periods(struct xbuf *sql, const struct report_filter *f, const char *a)
+{
+	int64_t d0 = f->has_since ? (int64_t)(f->since / 86400) : -DAY_FAR;
+	int64_t d1 = f->has_until ? (int64_t)(f->until / 86400) : DAY_FAR;
+	int64_t b0 = ceil_block(d0), b1 = summary_block(d1);
+
+	if (!f->has_since && !f->has_until) {
+		xbuf_addf(sql, " AND %slvl = 2", a);
+	} else if (b0 >= b1) {
+		xbuf_addf(sql, " AND %slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64,
+			  a, a, d0, a, d1);
+	} else {
+		xbuf_addf(sql, " AND ((%slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64 ")"
+			  " OR (%slvl = 1 AND %sp >= %" PRId64 " AND %sp < %" PRId64 ")"
+			  " OR (%slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64 "))",
+			  a, a, d0, a, b0 * SUMMARY_BLOCK_DAYS, a, a, b0, a, b1,
+			  a, a, b1 * SUMMARY_BLOCK_DAYS, a, d1);
+	}
+}
+
+/* periods, and the cluster when --syshost: the filters of a summary row. */
+static void sum_filters(struct xbuf *sql, struct params *p, const struct report_filter *f,
+			const char *a)
+{
+	periods(sql, f, a);
+	if (f->syshost) {
+		xbuf_addf(sql, " AND %ssyshost = ?", a);
+		param_str(p, f->syshost);
+	}
+}
+
+/* " AND n.name = ? [AND n.program = ?]": the package of versions and deps */
+static void package_filter(struct xbuf *sql, struct params *p, const struct report_filter *f)
+{
+	xbuf_addstr(sql, " AND n.name = ?");
+	param_str(p, f->package);
+	if (f->program) {
+		xbuf_addstr(sql, " AND n.program = ?");
+		param_str(p, f->program);
+	}
+}
+
 /* === queries ================================================================ */
 
 /*
  * Per package: runs, distinct users, and of those runs the direct imports
  * and the used ones (issue 11; rows of older records count in runs only:
- * their flags are NULL). --direct keeps the direct rows only.
+ * their flags are NULL). --direct keeps the direct rows only. The inner
+ * table x (name_id, runs, users, direct_runs, used_runs) comes from the raw
+ * rows or from the summaries.
  */
 static void q_packages(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
@@ -116,16 +197,33 @@ static void q_packages(struct xbuf *sql, struct params *p, const struct report_f
 		" SELECT n.program, n.name, x.runs, x.users, x.direct_runs, x.used_runs,"
 		" ROW_NUMBER() OVER (PARTITION BY n.program ORDER BY ");
 	xbuf_addstr(sql, f->by_users ? "x.users DESC, x.runs DESC" : "x.runs DESC, x.users DESC");
-	xbuf_addstr(sql, ", n.name) AS rk"
-		" FROM (SELECT name_id, SUM(c) AS runs, COUNT(*) AS users, SUM(d) AS direct_runs,"
-		"  SUM(u) AS used_runs FROM"
-		"  (SELECT rp.name_id, rp.user_id, COUNT(*) AS c, COUNT(CASE WHEN rp.direct = 1 THEN 1 END) AS d,"
-		"   COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS u FROM run_package rp WHERE 1 = 1");
-	if (f->direct)
-		xbuf_addstr(sql, " AND rp.direct = 1");
-	rp_filters(sql, p, f);
-	xbuf_addstr(sql, " GROUP BY rp.name_id, rp.user_id) y GROUP BY name_id) x"
-		" JOIN package_names n ON n.id = x.name_id");
+	xbuf_addstr(sql, ", n.name) AS rk FROM ");
+	if (from_summaries(f)) {
+		const char *runs = f->direct ? "direct_runs" : "runs";
+		xbuf_addf(sql, "(SELECT c.name_id, c.runs, u.users, c.direct_runs, c.used_runs FROM"
+			  " (SELECT name_id, SUM(%s) AS runs, SUM(direct_runs) AS direct_runs,"
+			  " SUM(%s) AS used_runs FROM sum_pkg WHERE 1 = 1",
+			  runs, f->direct ? "direct_used" : "used_runs");
+		sum_filters(sql, p, f, "");
+		xbuf_addf(sql, " GROUP BY name_id HAVING SUM(%s) > 0) c JOIN"
+			  " (SELECT name_id, COUNT(DISTINCT user_id) AS users FROM pres_pkg WHERE 1 = 1",
+			  runs);
+		if (f->direct)
+			xbuf_addstr(sql, " AND direct = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, " GROUP BY name_id) u ON u.name_id = c.name_id) x");
+	} else {
+		xbuf_addstr(sql,
+			"(SELECT name_id, SUM(c) AS runs, COUNT(*) AS users, SUM(d) AS direct_runs,"
+			"  SUM(u) AS used_runs FROM"
+			"  (SELECT rp.name_id, rp.user_id, COUNT(*) AS c, COUNT(CASE WHEN rp.direct = 1 THEN 1 END) AS d,"
+			"   COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS u FROM run_package rp WHERE 1 = 1");
+		if (f->direct)
+			xbuf_addstr(sql, " AND rp.direct = 1");
+		rp_filters(sql, p, f);
+		xbuf_addstr(sql, " GROUP BY rp.name_id, rp.user_id) y GROUP BY name_id) x");
+	}
+	xbuf_addstr(sql, " JOIN package_names n ON n.id = x.name_id");
 	if (f->program) {
 		xbuf_addstr(sql, " WHERE n.program = ?");
 		param_str(p, f->program);
@@ -145,11 +243,19 @@ static void q_packages(struct xbuf *sql, struct params *p, const struct report_f
 static void q_unused(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
 	xbuf_addstr(sql,
-		"SELECT n.program, n.name, x.runs, x.used_runs, x.runs - x.used_runs AS unused_runs"
-		" FROM (SELECT rp.name_id, COUNT(*) AS runs, COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS used_runs"
-		" FROM run_package rp WHERE rp.used IS NOT NULL");
-	rp_filters(sql, p, f);
-	xbuf_addstr(sql, " GROUP BY rp.name_id) x JOIN package_names n ON n.id = x.name_id");
+		"SELECT n.program, n.name, x.runs, x.used_runs, x.runs - x.used_runs AS unused_runs FROM ");
+	if (from_summaries(f)) {
+		xbuf_addstr(sql, "(SELECT name_id, SUM(used_known) AS runs, SUM(used_runs) AS used_runs"
+			    " FROM sum_pkg WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, " GROUP BY name_id HAVING SUM(used_known) > 0) x");
+	} else {
+		xbuf_addstr(sql, "(SELECT rp.name_id, COUNT(*) AS runs, COUNT(CASE WHEN rp.used = 1 THEN 1 END) AS used_runs"
+			    " FROM run_package rp WHERE rp.used IS NOT NULL");
+		rp_filters(sql, p, f);
+		xbuf_addstr(sql, " GROUP BY rp.name_id) x");
+	}
+	xbuf_addstr(sql, " JOIN package_names n ON n.id = x.name_id");
 	if (f->program) {
 		xbuf_addstr(sql, " WHERE n.program = ?");
 		param_str(p, f->program);
@@ -164,18 +270,37 @@ static void q_unused(struct xbuf *sql, struct params *p, const struct report_fil
 	limit(sql, f);
 }
 
+/*
+ * Summaries keep runs and users apart (counters, presence rows): the
+ * answer joins c (the groups with their counters) and u (their users) on
+ * the group's columns.
+ */
+
 /* Which packages pull PKG in (imported_by), how often and for how many users. */
 static void q_deps(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	static const char names[] = " JOIN package_names n ON n.id = s.name_id"
+		" JOIN package_names b ON b.id = s.by_id WHERE 1 = 1";
+
+	if (from_summaries(f)) {
+		xbuf_addf(sql, "SELECT c.program, c.name, c.runs, u.users FROM"
+			  " (SELECT n.program, b.name, SUM(s.runs) AS runs FROM sum_dep s%s", names);
+		package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addf(sql, " GROUP BY n.program, b.name) c JOIN (SELECT n.program, b.name,"
+			  " COUNT(DISTINCT s.user_id) AS users FROM pres_dep s%s", names);
+		package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addstr(sql, " GROUP BY n.program, b.name) u ON u.program = c.program AND u.name = c.name"
+			    " ORDER BY c.program, c.runs DESC, c.name");
+		limit(sql, f);
+		return;
+	}
 	xbuf_addstr(sql,
 		"SELECT n.program, b.name, COUNT(*) AS runs, COUNT(DISTINCT rp.user_id) AS users"
 		" FROM run_package rp JOIN package_names n ON n.id = rp.name_id"
-		" JOIN package_names b ON b.id = rp.imported_by_id WHERE n.name = ?");
-	param_str(p, f->package);
-	if (f->program) {
-		xbuf_addstr(sql, " AND n.program = ?");
-		param_str(p, f->program);
-	}
+		" JOIN package_names b ON b.id = rp.imported_by_id WHERE 1 = 1");
+	package_filter(sql, p, f);
 	rp_filters(sql, p, f);
 	xbuf_addstr(sql, " GROUP BY n.program, b.name ORDER BY n.program, runs DESC, b.name");
 	limit(sql, f);
@@ -183,16 +308,28 @@ static void q_deps(struct xbuf *sql, struct params *p, const struct report_filte
 
 static void q_versions(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	if (from_summaries(f)) {
+		static const char names[] = " JOIN package_names n ON n.id = s.name_id WHERE 1 = 1";
+		xbuf_addf(sql, "SELECT c.program, CASE WHEN c.version = '' THEN NULL ELSE c.version END,"
+			  " c.runs, u.users FROM (SELECT n.program, s.version, SUM(s.runs) AS runs"
+			  " FROM sum_pkg s%s", names);
+		package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addf(sql, " GROUP BY n.program, s.version) c JOIN (SELECT n.program, s.version,"
+			  " COUNT(DISTINCT s.user_id) AS users FROM pres_pkg s%s", names);
+		package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addstr(sql, " GROUP BY n.program, s.version) u ON u.program = c.program"
+			    " AND u.version = c.version ORDER BY c.program, c.runs DESC, c.version");
+		limit(sql, f);
+		return;
+	}
 	xbuf_addstr(sql,
 		"SELECT n.program, CASE WHEN pk.version = '' THEN NULL ELSE pk.version END AS version,"
 		" COUNT(*) AS runs, COUNT(DISTINCT rp.user_id) AS users"
 		" FROM run_package rp JOIN packages pk ON pk.id = rp.package_id"
-		" JOIN package_names n ON n.id = rp.name_id WHERE n.name = ?");
-	param_str(p, f->package);
-	if (f->program) {
-		xbuf_addstr(sql, " AND n.program = ?");
-		param_str(p, f->program);
-	}
+		" JOIN package_names n ON n.id = rp.name_id WHERE 1 = 1");
+	package_filter(sql, p, f);
 	rp_filters(sql, p, f);
 	xbuf_addstr(sql, " GROUP BY n.program, pk.version ORDER BY n.program, runs DESC, pk.version");
 	limit(sql, f);
@@ -200,47 +337,100 @@ static void q_versions(struct xbuf *sql, struct params *p, const struct report_f
 
 static void q_conda(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	xbuf_addstr(sql,
-		"SELECT u.name AS user_name,"
-		" SUM(CASE WHEN r.interp_kind = 'system' THEN 1 ELSE 0 END) AS system_runs,"
-		" SUM(CASE WHEN r.interp_kind = 'venv' THEN 1 ELSE 0 END) AS venv_runs,"
-		" SUM(CASE WHEN r.interp_kind = 'conda' THEN 1 ELSE 0 END) AS conda_runs,"
-		" COUNT(*) AS total"
-		" FROM runs r JOIN users u ON u.id = r.user_id WHERE r.interp_program = ?");
-	param_str(p, f->program ? f->program : "python");
-	run_filters(sql, p, f);
+	if (from_summaries(f)) {
+		xbuf_addstr(sql,
+			"SELECT u.name AS user_name, SUM(s.system_runs) AS system_runs,"
+			" SUM(s.venv_runs) AS venv_runs, SUM(s.conda_runs) AS conda_runs,"
+			" SUM(s.runs) AS total FROM sum_kind s JOIN users u ON u.id = s.user_id"
+			" WHERE s.interp = ?");
+		param_str(p, f->program ? f->program : "python");
+		sum_filters(sql, p, f, "s.");
+	} else {
+		xbuf_addstr(sql,
+			"SELECT u.name AS user_name,"
+			" SUM(CASE WHEN r.interp_kind = 'system' THEN 1 ELSE 0 END) AS system_runs,"
+			" SUM(CASE WHEN r.interp_kind = 'venv' THEN 1 ELSE 0 END) AS venv_runs,"
+			" SUM(CASE WHEN r.interp_kind = 'conda' THEN 1 ELSE 0 END) AS conda_runs,"
+			" COUNT(*) AS total"
+			" FROM runs r JOIN users u ON u.id = r.user_id WHERE r.interp_program = ?");
+		param_str(p, f->program ? f->program : "python");
+		run_filters(sql, p, f);
+	}
 	xbuf_addstr(sql, " GROUP BY u.name ORDER BY total DESC, u.name");
 	limit(sql, f);
 }
 
 static void q_import_time(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	xbuf_addstr(sql,
-		"SELECT n.program, n.name, COUNT(*) AS runs, SUM(rp.import_us) AS total_us"
-		" FROM run_package rp JOIN package_names n ON n.id = rp.name_id"
-		" WHERE rp.import_us IS NOT NULL");
+	if (from_summaries(f)) {
+		xbuf_addstr(sql,
+			"SELECT n.program, n.name, SUM(s.import_runs) AS runs, SUM(s.import_us) AS total_us"
+			" FROM sum_pkg s JOIN package_names n ON n.id = s.name_id WHERE 1 = 1");
+		sum_filters(sql, p, f, "s.");
+	} else {
+		xbuf_addstr(sql,
+			"SELECT n.program, n.name, COUNT(*) AS runs, SUM(rp.import_us) AS total_us"
+			" FROM run_package rp JOIN package_names n ON n.id = rp.name_id"
+			" WHERE rp.import_us IS NOT NULL");
+		rp_filters(sql, p, f);
+	}
 	if (f->program) {
 		xbuf_addstr(sql, " AND n.program = ?");
 		param_str(p, f->program);
 	}
-	rp_filters(sql, p, f);
-	xbuf_addstr(sql, " GROUP BY n.program, n.name ORDER BY total_us DESC, n.program, n.name");
+	xbuf_addstr(sql, " GROUP BY n.program, n.name");
+	if (from_summaries(f))
+		xbuf_addstr(sql, " HAVING SUM(s.import_runs) > 0");
+	xbuf_addstr(sql, " ORDER BY total_us DESC, n.program, n.name");
 	limit(sql, f);
 }
 
+/* Run time is summed in whole ms (@RUN_MS@, db.h) on both paths. */
 static void q_executables(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	if (from_summaries(f)) {
+		static const char exe[] = " JOIN executables e ON e.id = s.exec_id WHERE 1 = 1";
+		xbuf_addf(sql, "SELECT c.path, c.runs, u.users, c.run_ms FROM (SELECT e.path,"
+			  " SUM(s.runs) AS runs, CASE WHEN SUM(s.rt_runs) > 0 THEN SUM(s.run_ms) END"
+			  " AS run_ms FROM sum_exec s%s", exe);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addf(sql, " GROUP BY e.path) c JOIN (SELECT e.path, COUNT(DISTINCT s.user_id) AS users"
+			  " FROM pres_exec s%s", exe);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addstr(sql, " GROUP BY e.path) u ON u.path = c.path ORDER BY c.runs DESC, c.path");
+		limit(sql, f);
+		return;
+	}
 	xbuf_addstr(sql,
 		"SELECT e.path, COUNT(*) AS runs, COUNT(DISTINCT r.user_id) AS users,"
-		" SUM(r.run_time) AS run_time FROM runs r JOIN executables e ON e.id = r.exec_id"
+		" SUM(@RUN_MS@) AS run_ms FROM runs r JOIN executables e ON e.id = r.exec_id"
 		" WHERE 1 = 1");
 	run_filters(sql, p, f);
 	xbuf_addstr(sql, " GROUP BY e.path ORDER BY runs DESC, e.path");
 	limit(sql, f);
 }
 
+/*
+ * Summaries count runs per library set; a set may name a library twice (a
+ * record may), so its runs count once per (library, set): MAX, then SUM.
+ */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	if (from_summaries(f)) {
+		static const char libs[] = " JOIN libset_library ll ON ll.libset_id = s.libset_id"
+			" JOIN libraries l ON l.id = ll.library_id";
+		xbuf_addstr(sql, "SELECT c.path, c.runs, u.users FROM (SELECT path, SUM(runs) AS runs FROM"
+			    " (SELECT l.path, s.libset_id, MAX(s.runs) AS runs FROM"
+			    " (SELECT libset_id, SUM(runs) AS runs FROM sum_libset WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addf(sql, " GROUP BY libset_id) s%s GROUP BY l.path, s.libset_id) y GROUP BY path) c"
+			  " JOIN (SELECT l.path, COUNT(DISTINCT s.user_id) AS users FROM pres_libset s%s"
+			  " WHERE 1 = 1", libs, libs);
+		sum_filters(sql, p, f, "s.");
+		xbuf_addstr(sql, " GROUP BY l.path) u ON u.path = c.path ORDER BY c.runs DESC, c.path");
+		limit(sql, f);
+		return;
+	}
 	xbuf_addstr(sql,
 		"SELECT l.path, COUNT(DISTINCT r.id) AS runs, COUNT(DISTINCT r.user_id) AS users"
 		" FROM runs r JOIN libset_library ll ON ll.libset_id = r.libset_id"
@@ -252,6 +442,22 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 
 static void q_summary(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	if (from_summaries(f)) {
+		xbuf_addstr(sql, "SELECT (SELECT COALESCE(SUM(runs), 0) FROM sum_exec WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, "), (SELECT COUNT(DISTINCT user_id) FROM pres_exec WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, "), (SELECT COUNT(DISTINCT host_id) FROM pres_host WHERE 1 = 1");
+		periods(sql, f, "");
+		if (f->syshost) {
+			xbuf_addstr(sql, " AND host_id IN (SELECT id FROM hosts WHERE syshost = ?)");
+			param_str(p, f->syshost);
+		}
+		xbuf_addstr(sql, "), (SELECT COUNT(DISTINCT exec_id) FROM sum_exec WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, "), (SELECT COUNT(*) FROM package_names)");
+		return;
+	}
 	xbuf_addstr(sql,
 		"SELECT COUNT(*) AS runs, COUNT(DISTINCT r.user_id) AS users,"
 		" COUNT(DISTINCT r.host_id) AS hosts, COUNT(DISTINCT r.exec_id) AS executables,"
@@ -298,6 +504,19 @@ static void row_unused(struct report_table *t, struct db_stmt *st)
 	set_cell(t, 5, "%.3f", runs ? (double)used / runs : 0.0);
 }
 
+/* executables: run_ms -> run_time_s, printed from the integer (no rounding) */
+static void row_executables(struct report_table *t, struct db_stmt *st)
+{
+	set_cell(t, 0, "%s", db_column_text(st, 0));
+	set_cell(t, 1, "%" PRId64, db_column_int64(st, 1));
+	set_cell(t, 2, "%" PRId64, db_column_int64(st, 2));
+	if (!db_column_is_null(st, 3)) {
+		int64_t ms = db_column_int64(st, 3);
+		uint64_t a = ms < 0 ? -(uint64_t)ms : (uint64_t)ms;
+		set_cell(t, 3, "%s%" PRIu64 ".%03" PRIu64, ms < 0 ? "-" : "", a / 1000, a % 1000);
+	}
+}
+
 static const struct kind kinds[] = {
 	{ "packages", "Most used packages", q_packages, 6,
 	  { "program", "package", "runs", "users", "direct", "used" },
@@ -312,7 +531,7 @@ static const struct kind kinds[] = {
 	  { RC_TEXT, RC_TEXT, RC_INT, RC_REAL, RC_REAL }, row_import_time },
 	{ "executables", "Executables", q_executables, 4,
 	  { "executable", "runs", "users", "run_time_s" }, { RC_TEXT, RC_INT, RC_INT, RC_REAL },
-	  NULL },
+	  row_executables },
 	{ "libraries", "Shared libraries", q_libraries, 3,
 	  { "library", "runs", "users" }, { RC_TEXT, RC_INT, RC_INT }, NULL },
 	{ "summary", "Summary", q_summary, 5,
@@ -368,6 +587,7 @@ int report_run(struct db *db, const char *kind, const struct report_filter *f,
 	struct xbuf sql = XBUF_INIT;
 	struct params p = { 0 };
 	struct db_stmt *st;
+	char *expanded;
 	int rc;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -383,9 +603,11 @@ int report_run(struct db *db, const char *kind, const struct report_filter *f,
 		t->coltype[c] = k->types[c];
 	}
 	k->query(&sql, &p, f);
-	cli_trace("report %s: %s", kind, sql.buf);
-	st = db_prepare(db, sql.buf);
+	expanded = db_expand(db, sql.buf);
 	xbuf_release(&sql);
+	cli_trace("report %s from %s: %s", kind, from_summaries(f) ? "summaries" : "raw rows", expanded);
+	st = db_prepare(db, expanded);
+	free(expanded);
 	if (!st)
 		return -1;
 	for (int i = 0; i < p.n; i++) {

@@ -1,0 +1,259 @@
+/*
+ * Summary tables: their schema, their upkeep from a batch, and their
+ * rebuild from the raw rows (see summary.h; docs/database.md, "Summary
+ * tables"). One SQL text for both engines (db_expand's words).
+ *
+ * Why this shape:
+ * - Counters are integers (runs, import µs, run time in ms), so both
+ *   engines add them identically and a report from them equals the raw
+ *   rows' answer byte for byte.
+ * - Distinct users are never estimated: presence rows, one per (period,
+ *   key, user), counted with COUNT(DISTINCT) at report time.
+ * - Every row is kept at three levels (day, 32-day block, all time): a
+ *   report over a window reads the blocks inside it and the days at its
+ *   edges, a report without one reads the level-2 rows; the primary key
+ *   starts (lvl, p) so it reads only those rows.
+ * - An upsert per table, fed by one GROUP BY over the batch, its rows in
+ *   key order (ORDER BY the key): two PostgreSQL loaders lock the rows they
+ *   share in the same order, and the tables in the order of `upkeep`.
+ *
+ * Sections: schema | upkeep | rebuild
+ */
+#include "summary.h"
+#include "cli.h"
+#include "db.h"
+#include "xbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* === schema ================================================================ */
+
+#define KEY(...) " PRIMARY KEY (" __VA_ARGS__ "))@NOROWID@;\n"
+#define PER "lvl @INT@ NOT NULL, p @INT@ NOT NULL, "
+#define CNT(c) ", " c " @INT@ NOT NULL"
+
+const char summary_schema[] =
+	/* packages, by version: runs; runs with direct = 1, with direct = 1
+	 * and used = 1, with used = 1, with used known; runs with an import
+	 * time and its sum */
+	"CREATE TABLE sum_pkg (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
+	" version @TEXT@ NOT NULL" CNT("runs") CNT("direct_runs") CNT("direct_used") CNT("used_runs")
+	CNT("used_known") CNT("import_runs") CNT("import_us") ","
+	KEY("lvl, p, name_id, syshost, version")
+	/* the users of a package version; direct 1 when one of their rows was */
+	"CREATE TABLE pres_pkg (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
+	" version @TEXT@ NOT NULL, user_id @INT@ NOT NULL" CNT("direct") ","
+	KEY("lvl, p, name_id, syshost, version, user_id")
+	/* package rows with an importer (imported_by) */
+	"CREATE TABLE sum_dep (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
+	" by_id @INT@ NOT NULL" CNT("runs") "," KEY("lvl, p, name_id, syshost, by_id")
+	"CREATE TABLE pres_dep (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
+	" by_id @INT@ NOT NULL, user_id @INT@ NOT NULL," KEY("lvl, p, name_id, syshost, by_id, user_id")
+	/* runs per executable row; runs with a run time, its sum in ms */
+	"CREATE TABLE sum_exec (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL"
+	CNT("runs") CNT("rt_runs") CNT("run_ms") "," KEY("lvl, p, syshost, exec_id")
+	"CREATE TABLE pres_exec (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL,"
+	" user_id @INT@ NOT NULL," KEY("lvl, p, syshost, exec_id, user_id")
+	/* runs per library set (expanded to libraries by the report) */
+	"CREATE TABLE sum_libset (" PER "syshost @TEXT@ NOT NULL, libset_id @INT@ NOT NULL"
+	CNT("runs") "," KEY("lvl, p, syshost, libset_id")
+	"CREATE TABLE pres_libset (" PER "syshost @TEXT@ NOT NULL, libset_id @INT@ NOT NULL,"
+	" user_id @INT@ NOT NULL," KEY("lvl, p, syshost, libset_id, user_id")
+	/* interpreted runs per user by interpreter kind */
+	"CREATE TABLE sum_kind (" PER "interp @TEXT@ NOT NULL, syshost @TEXT@ NOT NULL,"
+	" user_id @INT@ NOT NULL" CNT("system_runs") CNT("venv_runs") CNT("conda_runs") CNT("runs") ","
+	KEY("lvl, p, interp, syshost, user_id")
+	/* the hosts that ran something */
+	"CREATE TABLE pres_host (" PER "host_id @INT@ NOT NULL," KEY("lvl, p, host_id");
+
+const char *const summary_rp_cols[] = {
+	"name_id", "user_id", "run_id", "package_id", "import_us", "direct", "startup", "used",
+	"functions_used", "imported_by_id", "day",
+};
+_Static_assert(sizeof(summary_rp_cols) / sizeof(summary_rp_cols[0]) == SUMMARY_NRP_COLS,
+	       "SUMMARY_NRP_COLS");
+
+int summary_batch_tables(struct db *db)
+{
+	int pg = !strcmp(db_kind(db), "postgresql");
+	/* new_runs, new_rp: the batch; b_runs, b_rp: joined to what the
+	 * upserts group by (upkeep's first two statements) */
+	static const char tables[] =
+		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
+		" run_id @INT@, package_id @INT@, import_us @INT@, direct @INT@, startup @INT@,"
+		" used @INT@, functions_used @INT@, imported_by_id @INT@, day @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_runs (day @INT@, syshost @TEXT@, host_id @INT@,"
+		" exec_id @INT@, user_id @INT@, libset_id @INT@, interp @TEXT@, interp_kind @TEXT@,"
+		" run_ms @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_rp (day @INT@, name_id @INT@, syshost @TEXT@,"
+		" version @TEXT@, user_id @INT@, direct @INT@, used @INT@, import_us @INT@,"
+		" by_id @INT@)@TEMP@";
+	struct xbuf sb = XBUF_INIT;
+	char *sql;
+	int rc;
+
+	/* PostgreSQL empties them at every commit */
+	for (const char *t = tables; *t; t++) {
+		if (!strncmp(t, "@TEMP@", 6)) {
+			xbuf_addstr(&sb, pg ? " ON COMMIT DELETE ROWS" : "");
+			t += 5;
+		} else {
+			xbuf_addch(&sb, *t);
+		}
+	}
+	sql = db_expand(db, sb.buf);
+	rc = db_exec(db, sql);
+	free(sql);
+	xbuf_release(&sb);
+	return rc;
+}
+
+/* === upkeep ================================================================ */
+
+/* Each row of the batch at the three levels: (lvl, p) of its day d. */
+#define LEVELS " CROSS JOIN (SELECT 0 AS lvl UNION ALL SELECT 1 UNION ALL SELECT 2) lv"
+#define PERIOD(d) "CASE lv.lvl WHEN 0 THEN " d " WHEN 1 THEN (" d " - ((" d " % 32) + 32) % 32) / 32" \
+		  " ELSE 0 END"
+#define FROM_RP " FROM b_rp b" LEVELS
+#define FROM_RUNS " FROM b_runs r" LEVELS
+#define ADD(t, c) c " = " t "." c " + excluded." c
+
+/*
+ * The batch joined once to its runs, hosts and packages (each upsert
+ * joining them again cost SQLite a b-tree descent per row and statement),
+ * then the upserts in this order (the lock order of concurrent loaders,
+ * see the top).
+ */
+static const char upkeep[] =
+	"INSERT INTO b_runs (day, syshost, host_id, exec_id, user_id, libset_id, interp,"
+	" interp_kind, run_ms) SELECT r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
+	" r.libset_id, r.interp_program, r.interp_kind, @RUN_MS@"
+	" FROM new_runs n JOIN runs r ON r.id = n.id JOIN hosts h ON h.id = r.host_id;\n"
+	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, direct, used, import_us, by_id)"
+	" SELECT b.day, b.name_id, h.syshost, pk.version, b.user_id, b.direct, b.used, b.import_us,"
+	" b.imported_by_id FROM new_rp b JOIN runs r ON r.id = b.run_id"
+	" JOIN hosts h ON h.id = r.host_id JOIN packages pk ON pk.id = b.package_id;\n"
+
+	"INSERT INTO sum_pkg (lvl, p, name_id, syshost, version, runs, direct_runs, direct_used,"
+	" used_runs, used_known, import_runs, import_us)"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, COUNT(*),"
+	" SUM(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN b.direct = 1 AND b.used = 1 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN b.used = 1 THEN 1 ELSE 0 END), COUNT(b.used), COUNT(b.import_us),"
+	" COALESCE(SUM(b.import_us), 0)" FROM_RP
+	" WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" ON CONFLICT (lvl, p, name_id, syshost, version) DO UPDATE SET " ADD("sum_pkg", "runs") ", "
+	ADD("sum_pkg", "direct_runs") ", " ADD("sum_pkg", "direct_used") ", "
+	ADD("sum_pkg", "used_runs") ", " ADD("sum_pkg", "used_known") ", "
+	ADD("sum_pkg", "import_runs") ", " ADD("sum_pkg", "import_us") ";\n"
+
+	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, b.user_id,"
+	" MAX(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END)" FROM_RP
+	" WHERE true GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
+	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
+
+	"INSERT INTO sum_dep (lvl, p, name_id, syshost, by_id, runs)"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, COUNT(*)" FROM_RP
+	" WHERE b.by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" ON CONFLICT (lvl, p, name_id, syshost, by_id) DO UPDATE SET " ADD("sum_dep", "runs") ";\n"
+
+	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
+	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id,"
+	" b.user_id" FROM_RP " WHERE b.by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6"
+	" ON CONFLICT DO NOTHING;\n"
+
+	"INSERT INTO sum_exec (lvl, p, syshost, exec_id, runs, rt_runs, run_ms)"
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, COUNT(*), COUNT(r.run_ms),"
+	" COALESCE(SUM(r.run_ms), 0)" FROM_RUNS " WHERE true GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	" ON CONFLICT (lvl, p, syshost, exec_id) DO UPDATE SET " ADD("sum_exec", "runs") ", "
+	ADD("sum_exec", "rt_runs") ", " ADD("sum_exec", "run_ms") ";\n"
+
+	"INSERT INTO pres_exec (lvl, p, syshost, exec_id, user_id)"
+	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, r.user_id" FROM_RUNS
+	" WHERE true ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
+
+	"INSERT INTO sum_libset (lvl, p, syshost, libset_id, runs)"
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.libset_id, COUNT(*)" FROM_RUNS
+	" WHERE r.libset_id IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	" ON CONFLICT (lvl, p, syshost, libset_id) DO UPDATE SET " ADD("sum_libset", "runs") ";\n"
+
+	"INSERT INTO pres_libset (lvl, p, syshost, libset_id, user_id)"
+	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.libset_id, r.user_id" FROM_RUNS
+	" WHERE r.libset_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
+
+	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
+	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
+	" SUM(CASE WHEN r.interp_kind = 'system' THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN r.interp_kind = 'venv' THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN r.interp_kind = 'conda' THEN 1 ELSE 0 END), COUNT(*)" FROM_RUNS
+	" WHERE r.interp IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" ON CONFLICT (lvl, p, interp, syshost, user_id) DO UPDATE SET "
+	ADD("sum_kind", "system_runs") ", " ADD("sum_kind", "venv_runs") ", "
+	ADD("sum_kind", "conda_runs") ", " ADD("sum_kind", "runs") ";\n"
+
+	"INSERT INTO pres_host (lvl, p, host_id)"
+	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.host_id" FROM_RUNS
+	" WHERE true ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING;\n";
+
+/*
+ * PostgreSQL plans the batch tables by their statistics: without them it
+ * hash-joined the batch to all of runs (a scan of the table per batch:
+ * server CPU grew with the history, 17x at 50,000 runs). With them it
+ * looks the batch's rows up by key.
+ */
+static const char analyze_batch[] = "ANALYZE new_runs; ANALYZE new_rp;";
+static const char analyze_joined[] = "ANALYZE b_runs; ANALYZE b_rp;";
+
+int summary_add(struct db *db)
+{
+	int pg = !strcmp(db_kind(db), "postgresql");
+	char *sql = db_expand(db, upkeep);
+	char *upserts = strstr(sql, "INSERT INTO sum_pkg");
+	int rc;
+
+	/* the two fills, statistics, then the upserts */
+	upserts[-1] = '\0';
+	rc = (pg && db_exec(db, analyze_batch)) || db_exec(db, sql) ||
+	     (pg && db_exec(db, analyze_joined)) || db_exec(db, upserts) ? -1 : 0;
+	free(sql);
+	/* PostgreSQL empties them at commit (ON COMMIT DELETE ROWS) */
+	if (!rc && !pg)
+		rc = db_exec(db, "DELETE FROM new_runs; DELETE FROM new_rp; DELETE FROM b_runs;"
+			     " DELETE FROM b_rp");
+	return rc;
+}
+
+/* === rebuild =============================================================== */
+
+/* The summary tables, emptied before a rebuild. */
+static const char *const summary_tables[] = {
+	"sum_pkg", "pres_pkg", "sum_dep", "pres_dep", "sum_exec", "pres_exec", "sum_libset",
+	"pres_libset", "sum_kind", "pres_host",
+};
+
+/*
+ * Every raw row as one batch: simple, and the same SQL as ingest. A year is
+ * a long transaction (docs/database.md, "xalt db migrate").
+ */
+int summary_rebuild(struct db *db)
+{
+	struct xbuf sql = XBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(summary_tables) / sizeof(summary_tables[0]); i++)
+		xbuf_addf(&sql, "DELETE FROM %s;\n", summary_tables[i]);
+	xbuf_addstr(&sql, "INSERT INTO new_runs (id) SELECT id FROM runs;\nINSERT INTO new_rp (");
+	for (int i = 0; i < SUMMARY_NRP_COLS; i++)
+		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_rp_cols[i]);
+	xbuf_addstr(&sql, ") SELECT ");
+	for (int i = 0; i < SUMMARY_NRP_COLS; i++)
+		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_rp_cols[i]);
+	xbuf_addstr(&sql, " FROM run_package");
+	rc = summary_batch_tables(db) || db_exec(db, sql.buf) || summary_add(db) ? -1 : 0;
+	xbuf_release(&sql);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * Summary tables (schema version 4): per period the counters and presence
+ * rows the reports answer from (docs/database.md, "Summary tables"). A
+ * period is a level and a number: level 0 a day (db_day), level 1 a block
+ * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
+ *
+ * They are kept from "a batch": the session temp tables new_runs (ids of
+ * the runs the batch stored) and new_rp (their package rows, the columns of
+ * run_package). The loader fills them (SQLite as it inserts, PostgreSQL
+ * after its move), then summary_add folds them in inside the batch's
+ * transaction; migrate and rebuild fill them from every raw row and run the
+ * same SQL.
+ */
+#ifndef XALT_SUMMARY_H
+#define XALT_SUMMARY_H
+
+#include <stdint.h>
+
+struct db;
+
+#define SUMMARY_BLOCK_DAYS 32
+
+/* Schema version 4's tables (db.c's migration step), @WORD@ DDL. */
+extern const char summary_schema[];
+
+/* The batch tables' columns: new_runs (id) and new_rp (these). */
+extern const char *const summary_rp_cols[];
+#define SUMMARY_NRP_COLS 11
+
+/*
+ * Create the session's batch tables if missing (PostgreSQL: emptied at
+ * every commit). 0, or -1 after error().
+ */
+int summary_batch_tables(struct db *db);
+
+/*
+ * Add the batch (new_runs, new_rp) to every summary table, in the open
+ * transaction, and empty the batch tables. Each upsert writes its rows in
+ * key order, and the tables in one order, so concurrent loaders wait for
+ * each other but never deadlock. 0, or -1 after error().
+ */
+int summary_add(struct db *db);
+
+/*
+ * Empty the summary tables and build them from every raw row, with the
+ * SQL of summary_add, in the open transaction. 0, or -1 after error().
+ */
+int summary_rebuild(struct db *db);
+
+/* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
+static inline int64_t summary_block(int64_t day)
+{
+	int64_t m = ((day % SUMMARY_BLOCK_DAYS) + SUMMARY_BLOCK_DAYS) % SUMMARY_BLOCK_DAYS;
+	return (day - m) / SUMMARY_BLOCK_DAYS;
+}
+
+#endif

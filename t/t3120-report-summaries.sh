@@ -1,0 +1,141 @@
+#!/bin/bash
+test_description='summary tables: every report from them equals the raw rows answer (random corpora, both engines), however the runs were loaded'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-records.sh"
+. "$TEST_DIRECTORY/lib-pg.sh"
+
+command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
+
+xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+PG=
+if pg_start "$TRASH_DIRECTORY/pg" 2>pgstart.err; then
+	PG=$PG_URL
+	test_set_prereq PG
+else
+	say "PostgreSQL parts skipped: $(tr '\n' ' ' <pgstart.err)"
+fi
+psql_q() { pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt -c "$1"; }
+
+
+day() { date -u -d "@$(($1 * 86400))" +%F; }
+
+# filters LO HI: one set of report options a line: none, each filter alone,
+# and random windows of whole days between days LO and HI (RANDOM seeded),
+# some combined with the other filters.
+filters() {
+	local lo=$1 hi=$2 i d0 d1
+	printf '%s\n' "" "--syshost alpha --top 2" "--syshost beta --program R"
+	for i in 1 2 3; do
+		d0=$((lo - 2 + RANDOM % (hi - lo + 4))) && d1=$((d0 + 1 + RANDOM % 70))
+		echo "--since $(day $d0) --until $(day $d1)"
+		d0=$((20465 + RANDOM % 60)) && d1=$((d0 + 1 + RANDOM % 40))
+		echo "--since $(day $d0) --until $(day $d1) --syshost alpha --top 3"
+	done
+	echo "--since $(day $((20470 + RANDOM % 50))) --program python"
+	echo "--until $(day $((20470 + RANDOM % 50)))"
+	echo "--since $(day -32) --until $(day 20480)"
+}
+
+# reports DB FILTERS: every report kind under every filter line, csv, one
+# block each, headed by what was asked.
+reports() {
+	local db=$1 line kind
+	while read -r line; do
+		for kind in packages "packages --direct" "packages --by users" "versions numpy" \
+			    "versions ggplot2" unused "unused --sort ratio" "deps numpy" "deps pandas" \
+			    conda import-time executables libraries summary; do
+			echo "== $kind $line"
+			# shellcheck disable=SC2086
+			xalt report $kind $line --top 0 --db "$db" --format csv 2>&1 || echo "exit $?"
+		done
+	done <"$2"
+}
+
+# same_answers DB: the summaries' answers equal the raw rows' (test_cmp).
+same_answers() {
+	reports "$1" filters.txt >from-summaries.txt &&
+	XALT_REPORT_SOURCE=raw reports "$1" filters.txt >from-raw.txt &&
+	test_cmp from-raw.txt from-summaries.txt &&
+	! grep -q "^exit\|error" from-raw.txt
+}
+
+# dump DB: the summary tables' rows, sorted (SQLite).
+dump() {
+	for t in $summary_tables; do
+		echo "== $t" && q "$1" "SELECT * FROM $t" | sort || return 1
+	done
+}
+
+for seed in 11 12 13; do
+	test_expect_success "seed $seed: SQLite, loaded in small batches and again: summaries answer as the raw rows" '
+		rm -rf c$seed && "$TEST_DIRECTORY/helper/random-corpus.py" $seed 400 c$seed >days$seed &&
+		read -r lo hi <days$seed && RANDOM=$seed && filters $lo $hi >filters.txt &&
+		xalt ingest -q --batch 23 --db s$seed.db c$seed &&
+		xalt ingest -q --batch 7 --db s$seed.db c$seed/d1 c$seed/d2 &&
+		same_answers s$seed.db &&
+		test $(grep -c "^== " from-raw.txt) = 168 &&
+		test $(grep -vc "^==\|^program\|^user\|^executable\|^library\|^runs" from-raw.txt) -gt 500
+	'
+
+	test_expect_success "seed $seed: SQLite, one batch: the same summary rows as small batches" '
+		xalt ingest -q --db one$seed.db c$seed &&
+		dump one$seed.db >expect && dump s$seed.db >actual && test_cmp expect actual &&
+		test $(wc -l <expect) -gt 1000
+	'
+
+	test_expect_success PG "seed $seed: PostgreSQL, two loaders at once over overlapping files: the same answers" '
+		psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+		xalt db init --db "$PG" >/dev/null &&
+		{ xalt ingest -q --batch 17 --db "$PG" c$seed/d0 c$seed/d1 c$seed/d2 & p1=$!; } &&
+		{ xalt ingest -q --batch 29 --db "$PG" c$seed/d3 c$seed/d2 c$seed/d1 & p2=$!; } &&
+		wait $p1 && wait $p2 &&
+		test "$(psql_q "SELECT count(*) FROM runs")" = 400 &&
+		reports "$PG" filters.txt >from-summaries.txt &&
+		XALT_REPORT_SOURCE=raw reports s$seed.db filters.txt >lite.txt &&
+		test_cmp lite.txt from-summaries.txt
+	'
+done
+
+test_expect_success 'the summaries are used when the filters allow, else the raw rows' '
+	xalt report packages -v --db s11.db --since 2026-01-01 2>err >/dev/null &&
+	grep "from summaries" err &&
+	for f in "--user alice" "--host a1" "--since 2026-01-01T12:00"; do
+		xalt report packages -v $f --db s11.db 2>err >/dev/null &&
+		grep "from raw rows" err || return 1
+	done &&
+	XALT_REPORT_SOURCE=raw xalt report conda -v --db s11.db 2>err >/dev/null &&
+	grep "from raw rows" err
+'
+
+test_expect_success 'a batch that fails leaves no summary row behind' '
+	xalt ingest -q --db fail.db c11/d0 &&
+	dump fail.db >expect &&
+	q fail.db "CREATE TRIGGER no_more BEFORE INSERT ON sum_libset BEGIN SELECT RAISE(ABORT, '"'"'refused'"'"'); END" &&
+	test_must_fail xalt ingest -q --db fail.db c11/d1 2>err && grep refused err &&
+	dump fail.db >actual && test_cmp expect actual
+'
+
+test_expect_success 'migrate from a populated schema 3 builds the summaries; rebuild gives them again' '
+	cp one11.db v3.db &&
+	q v3.db "$to_schema3_sql" &&
+	test_must_fail xalt report packages --db v3.db 2>err && grep "xalt db migrate" err &&
+	xalt db migrate --db v3.db >out && grep "schema version 5" out &&
+	dump one11.db >expect && dump v3.db >actual && test_cmp expect actual &&
+	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET direct = 1 - direct" &&
+	xalt db rebuild --db v3.db >out && echo "summary tables rebuilt" >expect.out &&
+	test_cmp expect.out out && dump v3.db >actual && test_cmp expect actual
+'
+
+test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fresh load' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest -q --db "$PG" c11 &&
+	psql_q "$pg_unpartition_sql" >/dev/null && psql_q "$to_schema3_sql" &&
+	xalt db migrate --db "$PG" >out && grep "schema version 5" out &&
+	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
+	reports "$PG" filters.txt >actual &&
+	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
+	test_cmp expect actual
+'
+
+test_done
