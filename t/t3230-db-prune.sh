@@ -26,6 +26,14 @@ reports() {
 		xalt report $kind --db "$1" --since "$2" --format csv --user user001 || return 1
 	done 2>/dev/null
 }
+# every report of database $1 that the summaries answer: all time, and over
+# November 2025 (pruned below), csv
+summarized() {
+	for kind in packages conda import-time executables libraries summary "versions numpy" unused; do
+		xalt report $kind --db "$1" --format csv || return 1
+		xalt report $kind --db "$1" --since 2025-11-01 --until 2025-12-01 --format csv || return 1
+	done 2>/dev/null
+}
 entities_sql="SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM hosts) || ' ' ||
 	(SELECT count(*) FROM executables) || ' ' || (SELECT count(*) FROM packages) || ' ' ||
 	(SELECT count(*) FROM package_names) || ' ' || (SELECT count(*) FROM libsets)"
@@ -56,7 +64,9 @@ test_expect_success 'prune: raw rows before DATE gone, the kept range answers by
 		q "$db" "SELECT count(*) FROM runs WHERE day >= $D" >expect.kept &&
 		q "$db" "SELECT count(*) FROM run_package WHERE day >= $D" >>expect.kept &&
 		q "$db" "$entities_sql" >expect.entities &&
+		summarized "$db" >expect.summarized &&
 		xalt db prune --before 2025-12-15 --db "$db" >out &&
+		summarized "$db" >actual && test_cmp expect.summarized actual &&
 		echo "raw rows of runs before 2025-12-15 pruned" >expect && test_cmp expect out &&
 		reports "$db" 2025-12-15 >actual && test_cmp expect.reports actual &&
 		test "$(q "$db" "SELECT count(*) FROM runs WHERE day < $D")" = 0 &&
@@ -86,6 +96,15 @@ test_expect_success 'prune again, or before an earlier day: nothing changes' '
 		xalt db prune --before 2025-11-20 --db "$db" >/dev/null &&
 		reports "$db" 2025-12-15 >actual && test_cmp expect.reports actual &&
 		test "$(q "$db" "SELECT first_raw_day FROM retention")" = $D || return 1
+	done
+'
+
+test_expect_success 'rebuild refuses a pruned database: the pruned months would lose their summaries' '
+	for db in $DBS; do
+		summarized "$db" >expect &&
+		test_must_fail xalt db rebuild --db "$db" 2>err &&
+		grep "raw rows before 2025-12-15 were pruned" err &&
+		summarized "$db" >actual && test_cmp expect actual || return 1
 	done
 '
 
