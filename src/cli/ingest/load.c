@@ -176,8 +176,8 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
 	xbuf_addstr(&sql, ", p.id, ");
 	add_cols(&sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
-	xbuf_addstr(&sql, " FROM stage_rp s JOIN packages p ON p.name_id = s.name_id AND p.version = s.version"
-		    " AND p.path = s.path WHERE s.run_id IN (SELECT id FROM ins)"
+	xbuf_addstr(&sql, " FROM stage_rp s JOIN ins i ON i.id = s.run_id JOIN packages p"
+		    " ON p.name_id = s.name_id AND p.version = s.version AND p.path = s.path"
 		    " ORDER BY s.name_id, s.user_id, s.run_id)"
 		    " SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
