@@ -155,6 +155,9 @@ test_expect_success PG 'db stats on PostgreSQL' '
 	$(stat_of stats run_package)
 	EOT
 	test "$rows" = "$(psql_q "SELECT count(*) FROM run_package")" && test "$bytes" -gt 8000 &&
+	for t in users packages runs sum_pkg pres_pkg; do
+		test "$(stat_of stats $t | cut -d" " -f2)" -gt 0 || return 1
+	done &&
 	grep "^bytes per package record: " stats
 '
 

@@ -44,8 +44,10 @@ int db_stats_print(struct db *db, FILE *out)
 	const char *size_sql = !strcmp(db_kind(db), "sqlite")
 		? "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN"
 		  " (SELECT name FROM sqlite_master WHERE tbl_name = ?)"
-		: "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)"
-		  " FROM pg_partition_tree(CAST(? AS regclass))";
+		/* a plain table is in no partition tree: count it itself too */
+		: "SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)"
+		  " FROM (SELECT CAST(? AS regclass) AS r) x,"
+		  " LATERAL (SELECT relid FROM pg_partition_tree(x.r) UNION SELECT x.r) t";
 	int64_t total_rows = 0, total_bytes = 0, pkg_rows = 0;
 	struct xbuf sql = XBUF_INIT;
 
