@@ -155,6 +155,22 @@ static const char *const stage_rp_cols[] = {
 	" AND r.cmdline IS NOT DISTINCT FROM s.cmdline)"
 
 /*
+ * "INSERT INTO table (rp_cols) SELECT ..." of the staged package rows of
+ * the runs runs_join keeps, with the package id resolved from packages.
+ */
+static void add_staged_rp_insert(struct xbuf *sql, const char *table, const char *runs_join)
+{
+	xbuf_addf(sql, "INSERT INTO %s (", table);
+	add_cols(sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(sql, ") SELECT ");
+	add_cols(sql, "s.", stage_rp_cols, STAGE_PKG);
+	xbuf_addstr(sql, ", p.id, ");
+	add_cols(sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
+	xbuf_addf(sql, " FROM stage_rp s %s JOIN packages p ON p.name_id = s.name_id"
+		  " AND p.version = s.version AND p.path = s.path", runs_join);
+}
+
+/*
  * The batch's move, at commit (see the top of the file): new packages first,
  * in key order, then the runs in uuid order and the package rows of the runs
  * inserted. Every loader takes its row locks in that one order (packages,
@@ -170,16 +186,9 @@ static int prepare_move(struct ingest *in)
 	xbuf_addstr(&sql, ") SELECT id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
-		    " pkg AS (INSERT INTO run_package (");
-	add_cols(&sql, "", rp_cols, NRP_COLS);
-	xbuf_addstr(&sql, ") SELECT ");
-	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
-	xbuf_addstr(&sql, ", p.id, ");
-	add_cols(&sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
-	xbuf_addstr(&sql, " FROM stage_rp s JOIN ins i ON i.id = s.run_id JOIN packages p"
-		    " ON p.name_id = s.name_id AND p.version = s.version AND p.path = s.path"
-		    " ORDER BY s.name_id, s.user_id, s.run_id)"
-		    " SELECT id FROM ins");
+		    " pkg AS (");
+	add_staged_rp_insert(&sql, "run_package", "JOIN ins i ON i.id = s.run_id");
+	xbuf_addstr(&sql, " ORDER BY s.name_id, s.user_id, s.run_id) SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
 	     (in->new_packages = db_prepare(in->db,
 		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
@@ -205,14 +214,8 @@ static char *batch_tables_sql(void)
 	/* statistics first: without, PostgreSQL hash-joined all of runs */
 	xbuf_addstr(&sql, "ANALYZE stage_runs; ANALYZE stage_rp;"
 		    " INSERT INTO new_runs (id) SELECT s.id FROM stage_runs s WHERE EXISTS"
-		    " (SELECT 1 FROM runs r WHERE r.id = s.id AND r.day = s.day); INSERT INTO new_rp (");
-	add_cols(&sql, "", rp_cols, NRP_COLS);
-	xbuf_addstr(&sql, ") SELECT ");
-	add_cols(&sql, "s.", stage_rp_cols, STAGE_PKG);
-	xbuf_addstr(&sql, ", p.id, ");
-	add_cols(&sql, "s.", stage_rp_cols + STAGE_PKG + 2, NSTAGE_RP_COLS - STAGE_PKG - 2);
-	xbuf_addstr(&sql, " FROM stage_rp s JOIN new_runs n ON n.id = s.run_id JOIN packages p"
-		    " ON p.name_id = s.name_id AND p.version = s.version AND p.path = s.path");
+		    " (SELECT 1 FROM runs r WHERE r.id = s.id AND r.day = s.day); ");
+	add_staged_rp_insert(&sql, "new_rp", "JOIN new_runs n ON n.id = s.run_id");
 	return xbuf_detach(&sql, NULL);
 }
 
