@@ -94,14 +94,13 @@ static enum ingest_result load(const char *uuid, const char *user, const char *s
 static void test_load_duplicate_commit(void **state)
 {
 	struct xbuf why = XBUF_INIT;
-	size_t dups;
 
 	(void)state;
 	assert_int_equal(load(U1, "alice", "1.5", "{\"program\":\"python\",\"name\":\"numpy\",\"import_time\":0.25}", &why), INGEST_LOADED);
 	assert_int_equal(load(U1, "alice", "1.5", "", &why), INGEST_DUPLICATE);
 	assert_int_equal(load(U2, "bob", "2", "{\"program\":\"R\",\"name\":\"jsonlite\",\"version\":null}", &why), INGEST_LOADED);
-	assert_int_equal(ingest_commit(in, &dups), 0);
-	assert_int_equal(ingest_commit(in, &dups), 0);   /* nothing open: a no-op */
+	assert_int_equal(ingest_commit(in), 0);
+	assert_int_equal(ingest_commit(in), 0);   /* nothing open: a no-op */
 	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
 	assert_int_equal(count("SELECT count(*) FROM run_package"), 2);
 	assert_int_equal(count("SELECT import_us FROM run_package WHERE name_id ="
@@ -173,7 +172,6 @@ static void test_parse_in_arena(void **state)
 	struct arena arena = ARENA_INIT;
 	struct ingest_parsed *p[3];
 	char *t[3] = { record(U1, "a", "1", ""), record(U2, "b", "2", ""), xstrdup("[") };
-	size_t dups;
 
 	(void)state;
 	arena_use(&arena);
@@ -191,7 +189,7 @@ static void test_parse_in_arena(void **state)
 	}
 	arena_release(&arena);
 	assert_null(arena.head);
-	assert_int_equal(ingest_commit(in, &dups), 0);
+	assert_int_equal(ingest_commit(in), 0);
 	assert_int_equal(count("SELECT count(*) FROM runs"), 2);
 }
 

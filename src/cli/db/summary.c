@@ -15,7 +15,7 @@
  *   starts (lvl, p) so it reads only those rows.
  * - An upsert per table, fed by one GROUP BY over the batch, its rows in
  *   key order (ORDER BY the key): two PostgreSQL loaders lock the rows they
- *   share in the same order, and the tables in the order of `upkeep`.
+ *   share in the same order, and the tables in the order of `upserts`.
  *
  * Sections: schema | upkeep | rebuild
  */
@@ -78,7 +78,7 @@ int summary_batch_tables(struct db *db)
 {
 	int pg = !strcmp(db_kind(db), "postgresql");
 	/* new_runs, new_rp: the batch; b_runs, b_rp: joined to what the
-	 * upserts group by (upkeep's first two statements) */
+	 * upserts group by (batch_join) */
 	static const char tables[] =
 		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@)@TEMP@;"
 		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
@@ -121,12 +121,10 @@ int summary_batch_tables(struct db *db)
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
 /*
- * The batch joined once to its runs, hosts and packages (each upsert
- * joining them again cost SQLite a b-tree descent per row and statement),
- * then the upserts in this order (the lock order of concurrent loaders,
- * see the top).
+ * The batch joined once to its runs, hosts and packages: each upsert
+ * joining them again cost SQLite a b-tree descent per row and statement.
  */
-static const char upkeep[] =
+static const char batch_join[] =
 	"INSERT INTO b_runs (day, syshost, host_id, exec_id, user_id, libset_id, interp,"
 	" interp_kind, run_ms) SELECT r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
 	" r.libset_id, r.interp_program, r.interp_kind, @RUN_MS@"
@@ -134,8 +132,10 @@ static const char upkeep[] =
 	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, direct, used, import_us, by_id)"
 	" SELECT b.day, b.name_id, h.syshost, pk.version, b.user_id, b.direct, b.used, b.import_us,"
 	" b.imported_by_id FROM new_rp b JOIN runs r ON r.id = b.run_id"
-	" JOIN hosts h ON h.id = r.host_id JOIN packages pk ON pk.id = b.package_id;\n"
+	" JOIN hosts h ON h.id = r.host_id JOIN packages pk ON pk.id = b.package_id;\n";
 
+/* The upserts, in this order: the lock order of concurrent loaders (top). */
+static const char upserts[] =
 	"INSERT INTO sum_pkg (lvl, p, name_id, syshost, version, runs, direct_runs, direct_used,"
 	" used_runs, used_known, import_runs, import_us)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, COUNT(*),"
@@ -211,15 +211,14 @@ static const char analyze_joined[] = "ANALYZE b_runs; ANALYZE b_rp;";
 int summary_add(struct db *db)
 {
 	int pg = !strcmp(db_kind(db), "postgresql");
-	char *sql = db_expand(db, upkeep);
-	char *upserts = strstr(sql, "INSERT INTO sum_pkg");
+	char *join = db_expand(db, batch_join), *ups = db_expand(db, upserts);
 	int rc;
 
 	/* the two fills, statistics, then the upserts */
-	upserts[-1] = '\0';
-	rc = (pg && db_exec(db, analyze_batch)) || db_exec(db, sql) ||
-	     (pg && db_exec(db, analyze_joined)) || db_exec(db, upserts) ? -1 : 0;
-	free(sql);
+	rc = (pg && db_exec(db, analyze_batch)) || db_exec(db, join) ||
+	     (pg && db_exec(db, analyze_joined)) || db_exec(db, ups) ? -1 : 0;
+	free(join);
+	free(ups);
 	/* PostgreSQL empties them at commit (ON COMMIT DELETE ROWS) */
 	if (!rc && !pg)
 		rc = db_exec(db, "DELETE FROM new_runs; DELETE FROM new_rp; DELETE FROM b_runs;"

@@ -134,15 +134,13 @@ static void done_with(struct ingest_run *ir, size_t file)
 static void commit_batch(struct ingest_run *ir)
 {
 	const enum ingest_result *res;
-	size_t dups, n;
+	size_t n, loaded = ir->loaded;
 
-	if (ingest_commit(ir->in, &dups))
+	if (ingest_commit(ir->in))
 		die("cannot commit to the database; the last batch's files were left in place");
 	res = ingest_commit_results(ir->in, &n);
 	if (n != ir->nqueued)
 		die("internal error: %zu records queued, %zu committed", ir->nqueued, n);
-	if (n)
-		cli_trace("batch committed: %zu queued, %zu duplicate", n, dups);
 	for (size_t i = 0; i < ir->npending; i++)
 		done_with(ir, ir->pending[i]);
 	for (size_t k = 0; k < n; k++) {
@@ -156,6 +154,8 @@ static void commit_batch(struct ingest_run *ir)
 		}
 		free(q->run);
 	}
+	if (n)
+		cli_trace("batch committed: %zu queued, %zu loaded", n, ir->loaded - loaded);
 	ir->nqueued = 0;
 	ir->npending = 0;
 	ir->in_batch = 0;
@@ -246,29 +246,28 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 			 const char *origin)
 {
 	struct ingest_run *ir = ctx;
-	struct xbuf why = XBUF_INIT;
+	struct xbuf why = XBUF_INIT, run = XBUF_INIT;
 	int res = ingest_record(ir->in, text, len, origin, &why);
 
 	ir->read++;
+	xbuf_addf(&run, "run %s from '%s'", uuid, origin);
 	if (res == INGEST_LOADED || res == INGEST_DUPLICATE || res == INGEST_QUEUED) {
-		cli_trace("%s run %s from '%s'", res == INGEST_LOADED ? "loaded" :
-			  res == INGEST_QUEUED ? "queued" : "duplicate", uuid, origin);
-		if (res == INGEST_QUEUED) {
-			struct xbuf run = XBUF_INIT;
-			xbuf_addf(&run, "run %s from '%s'", uuid, origin);
+		cli_trace("%s %s", res == INGEST_LOADED ? "loaded" :
+			  res == INGEST_QUEUED ? "queued" : "duplicate", run.buf);
+		if (res == INGEST_QUEUED)
 			add_queued(ir, 0, xbuf_detach(&run, NULL));
-		} else {
+		else
 			count_result(ir, res);
-		}
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
 	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT) {
-		ir->rejected++;
-		error("rejected run %s from '%s': %s", uuid, origin, why.buf);
+		struct queued_rec q = { .run = run.buf };
+		reject(ir, &q, why.buf);
 	} else {
-		die("database failure while loading run %s from '%s'; nothing of the open batch was committed",
-		    uuid, origin);
+		die("database failure while loading %s; nothing of the open batch was committed",
+		    run.buf);
 	}
+	xbuf_release(&run);
 	xbuf_release(&why);
 	return 0;
 }

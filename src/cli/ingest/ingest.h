@@ -73,9 +73,9 @@ struct run_rec *ingest_parsed_record(struct ingest_parsed *p);
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin);
 void ingest_parsed_free(struct ingest_parsed *p);
 
-/* Commit the open transaction, if any. *duplicates: how many of its
- * INGEST_QUEUED records were stored already. 0 or -1 after error(). */
-int ingest_commit(struct ingest *in, size_t *duplicates);
+/* Commit the open transaction, if any; what became of its INGEST_QUEUED
+ * records: ingest_commit_results. 0 or -1 after error(). */
+int ingest_commit(struct ingest *in);
 
 /*
  * What the last successful ingest_commit did with each INGEST_QUEUED

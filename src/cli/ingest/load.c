@@ -88,7 +88,7 @@ struct ingest {
 	struct db_bulk *stage_runs;     /* run rows, COPY */
 	struct db_stmt *reserve;        /* RESERVE_IDS run ids */
 	struct db_stmt *new_packages;   /* the batch's packages not stored yet */
-	char *batch_sql;                /* after the move: new_runs, new_rp (summary.h) */
+	char *batch_sql;                /* after the move: new_rp (summary.h) */
 	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
 	int nids_left;
 	size_t queued;                  /* runs staged in the open batch */
@@ -186,7 +186,7 @@ static int prepare_move(struct ingest *in)
 	xbuf_addstr(&sql, ") SELECT id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
-		    " pkg AS (");
+		    " nr AS (INSERT INTO new_runs (id) SELECT id FROM ins), pkg AS (");
 	add_staged_rp_insert(&sql, "run_package", "JOIN ins i ON i.id = s.run_id");
 	xbuf_addstr(&sql, " ORDER BY s.name_id, s.user_id, s.run_id) SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
@@ -201,20 +201,14 @@ static int prepare_move(struct ingest *in)
 }
 
 /*
- * The summaries' batch (summary.h) after the move: the staged runs whose
- * reserved id is now in runs are those this batch inserted (another
- * loader's copy of a uuid has another id), and their staged package rows
- * with the package id the move resolved. Statements of their own after the
- * move rather than inside it: the move stays as it is.
+ * The summaries' batch (summary.h) after the move: the move wrote the ids
+ * of the runs it inserted into new_runs; their staged package rows, with
+ * the package id the move resolved, go to new_rp.
  */
 static char *batch_tables_sql(void)
 {
 	struct xbuf sql = XBUF_INIT;
 
-	/* statistics first: without, PostgreSQL hash-joined all of runs */
-	xbuf_addstr(&sql, "ANALYZE stage_runs; ANALYZE stage_rp;"
-		    " INSERT INTO new_runs (id) SELECT s.id FROM stage_runs s WHERE EXISTS"
-		    " (SELECT 1 FROM runs r WHERE r.id = s.id AND r.day = s.day); ");
 	add_staged_rp_insert(&sql, "new_rp", "JOIN new_runs n ON n.id = s.run_id");
 	return xbuf_detach(&sql, NULL);
 }
@@ -607,7 +601,10 @@ static int move_batch(struct ingest *in)
 	}
 	for (size_t k = 0; k < n; k++)
 		in->results[k] = INGEST_LOADED;
-	if (ensure_months(in) || db_flush(in->db))
+	/* the staging tables' statistics before the statements that join them:
+	 * without, the planner guessed their size and could loop over the
+	 * move's CTE per package row, or scan all of runs */
+	if (ensure_months(in) || db_flush(in->db) || db_exec(in->db, "ANALYZE stage_runs, stage_rp"))
 		return -1;
 	while ((rc = db_step(in->check)) == DB_ROW) {
 		ssize_t k = find_id(in->staged, n, db_column_int64(in->check, 0));
@@ -640,9 +637,8 @@ static int move_batch(struct ingest *in)
 	return rc == DB_DONE ? 0 : -1;
 }
 
-int ingest_commit(struct ingest *in, size_t *duplicates)
+int ingest_commit(struct ingest *in)
 {
-	*duplicates = 0;
 	in->nresults = 0;
 	if (!in->db->in_txn)
 		return 0;
@@ -654,8 +650,6 @@ int ingest_commit(struct ingest *in, size_t *duplicates)
 	if (db_commit(in->db))
 		return -1;
 	in->nresults = in->queued;
-	for (size_t k = 0; k < in->nresults; k++)
-		*duplicates += in->results[k] == INGEST_DUPLICATE;
 	in->queued = 0;
 	in->added = 0;
 	return 0;

@@ -273,27 +273,53 @@ static void q_unused(struct xbuf *sql, struct params *p, const struct report_fil
 /*
  * Summaries keep runs and users apart (counters, presence rows): the
  * answer joins c (the groups with their counters) and u (their users) on
- * the group's columns.
+ * the group's columns. A query of that shape:
+ *   SELECT cols FROM (SELECT keys, sums FROM counters s join ... GROUP BY keys) c
+ *   JOIN (SELECT keys, COUNT(DISTINCT s.user_id) AS users FROM presence s join
+ *   ... GROUP BY keys) u ON (the names of keys equal) ORDER BY order
+ * with the window's filters (and the package's, when pkg) on both sides.
  */
+struct counted {
+	const char *cols, *keys, *names[3], *sums, *counters, *presence, *join, *order;
+	int pkg;
+};
+
+static void counted_users(struct xbuf *sql, struct params *p, const struct report_filter *f,
+			  const struct counted *q)
+{
+	for (int side = 0; side < 2; side++) {
+		if (!side)
+			xbuf_addf(sql, "SELECT %s FROM (SELECT %s, %s FROM %s s%s", q->cols, q->keys,
+				  q->sums, q->counters, q->join);
+		else
+			xbuf_addf(sql, " GROUP BY %s) c JOIN (SELECT %s, COUNT(DISTINCT s.user_id) AS users"
+				  " FROM %s s%s", q->keys, q->keys, q->presence, q->join);
+		if (q->pkg)
+			package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+	}
+	xbuf_addf(sql, " GROUP BY %s) u ON", q->keys);
+	for (int i = 0; q->names[i]; i++)
+		xbuf_addf(sql, "%s u.%s = c.%s", i ? " AND" : "", q->names[i], q->names[i]);
+	xbuf_addf(sql, " ORDER BY %s", q->order);
+	limit(sql, f);
+}
+
 
 /* Which packages pull PKG in (imported_by), how often and for how many users. */
 static void q_deps(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	static const char names[] = " JOIN package_names n ON n.id = s.name_id"
-		" JOIN package_names b ON b.id = s.by_id WHERE 1 = 1";
+	static const struct counted q = {
+		.cols = "c.program, c.name, c.runs, u.users", .keys = "n.program, b.name",
+		.names = { "program", "name" }, .sums = "SUM(s.runs) AS runs",
+		.counters = "sum_dep", .presence = "pres_dep",
+		.join = " JOIN package_names n ON n.id = s.name_id"
+			" JOIN package_names b ON b.id = s.by_id WHERE 1 = 1",
+		.order = "c.program, c.runs DESC, c.name", .pkg = 1,
+	};
 
 	if (from_summaries(f)) {
-		xbuf_addf(sql, "SELECT c.program, c.name, c.runs, u.users FROM"
-			  " (SELECT n.program, b.name, SUM(s.runs) AS runs FROM sum_dep s%s", names);
-		package_filter(sql, p, f);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addf(sql, " GROUP BY n.program, b.name) c JOIN (SELECT n.program, b.name,"
-			  " COUNT(DISTINCT s.user_id) AS users FROM pres_dep s%s", names);
-		package_filter(sql, p, f);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addstr(sql, " GROUP BY n.program, b.name) u ON u.program = c.program AND u.name = c.name"
-			    " ORDER BY c.program, c.runs DESC, c.name");
-		limit(sql, f);
+		counted_users(sql, p, f, &q);
 		return;
 	}
 	xbuf_addstr(sql,
@@ -308,20 +334,17 @@ static void q_deps(struct xbuf *sql, struct params *p, const struct report_filte
 
 static void q_versions(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	static const struct counted q = {
+		.cols = "c.program, CASE WHEN c.version = '' THEN NULL ELSE c.version END,"
+			" c.runs, u.users",
+		.keys = "n.program, s.version", .names = { "program", "version" },
+		.sums = "SUM(s.runs) AS runs", .counters = "sum_pkg", .presence = "pres_pkg",
+		.join = " JOIN package_names n ON n.id = s.name_id WHERE 1 = 1",
+		.order = "c.program, c.runs DESC, c.version", .pkg = 1,
+	};
+
 	if (from_summaries(f)) {
-		static const char names[] = " JOIN package_names n ON n.id = s.name_id WHERE 1 = 1";
-		xbuf_addf(sql, "SELECT c.program, CASE WHEN c.version = '' THEN NULL ELSE c.version END,"
-			  " c.runs, u.users FROM (SELECT n.program, s.version, SUM(s.runs) AS runs"
-			  " FROM sum_pkg s%s", names);
-		package_filter(sql, p, f);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addf(sql, " GROUP BY n.program, s.version) c JOIN (SELECT n.program, s.version,"
-			  " COUNT(DISTINCT s.user_id) AS users FROM pres_pkg s%s", names);
-		package_filter(sql, p, f);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addstr(sql, " GROUP BY n.program, s.version) u ON u.program = c.program"
-			    " AND u.version = c.version ORDER BY c.program, c.runs DESC, c.version");
-		limit(sql, f);
+		counted_users(sql, p, f, &q);
 		return;
 	}
 	xbuf_addstr(sql,
@@ -362,7 +385,9 @@ static void q_conda(struct xbuf *sql, struct params *p, const struct report_filt
 
 static void q_import_time(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	if (from_summaries(f)) {
+	int sums = from_summaries(f);
+
+	if (sums) {
 		xbuf_addstr(sql,
 			"SELECT n.program, n.name, SUM(s.import_runs) AS runs, SUM(s.import_us) AS total_us"
 			" FROM sum_pkg s JOIN package_names n ON n.id = s.name_id WHERE 1 = 1");
@@ -379,7 +404,7 @@ static void q_import_time(struct xbuf *sql, struct params *p, const struct repor
 		param_str(p, f->program);
 	}
 	xbuf_addstr(sql, " GROUP BY n.program, n.name");
-	if (from_summaries(f))
+	if (sums)
 		xbuf_addstr(sql, " HAVING SUM(s.import_runs) > 0");
 	xbuf_addstr(sql, " ORDER BY total_us DESC, n.program, n.name");
 	limit(sql, f);
@@ -388,17 +413,17 @@ static void q_import_time(struct xbuf *sql, struct params *p, const struct repor
 /* Run time is summed in whole ms (@RUN_MS@, db.h) on both paths. */
 static void q_executables(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	static const struct counted q = {
+		.cols = "c.path, c.runs, u.users, c.run_ms", .keys = "e.path", .names = { "path" },
+		.sums = "SUM(s.runs) AS runs, CASE WHEN SUM(s.rt_runs) > 0 THEN SUM(s.run_ms) END"
+			" AS run_ms",
+		.counters = "sum_exec", .presence = "pres_exec",
+		.join = " JOIN executables e ON e.id = s.exec_id WHERE 1 = 1",
+		.order = "c.runs DESC, c.path",
+	};
+
 	if (from_summaries(f)) {
-		static const char exe[] = " JOIN executables e ON e.id = s.exec_id WHERE 1 = 1";
-		xbuf_addf(sql, "SELECT c.path, c.runs, u.users, c.run_ms FROM (SELECT e.path,"
-			  " SUM(s.runs) AS runs, CASE WHEN SUM(s.rt_runs) > 0 THEN SUM(s.run_ms) END"
-			  " AS run_ms FROM sum_exec s%s", exe);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addf(sql, " GROUP BY e.path) c JOIN (SELECT e.path, COUNT(DISTINCT s.user_id) AS users"
-			  " FROM pres_exec s%s", exe);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addstr(sql, " GROUP BY e.path) u ON u.path = c.path ORDER BY c.runs DESC, c.path");
-		limit(sql, f);
+		counted_users(sql, p, f, &q);
 		return;
 	}
 	xbuf_addstr(sql,
