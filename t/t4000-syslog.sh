@@ -37,10 +37,11 @@ export XALT_TRANSMISSION_STYLE
 chunks_of() { grep -c "XALTCHUNK1 $1 " "$LOG"; }
 
 # Wait until every run in uuids.txt has all its chunks in the log (60 s at
-# most: rsyslogd writes asynchronously, and a loaded machine can be slow).
+# most, by the clock: rsyslogd writes asynchronously, and on a loaded machine
+# one look at the log can itself take seconds).
 wait_for_log() {
-	local i u n
-	for i in $(seq 600); do
+	local u n end=$((SECONDS + 60))
+	while test $SECONDS -lt $end; do
 		n=0
 		while read -r u; do
 			c=$(grep -m1 "XALTCHUNK1 $u " "$LOG" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i == "XALTCHUNK1") print $(i + 3) }')
