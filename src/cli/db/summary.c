@@ -13,9 +13,10 @@
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
  *   starts (lvl, p) so it reads only those rows.
- * - An upsert per table, fed by one GROUP BY over the batch, its rows in
- *   key order (ORDER BY the key): two PostgreSQL loaders lock the rows they
- *   share in the same order, and the tables in the order of `upserts`.
+ * - The batch's package rows grouped once (b_rp), then an upsert per table
+ *   and level set fed by those groups, its rows in key order (ORDER BY the
+ *   key): two PostgreSQL loaders lock the rows they share in the same
+ *   order, and the tables in the order of `upserts`.
  *
  * Sections: schema | upkeep | rebuild
  */
@@ -84,12 +85,13 @@ int summary_batch_tables(struct db *db)
 		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
 		" run_id @INT@, package_id @INT@, import_us @INT@, direct @INT@, startup @INT@,"
 		" used @INT@, functions_used @INT@, imported_by_id @INT@, day @INT@)@TEMP@;"
-		" CREATE TEMP TABLE IF NOT EXISTS b_runs (day @INT@, syshost @TEXT@, host_id @INT@,"
-		" exec_id @INT@, user_id @INT@, libset_id @INT@, interp @TEXT@, interp_kind @TEXT@,"
-		" run_ms @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_runs (id @INT@ PRIMARY KEY, day @INT@,"
+		" syshost @TEXT@, host_id @INT@, exec_id @INT@, user_id @INT@, libset_id @INT@,"
+		" interp @TEXT@, interp_kind @TEXT@, run_ms @INT@)@TEMP@;"
 		" CREATE TEMP TABLE IF NOT EXISTS b_rp (day @INT@, name_id @INT@, syshost @TEXT@,"
-		" version @TEXT@, user_id @INT@, direct @INT@, used @INT@, import_us @INT@,"
-		" by_id @INT@)@TEMP@";
+		" version @TEXT@, user_id @INT@, by_id @INT@, runs @INT@, direct_runs @INT@,"
+		" direct_used @INT@, used_runs @INT@, used_known @INT@, import_runs @INT@,"
+		" import_us @INT@)@TEMP@";
 	struct xbuf sb = XBUF_INIT;
 	char *sql;
 	int rc;
@@ -117,6 +119,15 @@ int summary_batch_tables(struct db *db)
 #define PERIOD(d) "CASE lv.lvl WHEN 0 THEN " d " WHEN 1 THEN (" d " - ((" d " % 32) + 32) % 32) / 32" \
 		  " ELSE 0 END"
 #define FROM_RP " FROM b_rp b" LEVELS
+/*
+ * Presence at levels 1 and 2 only for keys without their day's row before
+ * this batch: a day's presence row is written with its block's and all
+ * time's (same statement order, same transaction, and nothing but a
+ * rebuild deletes a summary row), so an existing one says they exist. At a
+ * centre's density most keys of a batch exist on their day (a user runs
+ * the same packages all day): one probe instead of two upserts.
+ */
+#define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
 #define FROM_RUNS " FROM b_runs r" LEVELS
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
@@ -125,46 +136,68 @@ int summary_batch_tables(struct db *db)
  * joining them again cost SQLite a b-tree descent per row and statement.
  */
 static const char batch_join[] =
-	"INSERT INTO b_runs (day, syshost, host_id, exec_id, user_id, libset_id, interp,"
-	" interp_kind, run_ms) SELECT r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
+	"INSERT INTO b_runs (id, day, syshost, host_id, exec_id, user_id, libset_id, interp,"
+	" interp_kind, run_ms) SELECT r.id, r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
 	" r.libset_id, r.interp_program, r.interp_kind, @RUN_MS@"
 	" FROM new_runs n JOIN runs r ON r.id = n.id JOIN hosts h ON h.id = r.host_id;\n"
-	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, direct, used, import_us, by_id)"
-	" SELECT b.day, b.name_id, h.syshost, pk.version, b.user_id, b.direct, b.used, b.import_us,"
-	" b.imported_by_id FROM new_rp b JOIN runs r ON r.id = b.run_id"
-	" JOIN hosts h ON h.id = r.host_id JOIN packages pk ON pk.id = b.package_id;\n";
+	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, by_id, runs, direct_runs,"
+	" direct_used, used_runs, used_known, import_runs, import_us)"
+	" SELECT b.day, b.name_id, r.syshost, pk.version, b.user_id, b.imported_by_id, COUNT(*),"
+	" SUM(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN b.direct = 1 AND b.used = 1 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN b.used = 1 THEN 1 ELSE 0 END), COUNT(b.used), COUNT(b.import_us),"
+	" COALESCE(SUM(b.import_us), 0) FROM new_rp b JOIN b_runs r ON r.id = b.run_id"
+	" JOIN packages pk ON pk.id = b.package_id"
+	" GROUP BY 1, 2, 3, 4, 5, 6;\n";
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
 static const char upserts[] =
 	"INSERT INTO sum_pkg (lvl, p, name_id, syshost, version, runs, direct_runs, direct_used,"
 	" used_runs, used_known, import_runs, import_us)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, COUNT(*),"
-	" SUM(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END),"
-	" SUM(CASE WHEN b.direct = 1 AND b.used = 1 THEN 1 ELSE 0 END),"
-	" SUM(CASE WHEN b.used = 1 THEN 1 ELSE 0 END), COUNT(b.used), COUNT(b.import_us),"
-	" COALESCE(SUM(b.import_us), 0)" FROM_RP
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, SUM(b.runs),"
+	" SUM(b.direct_runs), SUM(b.direct_used), SUM(b.used_runs), SUM(b.used_known),"
+	" SUM(b.import_runs), SUM(b.import_us)" FROM_RP
 	" WHERE true GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, name_id, syshost, version) DO UPDATE SET " ADD("sum_pkg", "runs") ", "
 	ADD("sum_pkg", "direct_runs") ", " ADD("sum_pkg", "direct_used") ", "
 	ADD("sum_pkg", "used_runs") ", " ADD("sum_pkg", "used_known") ", "
 	ADD("sum_pkg", "import_runs") ", " ADD("sum_pkg", "import_us") ";\n"
 
+	/* presence: blocks and all time first, only for the keys new on their
+	 * day (below), then the days */
 	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, b.user_id,"
-	" MAX(CASE WHEN b.direct = 1 THEN 1 ELSE 0 END)" FROM_RP
-	" WHERE true GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+	" MAX(CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END)"
+	" FROM (SELECT * FROM b_rp b WHERE NOT EXISTS (SELECT 1 FROM pres_pkg e"
+	" WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id AND e.syshost = b.syshost"
+	" AND e.version = b.version AND e.user_id = b.user_id"
+	" AND e.direct >= CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END)) b" UPPER_LEVELS
+	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
+	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
+
+	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
+	" SELECT 0, b.day, b.name_id, b.syshost, b.version, b.user_id,"
+	" MAX(CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END) FROM b_rp b"
+	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
 	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
 	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
 
 	"INSERT INTO sum_dep (lvl, p, name_id, syshost, by_id, runs)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, COUNT(*)" FROM_RP
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, SUM(b.runs)" FROM_RP
 	" WHERE b.by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, name_id, syshost, by_id) DO UPDATE SET " ADD("sum_dep", "runs") ";\n"
 
 	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id,"
-	" b.user_id" FROM_RP " WHERE b.by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6"
-	" ON CONFLICT DO NOTHING;\n"
+	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, b.user_id"
+	" FROM (SELECT * FROM b_rp b WHERE b.by_id IS NOT NULL AND NOT EXISTS (SELECT 1"
+	" FROM pres_dep e WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id"
+	" AND e.syshost = b.syshost AND e.by_id = b.by_id AND e.user_id = b.user_id)) b" UPPER_LEVELS
+	" ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING;\n"
+
+	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
+	" SELECT DISTINCT 0, b.day, b.name_id, b.syshost, b.by_id, b.user_id FROM b_rp b"
+	" WHERE b.by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO sum_exec (lvl, p, syshost, exec_id, runs, rt_runs, run_ms)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, COUNT(*), COUNT(r.run_ms),"

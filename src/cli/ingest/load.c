@@ -19,7 +19,9 @@
  *   go by COPY into session-private staging tables; at commit one statement
  *   moves them: runs inserted ON CONFLICT (uuid, day) DO NOTHING, in uuid order
  *   (two loaders lock the same uuids in the same order: no deadlock), then
- *   the package rows of exactly the runs inserted. A uuid another loader
+ *   the package rows of exactly the runs inserted, which the same statement
+ *   also writes to the summaries' batch tables (new_runs, new_rp:
+ *   summary.h). A uuid another loader
  *   inserts meanwhile makes this one wait for that loader's commit, then
  *   skip the run: each run is stored once whatever loads it at once.
  *   Entities go through a second connection in autocommit (entity-ids.h),
@@ -88,7 +90,6 @@ struct ingest {
 	struct db_bulk *stage_runs;     /* run rows, COPY */
 	struct db_stmt *reserve;        /* RESERVE_IDS run ids */
 	struct db_stmt *new_packages;   /* the batch's packages not stored yet */
-	char *batch_sql;                /* after the move: new_rp (summary.h) */
 	int64_t ids_left[RESERVE_IDS];  /* reserved, not used yet */
 	int nids_left;
 	size_t queued;                  /* runs staged in the open batch */
@@ -188,7 +189,13 @@ static int prepare_move(struct ingest *in)
 	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
 		    " nr AS (INSERT INTO new_runs (id) SELECT id FROM ins), pkg AS (");
 	add_staged_rp_insert(&sql, "run_package", "JOIN ins i ON i.id = s.run_id");
-	xbuf_addstr(&sql, " ORDER BY s.name_id, s.user_id, s.run_id) SELECT id FROM ins");
+	xbuf_addstr(&sql, " ORDER BY s.name_id, s.user_id, s.run_id RETURNING ");
+	add_cols(&sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(&sql, "), nrp AS (INSERT INTO new_rp (");
+	add_cols(&sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(&sql, ") SELECT ");
+	add_cols(&sql, "", rp_cols, NRP_COLS);
+	xbuf_addstr(&sql, " FROM pkg) SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
 	     (in->new_packages = db_prepare(in->db,
 		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
@@ -198,19 +205,6 @@ static int prepare_move(struct ingest *in)
 	     (in->run = db_prepare(in->db, sql.buf)) ? 0 : -1;
 	xbuf_release(&sql);
 	return rc;
-}
-
-/*
- * The summaries' batch (summary.h) after the move: the move wrote the ids
- * of the runs it inserted into new_runs; their staged package rows, with
- * the package id the move resolved, go to new_rp.
- */
-static char *batch_tables_sql(void)
-{
-	struct xbuf sql = XBUF_INIT;
-
-	add_staged_rp_insert(&sql, "new_rp", "JOIN new_runs n ON n.id = s.run_id");
-	return xbuf_detach(&sql, NULL);
 }
 
 static int open_staged(struct ingest *in)
@@ -225,7 +219,6 @@ static int open_staged(struct ingest *in)
 		    " direct BIGINT, startup BIGINT, used BIGINT, functions_used BIGINT,"
 		    " imported_by_id BIGINT, day BIGINT) ON COMMIT DELETE ROWS"))
 		return -1;
-	in->batch_sql = batch_tables_sql();
 	return summary_batch_tables(in->db) || prepare_move(in) ||
 	       !(in->reserve = db_prepare(in->db, "SELECT nextval(pg_get_serial_sequence('runs', 'id'))"
 					  " FROM generate_series(1, " XSTR(RESERVE_IDS) ")")) ||
@@ -624,8 +617,6 @@ static int move_batch(struct ingest *in)
 	nins = ids.len / sizeof(int64_t);
 	/* the runs inserted, and their package rows, for the summaries */
 	in->added = nins;
-	if (rc == DB_DONE && nins && db_exec(in->db, in->batch_sql))
-		rc = -1;
 	if (rc == DB_DONE) {
 		int64_t *ins = (int64_t *)ids.buf;
 		qsort(ins, nins, sizeof(*ins), cmp_id);
@@ -672,7 +663,6 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->reserve);
 	db_finalize(in->new_packages);
 	db_finalize(in->check);
-	free(in->batch_sql);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
 	free(in->months);
