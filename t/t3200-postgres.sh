@@ -14,7 +14,7 @@ CORPUS=$TRASH_DIRECTORY/corpus
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&
 	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
-	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 5" out &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 6" out &&
 	xalt ingest --db "$PG_URL" corpus >out &&
 	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	xalt ingest -q --db lite.db corpus

@@ -356,6 +356,12 @@ static const char schema_v4[] =
  */
 static const char schema_v5[] = "UPDATE schema_version SET version = 5;\n";
 
+/*
+ * Version 6: libraries summarised per library, not per library set
+ * (summary_libs_from_sets converts a version-5 database's rows).
+ */
+static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -368,6 +374,7 @@ static const struct migration {
 	{ NULL, { schema_v3, NULL }, NULL },
 	{ db_part_layout, { schema_v4, NULL }, NULL },
 	{ NULL, { summary_schema, schema_v5 }, summary_rebuild },
+	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
 };
 
 char *db_expand(const struct db *db, const char *sql)
@@ -397,25 +404,32 @@ char *db_expand(const struct db *db, const char *sql)
 	return xbuf_detach(&sb, NULL);
 }
 
-int db_schema_version(struct db *db)
+int db_table_exists(struct db *db, const char *name)
 {
 	struct db_stmt *st;
 	int v = 0, rc;
 	const char *probe = !strcmp(db->ops->kind, "sqlite")
-		? "SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'"
+		? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 		: "SELECT count(*) FROM information_schema.tables"
-		  " WHERE table_name = 'schema_version' AND table_schema = current_schema()";
+		  " WHERE table_name = ? AND table_schema = current_schema()";
 
 	if (!(st = db_prepare(db, probe)))
 		return -1;
+	db_bind_str(st, 1, name);
 	rc = db_step(st);
 	if (rc == DB_ROW)
-		v = (int)db_column_int64(st, 0);
+		v = db_column_int64(st, 0) > 0;
 	db_finalize(st);
-	if (rc < 0)
-		return -1;
-	if (!v)
-		return 0;
+	return rc < 0 ? -1 : v;
+}
+
+int db_schema_version(struct db *db)
+{
+	struct db_stmt *st;
+	int v = db_table_exists(db, "schema_version"), rc;
+
+	if (v <= 0)
+		return v;
 	if (!(st = db_prepare(db, "SELECT max(version) FROM schema_version")))
 		return -1;
 	rc = db_step(st);

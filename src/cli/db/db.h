@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -140,6 +140,9 @@ struct db *db_open_again(const struct db *db);
  * on error), and migration to DB_SCHEMA_VERSION (creates it when empty).
  */
 int db_schema_version(struct db *db);
+
+/* Whether the current schema has a table of this name: 1, 0, or -1 on error. */
+int db_table_exists(struct db *db, const char *name);
 int db_migrate(struct db *db);
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);

@@ -1,5 +1,5 @@
 /*
- * Summary tables (schema version 4): per period the counters and presence
+ * Summary tables (schema versions 5 and 6): per period the counters and presence
  * rows the reports answer from (docs/database.md, "Summary tables"). A
  * period is a level and a number: level 0 a day (db_day), level 1 a block
  * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
@@ -20,7 +20,7 @@ struct db;
 
 #define SUMMARY_BLOCK_DAYS 32
 
-/* Schema version 4's tables (db.c's migration step), @WORD@ DDL. */
+/* The summary tables of DB_SCHEMA_VERSION, @WORD@ DDL (created by db.c's version-5 step). */
 extern const char summary_schema[];
 
 /* The batch tables' columns: new_runs (id) and new_rp (these). */
@@ -46,6 +46,13 @@ int summary_add(struct db *db);
  * SQL of summary_add, in the open transaction. 0, or -1 after error().
  */
 int summary_rebuild(struct db *db);
+
+/*
+ * Migration step to version 6: a version-5 database's library-set rows
+ * (sum_libset, pres_libset) into the per-library tables, in the open
+ * transaction; nothing when it has none. 0, or -1 after error().
+ */
+int summary_libs_from_sets(struct db *db);
 
 /* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
 static inline int64_t summary_block(int64_t day)

@@ -435,25 +435,17 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
 	limit(sql, f);
 }
 
-/*
- * Summaries count runs per library set; a set may name a library twice (a
- * record may), so its runs count once per (library, set): MAX, then SUM.
- */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	static const struct counted q = {
+		.cols = "c.path, c.runs, u.users", .keys = "l.path", .names = { "path" },
+		.sums = "SUM(s.runs) AS runs", .counters = "sum_lib", .presence = "pres_lib",
+		.join = " JOIN libraries l ON l.id = s.library_id WHERE 1 = 1",
+		.order = "c.runs DESC, c.path",
+	};
+
 	if (from_summaries(f)) {
-		static const char libs[] = " JOIN libset_library ll ON ll.libset_id = s.libset_id"
-			" JOIN libraries l ON l.id = ll.library_id";
-		xbuf_addstr(sql, "SELECT c.path, c.runs, u.users FROM (SELECT path, SUM(runs) AS runs FROM"
-			    " (SELECT l.path, s.libset_id, MAX(s.runs) AS runs FROM"
-			    " (SELECT libset_id, SUM(runs) AS runs FROM sum_libset WHERE 1 = 1");
-		sum_filters(sql, p, f, "");
-		xbuf_addf(sql, " GROUP BY libset_id) s%s GROUP BY l.path, s.libset_id) y GROUP BY path) c"
-			  " JOIN (SELECT l.path, COUNT(DISTINCT s.user_id) AS users FROM pres_libset s%s"
-			  " WHERE 1 = 1", libs, libs);
-		sum_filters(sql, p, f, "s.");
-		xbuf_addstr(sql, " GROUP BY l.path) u ON u.path = c.path ORDER BY c.runs DESC, c.path");
-		limit(sql, f);
+		counted_users(sql, p, f, &q);
 		return;
 	}
 	xbuf_addstr(sql,
