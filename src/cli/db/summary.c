@@ -128,7 +128,10 @@ int summary_batch_tables(struct db *db)
  * time's (same statement order, same transaction, and nothing but a
  * rebuild deletes a summary row), so an existing one says they exist. At a
  * centre's density most keys of a batch exist on their day (a user runs
- * the same packages all day): one probe instead of two upserts.
+ * the same packages all day): one probe instead of two upserts. The probe
+ * is a scalar subquery, not NOT EXISTS: PostgreSQL turned NOT EXISTS into a
+ * hash anti-join that read the whole presence table once per batch (ingest
+ * time grew with the history); a scalar subquery stays one index probe.
  */
 #define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
 #define FROM_RUNS " FROM b_runs r" LEVELS
@@ -175,10 +178,10 @@ static const char upserts[] =
 	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, b.user_id,"
 	" MAX(CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END)"
-	" FROM (SELECT * FROM b_rp b WHERE NOT EXISTS (SELECT 1 FROM pres_pkg e"
+	" FROM (SELECT * FROM b_rp b WHERE COALESCE((SELECT e.direct FROM pres_pkg e"
 	" WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id AND e.syshost = b.syshost"
-	" AND e.version = b.version AND e.user_id = b.user_id"
-	" AND e.direct >= CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END)) b" UPPER_LEVELS
+	" AND e.version = b.version AND e.user_id = b.user_id), -1)"
+	" < CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END) b" UPPER_LEVELS
 	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
 	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
 	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
@@ -197,9 +200,10 @@ static const char upserts[] =
 
 	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
 	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, b.user_id"
-	" FROM (SELECT * FROM b_rp b WHERE b.by_id IS NOT NULL AND NOT EXISTS (SELECT 1"
+	" FROM (SELECT * FROM b_rp b WHERE b.by_id IS NOT NULL AND (SELECT 1"
 	" FROM pres_dep e WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id"
-	" AND e.syshost = b.syshost AND e.by_id = b.by_id AND e.user_id = b.user_id)) b" UPPER_LEVELS
+	" AND e.syshost = b.syshost AND e.by_id = b.by_id AND e.user_id = b.user_id) IS NULL) b"
+	UPPER_LEVELS
 	" ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
@@ -231,9 +235,9 @@ static const char upserts[] =
 	"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"
 	" SELECT DISTINCT lv.lvl, " PERIOD("g.day") ", g.syshost, g.library_id, g.user_id"
 	" FROM (SELECT DISTINCT s.day, s.syshost, ll.library_id, s.user_id FROM " LIB_USERS " s"
-	" JOIN libset_library ll ON ll.libset_id = s.libset_id WHERE NOT EXISTS (SELECT 1"
+	" JOIN libset_library ll ON ll.libset_id = s.libset_id WHERE (SELECT 1"
 	" FROM pres_lib e WHERE e.lvl = 0 AND e.p = s.day AND e.syshost = s.syshost"
-	" AND e.library_id = ll.library_id AND e.user_id = s.user_id)) g" UPPER_LEVELS
+	" AND e.library_id = ll.library_id AND e.user_id = s.user_id) IS NULL) g" UPPER_LEVELS
 	" ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
 
 	"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"

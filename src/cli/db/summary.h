@@ -7,7 +7,7 @@
  * They are kept from "a batch": the session temp tables new_runs (ids of
  * the runs the batch stored) and new_rp (their package rows, the columns of
  * run_package). The loader fills them (SQLite as it inserts, PostgreSQL
- * after its move), then summary_add folds them in inside the batch's
+ * in its move), then summary_add folds them in inside the batch's
  * transaction; migrate and rebuild fill them from every raw row and run the
  * same SQL.
  */
