@@ -23,7 +23,7 @@ test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
-	test "$(psql_q "SELECT max(version) FROM schema_version")" = 5
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 6
 '
 
 test_expect_success 'ingest is idempotent on PostgreSQL too' '

@@ -276,11 +276,14 @@ static void q_unused(struct xbuf *sql, struct params *p, const struct report_fil
  * the group's columns. A query of that shape:
  *   SELECT cols FROM (SELECT keys, sums FROM counters s join ... GROUP BY keys) c
  *   JOIN (SELECT keys, COUNT(DISTINCT s.user_id) AS users FROM presence s join
- *   ... GROUP BY keys) u ON (the names of keys equal) ORDER BY order
+ *   ... GROUP BY keys) u ON (the names of keys equal) [named] ORDER BY order
  * with the window's filters (and the package's, when pkg) on both sides.
+ * named, when set, joins what the keys stand for once, after grouping (ids
+ * group faster than the text they stand for).
  */
 struct counted {
 	const char *cols, *keys, *names[3], *sums, *counters, *presence, *join, *order;
+	const char *named;
 	int pkg;
 };
 
@@ -301,7 +304,7 @@ static void counted_users(struct xbuf *sql, struct params *p, const struct repor
 	xbuf_addf(sql, " GROUP BY %s) u ON", q->keys);
 	for (int i = 0; q->names[i]; i++)
 		xbuf_addf(sql, "%s u.%s = c.%s", i ? " AND" : "", q->names[i], q->names[i]);
-	xbuf_addf(sql, " ORDER BY %s", q->order);
+	xbuf_addf(sql, "%s ORDER BY %s", q->named ? q->named : "", q->order);
 	limit(sql, f);
 }
 
@@ -438,10 +441,10 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
 	static const struct counted q = {
-		.cols = "c.path, c.runs, u.users", .keys = "l.path", .names = { "path" },
-		.sums = "SUM(s.runs) AS runs", .counters = "sum_lib", .presence = "pres_lib",
-		.join = " JOIN libraries l ON l.id = s.library_id WHERE 1 = 1",
-		.order = "c.runs DESC, c.path",
+		.cols = "l.path, c.runs, u.users", .keys = "s.library_id",
+		.names = { "library_id" }, .sums = "SUM(s.runs) AS runs", .counters = "sum_lib",
+		.presence = "pres_lib", .join = " WHERE 1 = 1",
+		.named = " JOIN libraries l ON l.id = c.library_id", .order = "c.runs DESC, l.path",
 	};
 
 	if (from_summaries(f)) {
