@@ -140,10 +140,11 @@ struct db *db_open_again(const struct db *db);
  * on error), and migration to DB_SCHEMA_VERSION (creates it when empty).
  */
 int db_schema_version(struct db *db);
+int db_migrate(struct db *db);
 
 /* Whether the current schema has a table of this name: 1, 0, or -1 on error. */
 int db_table_exists(struct db *db, const char *name);
-int db_migrate(struct db *db);
+
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);
 

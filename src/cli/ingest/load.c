@@ -19,11 +19,11 @@
  *   go by COPY into session-private staging tables; at commit one statement
  *   moves them: runs inserted ON CONFLICT (uuid, day) DO NOTHING, in uuid order
  *   (two loaders lock the same uuids in the same order: no deadlock), then
- *   the package rows of exactly the runs inserted, which the same statement
- *   also writes to the summaries' batch tables (new_runs, new_rp:
- *   summary.h). A uuid another loader
- *   inserts meanwhile makes this one wait for that loader's commit, then
- *   skip the run: each run is stored once whatever loads it at once.
+ *   the package rows of exactly the runs inserted; the same statement
+ *   writes both to the summaries' batch tables too (new_runs, new_rp:
+ *   summary.h). A uuid another loader inserts meanwhile makes this one
+ *   wait for that loader's commit, then skip the run: each run is stored
+ *   once whatever loads it at once.
  *   Entities go through a second connection in autocommit (entity-ids.h),
  *   and so does the creation of the months the batch needs (runs and
  *   run_package are partitioned by month: db-part.c).
