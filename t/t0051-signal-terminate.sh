@@ -24,16 +24,24 @@ terminating="TERM INT HUP QUIT USR1 USR2 ALRM XCPU XFSZ VTALRM PROF PIPE"
 
 test_expect_success 'setup: a waiter that prints the raw wait status, a program that signals itself' '
 	cat >waiter.c <<-\EOF &&
+	#include <signal.h>
 	#include <stdio.h>
 	#include <sys/wait.h>
 	#include <unistd.h>
-	/* Run argv[1..]; print how it ended, the core bit included. */
+	/* Run argv[1..] from default dispositions (whatever this test inherited:
+	 * under nohup SIGHUP arrives ignored, and ignored it would stay); print
+	 * how it ended, the core bit included. */
 	int main(int argc, char **argv)
 	{
 		int st;
 		pid_t p = fork();
 		(void)argc;
-		if (p == 0) { execvp(argv[1], argv + 1); _exit(127); }
+		if (p == 0) {
+			for (int s = 1; s < 32; s++)
+				signal(s, SIG_DFL);
+			execvp(argv[1], argv + 1);
+			_exit(127);
+		}
 		if (waitpid(p, &st, 0) < 0) return 1;
 		if (WIFSIGNALED(st))
 			printf("signal %d core %d\n", WTERMSIG(st), WCOREDUMP(st) ? 1 : 0);
