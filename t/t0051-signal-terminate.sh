@@ -29,8 +29,9 @@ test_expect_success 'setup: a waiter that prints the raw wait status, a program 
 	#include <sys/wait.h>
 	#include <unistd.h>
 	/* Run argv[1..] from default dispositions (whatever this test inherited:
-	 * under nohup SIGHUP arrives ignored, and ignored it would stay); print
-	 * how it ended, the core bit included. */
+	 * under nohup SIGHUP arrives ignored, in a background job of a shell
+	 * without job control SIGINT and SIGQUIT, and ignored they would stay);
+	 * print how it ended, the core bit included. */
 	int main(int argc, char **argv)
 	{
 		int st;
@@ -158,8 +159,8 @@ test_expect_success PYTHON 'Python: signal.getsignal() of every signal as untrac
 	for s in sorted(signal.valid_signals()):
 	    print(int(s), signal.getsignal(s))
 	EOF
-	$PY_DEBIAN getsig.py >expect &&
-	xalt_tracked $PY_DEBIAN getsig.py >actual &&
+	./waiter $PY_DEBIAN getsig.py >expect &&
+	./waiter "$XALT_PREFIX/bin/xalt" run -- $PY_DEBIAN getsig.py >actual &&
 	test_cmp expect actual &&
 	grep -E "^15 (0|Handlers.SIG_DFL)\$" actual &&
 	grep "^2 <built-in function default_int_handler>" actual
