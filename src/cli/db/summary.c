@@ -123,17 +123,34 @@ int summary_batch_tables(struct db *db)
 		  " ELSE 0 END"
 #define FROM_RP " FROM b_rp b" LEVELS
 /*
- * Presence at levels 1 and 2 only for keys without their day's row before
- * this batch: a day's presence row is written with its block's and all
- * time's (same statement order, same transaction, and nothing but a
- * rebuild deletes a summary row), so an existing one says they exist. At a
- * centre's density most keys of a batch exist on their day (a user runs
- * the same packages all day): one probe instead of two upserts. The probe
- * is a scalar subquery, not NOT EXISTS: PostgreSQL turned NOT EXISTS into a
- * hash anti-join that read the whole presence table once per batch (ingest
- * time grew with the history); a scalar subquery stays one index probe.
+ * A presence table's rows for the batch. src is the batch's keys as rows
+ * (day, the key columns cols, flag: the row's direct, 0 where the table
+ * has none); match compares a key of src (b) with one of the table (e).
+ *
+ * Levels 1 and 2 only for keys without their day's row before this batch
+ * (or with direct 0 there where the batch has 1): a day's presence row is
+ * written with its block's and all time's (same statement order, same
+ * transaction, and nothing but a rebuild deletes a summary row), so an
+ * existing one says they exist. At a centre's density most keys of a batch
+ * exist on their day (a user runs the same packages all day): one probe
+ * instead of two upserts. The probe is a scalar subquery, not NOT EXISTS:
+ * PostgreSQL turned NOT EXISTS into a hash anti-join that read the whole
+ * presence table once per batch (ingest time grew with the history); a
+ * scalar subquery stays one index probe. Then level 0.
  */
 #define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
+#define PRESENCE_ROWS(t, cols, match, src, eflag, value, agg, action) \
+	"INSERT INTO " t " (lvl, p, " cols value ") SELECT lv.lvl, " PERIOD("b.day") ", " cols agg \
+	" FROM (SELECT * FROM " src " b WHERE COALESCE((SELECT " eflag " FROM " t " e" \
+	" WHERE e.lvl = 0 AND e.p = b.day AND " match "), -1) < b.flag) b" UPPER_LEVELS \
+	" GROUP BY 1, 2, " cols " ORDER BY 1, 2, " cols " ON CONFLICT (lvl, p, " cols ") " action ";\n" \
+	"INSERT INTO " t " (lvl, p, " cols value ") SELECT 0, b.day, " cols agg " FROM " src " b" \
+	" GROUP BY 1, 2, " cols " ORDER BY 1, 2, " cols " ON CONFLICT (lvl, p, " cols ") " action ";\n"
+#define PRESENCE(t, cols, match, src) PRESENCE_ROWS(t, cols, match, src, "0", "", "", "DO NOTHING")
+/* with direct: 1 when one of the user's rows was */
+#define PRESENCE_DIRECT(t, cols, match, src) \
+	PRESENCE_ROWS(t, cols, match, src, "e.direct", ", direct", ", MAX(b.flag)", \
+		      "DO UPDATE SET direct = 1 WHERE excluded.direct = 1 AND " t ".direct = 0")
 #define FROM_RUNS " FROM b_runs r" LEVELS
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
@@ -156,9 +173,21 @@ static const char batch_join[] =
 	" JOIN packages pk ON pk.id = b.package_id"
 	" GROUP BY 1, 2, 3, 4, 5, 6;\n";
 
-/* The batch's (day, cluster, library set, user): each expanded once. */
-#define LIB_USERS "(SELECT DISTINCT r.day, r.syshost, r.libset_id, r.user_id FROM b_runs r" \
-		  " WHERE r.libset_id IS NOT NULL)"
+/* The presence tables' sources (PRESENCE) and key matches. */
+#define PKG_USERS "(SELECT day, name_id, syshost, version, user_id," \
+		  " CASE WHEN direct_runs > 0 THEN 1 ELSE 0 END AS flag FROM b_rp)"
+#define PKG_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.version = b.version" \
+		  " AND e.user_id = b.user_id"
+#define DEP_USERS "(SELECT day, name_id, syshost, by_id, user_id, 0 AS flag FROM b_rp" \
+		  " WHERE by_id IS NOT NULL)"
+#define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id" \
+		  " AND e.user_id = b.user_id"
+/* a run's libraries through its set: each (day, cluster, set, user) of the
+ * batch expanded once */
+#define LIB_USERS "(SELECT DISTINCT s.day, s.syshost, ll.library_id, s.user_id, 0 AS flag" \
+		  " FROM (SELECT DISTINCT day, syshost, libset_id, user_id FROM b_runs" \
+		  " WHERE libset_id IS NOT NULL) s JOIN libset_library ll ON ll.libset_id = s.libset_id)"
+#define LIB_MATCH "e.syshost = b.syshost AND e.library_id = b.library_id AND e.user_id = b.user_id"
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
 static const char upserts[] =
@@ -173,42 +202,14 @@ static const char upserts[] =
 	ADD("sum_pkg", "used_runs") ", " ADD("sum_pkg", "used_known") ", "
 	ADD("sum_pkg", "import_runs") ", " ADD("sum_pkg", "import_us") ";\n"
 
-	/* presence: blocks and all time first, only for the keys new on their
-	 * day (below), then the days */
-	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.version, b.user_id,"
-	" MAX(CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END)"
-	" FROM (SELECT * FROM b_rp b WHERE COALESCE((SELECT e.direct FROM pres_pkg e"
-	" WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id AND e.syshost = b.syshost"
-	" AND e.version = b.version AND e.user_id = b.user_id), -1)"
-	" < CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END) b" UPPER_LEVELS
-	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
-	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
-	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
-
-	"INSERT INTO pres_pkg (lvl, p, name_id, syshost, version, user_id, direct)"
-	" SELECT 0, b.day, b.name_id, b.syshost, b.version, b.user_id,"
-	" MAX(CASE WHEN b.direct_runs > 0 THEN 1 ELSE 0 END) FROM b_rp b"
-	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
-	" ON CONFLICT (lvl, p, name_id, syshost, version, user_id) DO UPDATE SET direct = 1"
-	" WHERE excluded.direct = 1 AND pres_pkg.direct = 0;\n"
+	PRESENCE_DIRECT("pres_pkg", "name_id, syshost, version, user_id", PKG_MATCH, PKG_USERS)
 
 	"INSERT INTO sum_dep (lvl, p, name_id, syshost, by_id, runs)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, SUM(b.runs)" FROM_RP
 	" WHERE b.by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, name_id, syshost, by_id) DO UPDATE SET " ADD("sum_dep", "runs") ";\n"
 
-	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, b.user_id"
-	" FROM (SELECT * FROM b_rp b WHERE b.by_id IS NOT NULL AND (SELECT 1"
-	" FROM pres_dep e WHERE e.lvl = 0 AND e.p = b.day AND e.name_id = b.name_id"
-	" AND e.syshost = b.syshost AND e.by_id = b.by_id AND e.user_id = b.user_id) IS NULL) b"
-	UPPER_LEVELS
-	" ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING;\n"
-
-	"INSERT INTO pres_dep (lvl, p, name_id, syshost, by_id, user_id)"
-	" SELECT DISTINCT 0, b.day, b.name_id, b.syshost, b.by_id, b.user_id FROM b_rp b"
-	" WHERE b.by_id IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING;\n"
+	PRESENCE("pres_dep", "name_id, syshost, by_id, user_id", DEP_MATCH, DEP_USERS)
 
 	"INSERT INTO sum_exec (lvl, p, syshost, exec_id, runs, rt_runs, run_ms)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, COUNT(*), COUNT(r.run_ms),"
@@ -232,18 +233,7 @@ static const char upserts[] =
 	LEVELS " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (lvl, p, syshost, library_id) DO UPDATE SET " ADD("sum_lib", "runs") ";\n"
 
-	"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("g.day") ", g.syshost, g.library_id, g.user_id"
-	" FROM (SELECT DISTINCT s.day, s.syshost, ll.library_id, s.user_id FROM " LIB_USERS " s"
-	" JOIN libset_library ll ON ll.libset_id = s.libset_id WHERE (SELECT 1"
-	" FROM pres_lib e WHERE e.lvl = 0 AND e.p = s.day AND e.syshost = s.syshost"
-	" AND e.library_id = ll.library_id AND e.user_id = s.user_id) IS NULL) g" UPPER_LEVELS
-	" ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
-
-	"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"
-	" SELECT DISTINCT 0, s.day, s.syshost, ll.library_id, s.user_id FROM " LIB_USERS " s"
-	" JOIN libset_library ll ON ll.libset_id = s.libset_id"
-	" ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
+	PRESENCE("pres_lib", "syshost, library_id, user_id", LIB_MATCH, LIB_USERS)
 
 	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
