@@ -67,6 +67,13 @@ const char *db_kind(const struct db *db);
 /* Run SQL without parameters or rows (may hold several statements). 0 or -1. */
 int db_exec(struct db *db, const char *sql);
 
+/*
+ * Statistics for a batch's tables (tables: a comma-separated list) before
+ * the statements that join them: PostgreSQL plans by them (SQLite: nothing
+ * to do). 0 or -1.
+ */
+int db_analyze_batch(struct db *db, const char *tables);
+
 /* What a commit survives. */
 enum db_durability {
 	DB_DURABLE_CRASH,   /* the default: a crash or power cut leaves the database

@@ -13,10 +13,11 @@
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
  *   starts (lvl, p) so it reads only those rows.
- * - The batch's package rows grouped once (b_rp), then an upsert per table
- *   and level set fed by those groups, its rows in key order (ORDER BY the
- *   key): two PostgreSQL loaders lock the rows they share in the same
- *   order, and the tables in the order of `upserts`.
+ * - The batch's package rows grouped once (b_rp), its libraries expanded
+ *   once (b_lib), then an upsert per table and level set fed by those
+ *   groups, its rows in key order (ORDER BY the key): two PostgreSQL
+ *   loaders lock the rows they share in the same order, and the tables in
+ *   the order of `upserts`.
  *
  * Sections: schema | upkeep | rebuild
  */
@@ -81,8 +82,8 @@ _Static_assert(sizeof(summary_rp_cols) / sizeof(summary_rp_cols[0]) == SUMMARY_N
 int summary_batch_tables(struct db *db)
 {
 	int pg = !strcmp(db_kind(db), "postgresql");
-	/* new_runs, new_rp: the batch; b_runs, b_rp: joined to what the
-	 * upserts group by (batch_join) */
+	/* new_runs, new_rp: the batch; b_runs, b_rp, b_lib: joined to what
+	 * the upserts group by (batch_join) */
 	static const char tables[] =
 		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@)@TEMP@;"
 		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
@@ -94,7 +95,9 @@ int summary_batch_tables(struct db *db)
 		" CREATE TEMP TABLE IF NOT EXISTS b_rp (day @INT@, name_id @INT@, syshost @TEXT@,"
 		" version @TEXT@, user_id @INT@, by_id @INT@, runs @INT@, direct_runs @INT@,"
 		" direct_used @INT@, used_runs @INT@, used_known @INT@, import_runs @INT@,"
-		" import_us @INT@)@TEMP@";
+		" import_us @INT@)@TEMP@;"
+		" CREATE TEMP TABLE IF NOT EXISTS b_lib (day @INT@, syshost @TEXT@,"
+		" library_id @INT@, user_id @INT@, runs @INT@)@TEMP@";
 	struct xbuf sb = XBUF_INIT;
 	char *sql;
 	int rc;
@@ -171,7 +174,18 @@ static const char batch_join[] =
 	" SUM(CASE WHEN b.used = 1 THEN 1 ELSE 0 END), COUNT(b.used), COUNT(b.import_us),"
 	" COALESCE(SUM(b.import_us), 0) FROM new_rp b JOIN b_runs r ON r.id = b.run_id"
 	" JOIN packages pk ON pk.id = b.package_id"
-	" GROUP BY 1, 2, 3, 4, 5, 6;\n";
+	" GROUP BY 1, 2, 3, 4, 5, 6;\n"
+	/* a run's libraries through its set, expanded once for both library
+	 * tables: the batch's runs grouped by (day, cluster, set, user) first,
+	 * each group expanded once; MAX per (group, library) counts a library a
+	 * set names twice once */
+	"INSERT INTO b_lib (day, syshost, library_id, user_id, runs)"
+	" SELECT g.day, g.syshost, g.library_id, g.user_id, SUM(g.runs)"
+	" FROM (SELECT s.day, s.syshost, s.libset_id, s.user_id, ll.library_id, MAX(s.runs) AS runs"
+	" FROM (SELECT r.day, r.syshost, r.libset_id, r.user_id, COUNT(*) AS runs FROM b_runs r"
+	" WHERE r.libset_id IS NOT NULL GROUP BY 1, 2, 3, 4) s"
+	" JOIN libset_library ll ON ll.libset_id = s.libset_id GROUP BY 1, 2, 3, 4, 5) g"
+	" GROUP BY 1, 2, 3, 4;\n";
 
 /* The presence tables' sources (PRESENCE) and key matches. */
 #define PKG_USERS "(SELECT day, name_id, syshost, version, user_id," \
@@ -182,11 +196,7 @@ static const char batch_join[] =
 		  " WHERE by_id IS NOT NULL)"
 #define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id" \
 		  " AND e.user_id = b.user_id"
-/* a run's libraries through its set: each (day, cluster, set, user) of the
- * batch expanded once */
-#define LIB_USERS "(SELECT DISTINCT s.day, s.syshost, ll.library_id, s.user_id, 0 AS flag" \
-		  " FROM (SELECT DISTINCT day, syshost, libset_id, user_id FROM b_runs" \
-		  " WHERE libset_id IS NOT NULL) s JOIN libset_library ll ON ll.libset_id = s.libset_id)"
+#define LIB_USERS "(SELECT day, syshost, library_id, user_id, 0 AS flag FROM b_lib)"
 #define LIB_MATCH "e.syshost = b.syshost AND e.library_id = b.library_id AND e.user_id = b.user_id"
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
@@ -221,16 +231,9 @@ static const char upserts[] =
 	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, r.user_id" FROM_RUNS
 	" WHERE true ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
 
-	/* a run's libraries through its set: the batch's runs grouped by set
-	 * first (one expansion per set and day, not per run); MAX per (set,
-	 * library) counts a library a set names twice once */
 	"INSERT INTO sum_lib (lvl, p, syshost, library_id, runs)"
-	" SELECT lv.lvl, " PERIOD("g.day") ", g.syshost, g.library_id, SUM(g.runs)"
-	" FROM (SELECT s.day, s.syshost, ll.library_id, MAX(s.runs) AS runs"
-	" FROM (SELECT r.day, r.syshost, r.libset_id, COUNT(*) AS runs FROM b_runs r"
-	" WHERE r.libset_id IS NOT NULL GROUP BY 1, 2, 3) s"
-	" JOIN libset_library ll ON ll.libset_id = s.libset_id GROUP BY 1, 2, 3, s.libset_id) g"
-	LEVELS " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.syshost, b.library_id, SUM(b.runs) FROM b_lib b" LEVELS
+	" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (lvl, p, syshost, library_id) DO UPDATE SET " ADD("sum_lib", "runs") ";\n"
 
 	PRESENCE("pres_lib", "syshost, library_id, user_id", LIB_MATCH, LIB_USERS)
@@ -250,29 +253,25 @@ static const char upserts[] =
 	" WHERE true ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING;\n";
 
 /*
- * PostgreSQL plans the batch tables by their statistics: without them it
- * hash-joined the batch to all of runs (a scan of the table per batch:
- * server CPU grew with the history, 17x at 50,000 runs). With them it
- * looks the batch's rows up by key.
+ * PostgreSQL plans the batch tables by their statistics (db_analyze_batch):
+ * without them it hash-joined the batch to all of runs (a scan of the table
+ * per batch: server CPU grew with the history, 17x at 50,000 runs). With
+ * them it looks the batch's rows up by key.
  */
-static const char analyze_batch[] = "ANALYZE new_runs; ANALYZE new_rp;";
-static const char analyze_joined[] = "ANALYZE b_runs; ANALYZE b_rp;";
-
 int summary_add(struct db *db)
 {
-	int pg = !strcmp(db_kind(db), "postgresql");
 	char *join = db_expand(db, batch_join), *ups = db_expand(db, upserts);
 	int rc;
 
-	/* the two fills, statistics, then the upserts */
-	rc = (pg && db_exec(db, analyze_batch)) || db_exec(db, join) ||
-	     (pg && db_exec(db, analyze_joined)) || db_exec(db, ups) ? -1 : 0;
+	/* the fills, statistics, then the upserts */
+	rc = db_analyze_batch(db, "new_runs, new_rp") || db_exec(db, join) ||
+	     db_analyze_batch(db, "b_runs, b_rp, b_lib") || db_exec(db, ups) ? -1 : 0;
 	free(join);
 	free(ups);
 	/* PostgreSQL empties them at commit (ON COMMIT DELETE ROWS) */
-	if (!rc && !pg)
+	if (!rc && strcmp(db_kind(db), "postgresql"))
 		rc = db_exec(db, "DELETE FROM new_runs; DELETE FROM new_rp; DELETE FROM b_runs;"
-			     " DELETE FROM b_rp");
+			     " DELETE FROM b_rp; DELETE FROM b_lib");
 	return rc;
 }
 

@@ -597,7 +597,7 @@ static int move_batch(struct ingest *in)
 	/* the staging tables' statistics before the statements that join them:
 	 * without, the planner guessed their size and could loop over the
 	 * move's CTE per package row, or scan all of runs */
-	if (ensure_months(in) || db_flush(in->db) || db_exec(in->db, "ANALYZE stage_runs, stage_rp"))
+	if (ensure_months(in) || db_flush(in->db) || db_analyze_batch(in->db, "stage_runs, stage_rp"))
 		return -1;
 	while ((rc = db_step(in->check)) == DB_ROW) {
 		ssize_t k = find_id(in->staged, n, db_column_int64(in->check, 0));
