@@ -43,6 +43,21 @@ test_expect_success 'the hook is installed' '
 	test -f "$SITE/sitecustomize.py"
 '
 
+# The hook takes its directory off sys.path once loaded (each import would
+# look into it first); the environment keeps it, for child Pythons.
+for PY in $ALL_PY; do
+	test_expect_success "$PY: sys.path as without XALT, tracked or not; PYTHONPATH kept" '
+		mkdir -p pp &&
+		PYTHONPATH=$PWD/pp $PY -c "import sys; print(sys.path)" >expect &&
+		EXTRA_PYTHONPATH=$PWD/pp py_tracked $PY -c "import sys; print(sys.path)" >actual &&
+		test_cmp expect actual &&
+		PYTHONPATH=$SITE:$PWD/pp $PY -c "import sys; print(sys.path)" >actual &&
+		test_cmp expect actual &&
+		EXTRA_PYTHONPATH=$PWD/pp py_tracked $PY -c "import os; print(os.environ[\"PYTHONPATH\"])" >actual &&
+		echo "$SITE:$PWD/pp" >expect && test_cmp expect actual
+	'
+done
+
 for PY in $ALL_PY; do
 	test_expect_success "$PY: I line, json and submodules recorded, silently" '
 		py_tracked $PY -c "import json; print(json.dumps(1))" >out 2>err &&

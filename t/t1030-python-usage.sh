@@ -91,6 +91,32 @@ for PY in $MON_PY; do
 		test_cmp expect actual
 	'
 
+	# Code exec'd from text has the file name <string> whatever module runs
+	# it: its package is asked each time, never remembered by file name.
+	# Each package's <string> function runs only from the package's own
+	# code (a call from the user's code would count it anyway).
+	test_expect_success MONITORING "$PY: <string> code is its own package's use" '
+		us=$(PYTHONUSERBASE=$PYTHONUSERBASE $PY -c "import site; print(site.getusersitepackages())") &&
+		mkdir -p "$us/pkgd" "$us/pkge" &&
+		cat >"$us/pkgd/__init__.py" <<-\EOF &&
+		exec("def f():\n    return 1\n")
+		def run():
+		    return f()
+		EOF
+		cat >"$us/pkge/__init__.py" <<-\EOF &&
+		exec("def g():\n    return 2\n")
+		def run():
+		    return g()
+		EOF
+		printf "import pkgd, pkge\nprint(pkgd.run() + pkge.run())\n" >de.py &&
+		tracked $PY de.py >out &&
+		echo 3 >expect && test_cmp expect out &&
+		one_run &&
+		jq -r ".packages[] | select(.name | test(\"^pkg[de]$\")) | [.name, .used, .functions_used] | map(tostring) | @tsv" rec.json | sort >actual &&
+		printf "pkgd\ttrue\t2\npkge\ttrue\t2\n" >expect && test_cmp expect actual &&
+		rm -rf "$us/pkgd" "$us/pkge"
+	'
+
 	test_expect_success MONITORING "$PY: a killed run keeps the first use (U line written at once)" '
 		printf "import os, pkga\npkga.f(1)\nos.kill(os.getpid(), 9)\n" >kill.py &&
 		d=$XALT_SPOOL_BASE/xalt-$(id -u) &&
