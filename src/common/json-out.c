@@ -138,18 +138,41 @@ static size_t esc_one(const unsigned char *s, size_t len, size_t *used, char *ou
 	return u_escape(out, c);    /* invalid: the byte's Latin-1 reading */
 }
 
+/*
+ * The next piece of an escaped string at p: a run of bytes that pass
+ * through unchanged (copied at once: a call of esc_one per byte was most of
+ * building a record), or one character escaped into tmp. Sets *from to the
+ * piece and *used to the input bytes it covers; returns its length.
+ */
+static size_t next_piece(const unsigned char *p, size_t len, char tmp[12], const char **from,
+			 size_t *used)
+{
+	size_t n = 0;
+
+	while (n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\')
+		n++;
+	if (n) {
+		*from = (const char *)p;
+		*used = n;
+		return n;
+	}
+	*from = tmp;
+	return esc_one(p, len, used, tmp);
+}
+
 long json_escape(char *out, size_t cap, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, used;
-	char tmp[12];
+	size_t o = 0;
 
 	while (len) {
-		size_t n = esc_one(p, len, &used, tmp);
+		char tmp[12];
+		const char *from;
+		size_t used, n = next_piece(p, len, tmp, &from, &used);
 
 		if (n > cap - o)
 			return -1;
-		memcpy(out + o, tmp, n);
+		memcpy(out + o, from, n);
 		o += n;
 		p += used;
 		len -= used;
@@ -160,20 +183,17 @@ long json_escape(char *out, size_t cap, const char *s, size_t len)
 static void put_escaped(struct json_out *j, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	char tmp[256];
-	size_t t = 0, used;
 
 	putc_(j, '"');
 	while (len) {
-		if (t > sizeof(tmp) - 12) {
-			put(j, tmp, t);
-			t = 0;
-		}
-		t += esc_one(p, len, &used, tmp + t);
+		char tmp[12];
+		const char *from;
+		size_t used, n = next_piece(p, len, tmp, &from, &used);
+
+		put(j, from, n);
 		p += used;
 		len -= used;
 	}
-	put(j, tmp, t);
 	putc_(j, '"');
 }
 
