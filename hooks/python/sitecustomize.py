@@ -661,7 +661,8 @@ def _use(top, key):
 
 
 def _is_user_code(code, g):
-    """Code of the user's own (see _attribution), from its file or module."""
+    """Code of the user's own (see _attribution), from its file or module
+    (g, the globals running it, is read only for names like <string>)."""
     fn = code.co_filename
     if fn[:1] == '<':
         return g.get('__name__') == '__main__'
@@ -676,10 +677,11 @@ def _code_owner(code, fn):
     frame that started it: ours are _on_start's and this one).
 
     Kept per file name: one file is one module's code, so the frame is
-    fetched once per file, not per code object (the frame object it makes
-    was most of a callback's cost: 298 of them in a start importing 30
-    packages). Names like <string> are not one module's (exec'd text,
-    namedtuple's and dataclasses' generated code): asked every time.
+    fetched once per file, not per code object (298 callbacks in a start
+    importing 30 packages). Not kept: names like <string>, which are not one
+    module's (exec'd text, namedtuple's and dataclasses' generated code), and
+    our own code, which carries importlib's frozen file name (_as_importlib):
+    it must not decide for importlib's functions, nor they for it.
     """
     g = sys._getframe(2).f_globals
     if _is_user_code(code, g):
@@ -687,9 +689,12 @@ def _code_owner(code, fn):
     else:
         name = g.get('__name__')
         owner = name.partition('.')[0] if isinstance(name, str) else ''
-    if fn[:1] != '<' or fn.startswith('<frozen'):
+    if (fn[:1] != '<' or fn.startswith('<frozen')) and g is not _GLOBALS:
         _st.owners[fn] = owner
     return owner
+
+
+_GLOBALS = globals()
 
 
 def _on_start(code, offset):
@@ -698,7 +703,8 @@ def _on_start(code, offset):
         owner = _st.owners.get(fn)
         if owner is None:
             if fn[:1] != '<' and not code.co_flags & _CO_NEWLOCALS:
-                owner = 0 if _is_lib(fn) else _USER  # a module or class body: no frame needed
+                # a module or class body of a file: its name decides
+                owner = _USER if _is_user_code(code, None) else 0
             else:
                 owner = _code_owner(code, fn)
         if owner is _USER:

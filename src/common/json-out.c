@@ -1,7 +1,7 @@
 /*
  * The hand JSON writer of the preload library (see json-out.h).
  *
- * Sections: byte output (put), the escaper (esc_one, json_escape), numbers
+ * Sections: byte output (put), the escaper (esc_one, next_piece, json_escape), numbers
  * (no printf: snprintf is not async-signal-safe and this runs in the fatal
  * signal handler), structure and values.
  *
@@ -86,10 +86,17 @@ static int cont(unsigned char c)
 	return (c & 0xc0) == 0x80;
 }
 
+/* A byte that stands for itself in a JSON string. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 /*
- * Escape the character at s (len > 0 bytes left) into out (12 bytes), set
- * *used to the input bytes consumed, return the output length. Printable
- * ASCII passes through; a valid UTF-8 sequence (shortest form, no surrogates,
+ * Escape the character at s (len > 0 bytes left; s[0] not plain: next_piece
+ * copies those) into out (12 bytes), set *used to the input bytes consumed,
+ * return the output length. '"' and '\\' get a backslash, controls their
+ * short or \u form; a valid UTF-8 sequence (shortest form, no surrogates,
  * at most U+10FFFF) becomes one or two \u escapes; any other byte becomes
  * \u00XX on its own, and the scan restarts at the next byte.
  */
@@ -98,14 +105,10 @@ static size_t esc_one(const unsigned char *s, size_t len, size_t *used, char *ou
 	unsigned c = s[0], cp;
 
 	*used = 1;
-	if (c >= 0x20 && c < 0x7f) {
-		if (c == '"' || c == '\\') {
-			out[0] = '\\';
-			out[1] = (char)c;
-			return 2;
-		}
-		out[0] = (char)c;
-		return 1;
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
 	}
 	if (c < 0x80) {
 		switch (c) {
@@ -149,7 +152,7 @@ static size_t next_piece(const unsigned char *p, size_t len, char tmp[12], const
 {
 	size_t n = 0;
 
-	while (n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\')
+	while (n < len && plain(p[n]))
 		n++;
 	if (n) {
 		*from = (const char *)p;
