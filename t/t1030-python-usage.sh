@@ -117,6 +117,21 @@ for PY in $MON_PY; do
 		rm -rf "$us/pkgd" "$us/pkge"
 	'
 
+	# The hook's finder carries importlib's frozen file name (for tracebacks):
+	# its code is never a use, nor does it decide for importlib's own.
+	test_expect_success MONITORING "$PY: importlib's code counts as its use, the hook's finder never" '
+		cat >own.py <<-\EOF &&
+		import sys, types, json
+		m = sys.meta_path[0]._xalt_module
+		st = m._st
+		counted = list(st.counted)  # a copy: the calls below count too
+		ours = [k for k in counted if isinstance(k, types.CodeType) and id(k) in m._OWN_CODE]
+		print(len(ours), st.uses.get("_frozen_importlib_external", 0) > 0)
+		EOF
+		tracked $PY own.py >out &&
+		echo "0 True" >expect && test_cmp expect out
+	'
+
 	test_expect_success MONITORING "$PY: a killed run keeps the first use (U line written at once)" '
 		printf "import os, pkga\npkga.f(1)\nos.kill(os.getpid(), 9)\n" >kill.py &&
 		d=$XALT_SPOOL_BASE/xalt-$(id -u) &&

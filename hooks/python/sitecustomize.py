@@ -574,6 +574,10 @@ def _as_importlib(cls):
                 code.co_consts, code.co_names, code.co_varnames,
                 _IMPORTLIB_FILE, code.co_name, code.co_firstlineno,
                 code.co_lnotab, code.co_freevars, code.co_cellvars)
+        _OWN_CODE.add(id(f.__code__))
+
+
+_OWN_CODE = set()  # ids of our code renamed as importlib's (usage: never a use)
 
 
 class _Finder2(object):
@@ -679,9 +683,8 @@ def _code_owner(code, fn):
     Kept per file name: one file is one module's code, so the frame is
     fetched once per file, not per code object (298 callbacks in a start
     importing 30 packages). Not kept: names like <string>, which are not one
-    module's (exec'd text, namedtuple's and dataclasses' generated code), and
-    our own code, which carries importlib's frozen file name (_as_importlib):
-    it must not decide for importlib's functions, nor they for it.
+    module's (exec'd text, namedtuple's and dataclasses' generated code).
+    Our own code with importlib's file name never gets here (_on_start).
     """
     g = sys._getframe(2).f_globals
     if _is_user_code(code, g):
@@ -689,16 +692,15 @@ def _code_owner(code, fn):
     else:
         name = g.get('__name__')
         owner = name.partition('.')[0] if isinstance(name, str) else ''
-    if (fn[:1] != '<' or fn.startswith('<frozen')) and g is not _GLOBALS:
+    if fn[:1] != '<' or fn.startswith('<frozen'):
         _st.owners[fn] = owner
     return owner
 
 
-_GLOBALS = globals()
-
-
 def _on_start(code, offset):
     try:
+        if id(code) in _OWN_CODE:  # our finder's: importlib's file name, not its code
+            return _DISABLE
         fn = code.co_filename
         owner = _st.owners.get(fn)
         if owner is None:
