@@ -918,7 +918,7 @@ def _leave_path():
     sys.modules would look into it first: about 50,000 instructions per
     import (1.8 M of a start importing 30 packages on 3.12). sys.path is then
     what it is without XALT; the environment's PYTHONPATH is untouched, so
-    child Pythons load the hook as this one did.
+    child Pythons that inherit it load the hook as this one did.
     """
     if any(_ours(p) for p in sys.path):
         sys.path[:] = [p for p in sys.path if not _ours(p)]

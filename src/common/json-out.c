@@ -1,9 +1,9 @@
 /*
  * The hand JSON writer of the preload library (see json-out.h).
  *
- * Sections: byte output (put), the escaper (esc_one, next_piece, json_escape), numbers
- * (no printf: snprintf is not async-signal-safe and this runs in the fatal
- * signal handler), structure and values.
+ * Sections: byte output (put), the escaper (esc_one, next_piece,
+ * json_escape), numbers (no printf: snprintf is not async-signal-safe and
+ * this runs in the fatal signal handler), structure and values.
  *
  * Commas need no stack: a value written at a level sets need_comma; opening
  * a container clears it; closing one sets it again, because the container
