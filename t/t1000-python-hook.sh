@@ -257,6 +257,17 @@ test_expect_success VENV 'a package in a venv: version from its dist-info, or __
 	test "$(field baz 4)" = 4.5
 '
 
+test_expect_success VENV 'no version in the metadata'"'"'s name: Version: read from its file' '
+	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
+	mkdir -p "$sp/eggy" "$sp/wheely" "$sp/Wheely.dist-info" &&
+	: >"$sp/eggy/__init__.py" && : >"$sp/wheely/__init__.py" &&
+	printf "Metadata-Version: 1.1\nName: eggy\nVersion: 7.8\n\nVersion: 0\n" >"$sp/eggy.egg-info" &&
+	printf "Metadata-Version: 2.1\nName: Wheely\nVersion: 2.0rc1\n" >"$sp/Wheely.dist-info/METADATA" &&
+	py_tracked v1/bin/python -c "import eggy, wheely" &&
+	test "$(field eggy 4)" = 7.8 &&
+	test "$(field wheely 4)" = 2.0rc1
+'
+
 test_expect_success VENV 'top_level.txt: each name gets its own dist'"'"'s version, in any order read' '
 	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
 	for d in Alpha-1.1 Beta-2.2 Gamma-3.3; do mkdir "$sp/$d.dist-info" || return 1; done &&

@@ -91,6 +91,32 @@ for PY in $MON_PY; do
 		test_cmp expect actual
 	'
 
+	# Usage tracking starts once site has run usercustomize (its last
+	# start-up step): what a usercustomize runs is start-up, not use, and
+	# site's function is its own again afterwards.
+	test_expect_success MONITORING "$PY: a usercustomize's calls are start-up, not use" '
+		us=$(PYTHONUSERBASE=$PYTHONUSERBASE $PY -c "import site; print(site.getusersitepackages())") &&
+		printf "import pkga\npkga.f(0)\n" >"$us/usercustomize.py" &&
+		printf "import site, pkgb\nprint(pkgb.h(), site.execusercustomize.__module__)\n" >uc.py &&
+		{ tracked $PY uc.py >out; rc=$?; rm -f "$us/usercustomize.py"; test $rc = 0; } &&
+		echo "1 site" >expect && test_cmp expect out &&
+		one_run && usage >actual &&
+		printf "pkga\tfalse\t0\npkgb\ttrue\t1\n" >expect && test_cmp expect actual &&
+		jq -r ".packages[] | select(.name == \"pkga\") | .startup" rec.json >actual &&
+		echo true >expect && test_cmp expect actual
+	'
+
+	test_expect_success MONITORING "$PY: without a user site (-s) usage tracking starts at once" '
+		us=$(PYTHONUSERBASE=$PYTHONUSERBASE $PY -c "import site; print(site.getusersitepackages())") &&
+		rm -rf nous && mkdir -p nous/site-packages &&
+		cp -r "$us/pkga" "$us/pkgb" nous/site-packages/ &&
+		printf "import sys, pkga\nprint(pkga.f(1), sys.flags.no_user_site)\n" >ns.py &&
+		PYTHONPATH=$PWD/nous/site-packages tracked $PY -s ns.py >out &&
+		echo "1 1" >expect && test_cmp expect out &&
+		one_run && usage >actual &&
+		printf "pkga\ttrue\t2\npkgb\tfalse\t0\n" >expect && test_cmp expect actual
+	'
+
 	# Code exec'd from text has the file name <string> whatever module runs
 	# it: its package is asked each time, never remembered by file name.
 	# Each package's <string> function runs only from the package's own
