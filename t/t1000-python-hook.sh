@@ -96,6 +96,30 @@ for PY in $ALL_PY; do
 		done
 	'
 
+	# Start-up ends after site's usercustomize step: the hook stands in for
+	# site.execusercustomize meanwhile, and must not show in what a
+	# usercustomize's warnings, exits and stack say (3.x). Its frame, like
+	# the finder's, carries importlib's name: the stack is compared without
+	# importlib's frames.
+	test_expect_success "$PY: a usercustomize's warnings, exit and stack as without the hook" '
+		us=$(PYTHONUSERBASE=$PWD/ub $PY -c "import site; print(site.getusersitepackages())") &&
+		rm -rf ub && mkdir -p "$us" &&
+		cat >"$us/usercustomize.py" <<-\EOF &&
+		import os, sys, traceback, warnings
+		warnings.warn("from usercustomize", stacklevel=3)
+		print([f[2] for f in traceback.extract_stack() if "importlib" not in f[0]])
+		if os.environ.get("UC_EXIT"):
+		    sys.exit(3)
+		EOF
+		for e in "" 1; do
+			{ UC_EXIT=$e PYTHONUSERBASE=$PWD/ub PYTHONNOUSERSITE= $PY -c "print(1)" >out.a 2>err.a; echo $? >>out.a; } &&
+			{ UC_EXIT=$e PYTHONUSERBASE=$PWD/ub PYTHONNOUSERSITE= py_tracked $PY -c "print(1)" >out.b 2>err.b; echo $? >>out.b; } &&
+			grep "from usercustomize" err.a &&
+			test_cmp out.a out.b && test_cmp err.a err.b || return 1
+		done &&
+		rm -rf ub
+	'
+
 	test_expect_success "$PY: a top-level module whose code fails is not recorded" '
 		(cd m && test_must_fail py_tracked $PY t1.py 2>/dev/null) &&
 		grep "^P	python	os	" "$(cat m/spool)/pkgs" &&

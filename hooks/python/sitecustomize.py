@@ -155,8 +155,14 @@ class _State(object):
     def package(self, name, version, path, usec, attr):
         """Write (or batch) the 9-field P line of one module (docs/design.md);
         attr is (direct, imported_by, startup) as spool fields."""
-        fields = _b('%s\t%s\t%s' % (name, version or '', path or ''))
-        if len(fields.translate(None, _SPECIAL)) != len(fields) - 2:
+        # The three text fields encoded and checked at once; field by field
+        # when one needs escaping or they do not join (2.7's str and unicode
+        # mixed, a value that is not text).
+        try:
+            fields = _b('\t'.join((name, version or '', path or '')))
+        except Exception:
+            fields = None
+        if fields is None or len(fields.translate(None, _SPECIAL)) != len(fields) - 2:
             fields = b'\t'.join([_esc(_b(f)) for f in (name, version or '', path or '')])
         (self.write if self.batch is None else self.batch.append)(b'\t'.join((
             b'P\tpython', fields,
@@ -336,7 +342,7 @@ def _version(name, path, mod):
     # Most modules at a start are the interpreter's: told by their file's
     # directory, found with one call (dirname makes eight; it is still asked
     # below, for paths like a//b).
-    if not path or path.rpartition(os.sep)[0] in _st.stdlib:
+    if not path or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib:
         return None
     hit = None
     site = None if path in _ORIGINS else os.path.dirname(path)
@@ -562,27 +568,32 @@ class _Finder(object):
 _IMPORTLIB_FILE = '<frozen importlib._bootstrap_external>'
 
 
-def _as_importlib(cls):
-    """Give the methods of cls importlib's file name (see above).
+def _as_importlib(f, name=None, filename=_IMPORTLIB_FILE):
+    """Give function f importlib's file name, and name when given (see above).
 
     code.replace() on 3.8+, the CodeType constructor on 3.6/3.7; about 10 us,
-    where compiling the same source at start cost 0.9 ms. The methods hold no
-    nested code objects (no comprehensions or lambdas), so one level suffices.
+    where compiling the same source at start cost 0.9 ms. The functions hold
+    no nested code objects (no comprehensions or lambdas), so one level
+    suffices.
     """
+    code = f.__code__
+    name = name or code.co_name
+    if hasattr(code, 'replace'):
+        f.__code__ = code.replace(co_filename=filename, co_name=name)
+    else:
+        f.__code__ = type(code)(
+            code.co_argcount, code.co_kwonlyargcount, code.co_nlocals,
+            code.co_stacksize, code.co_flags, code.co_code,
+            code.co_consts, code.co_names, code.co_varnames,
+            filename, name, code.co_firstlineno,
+            code.co_lnotab, code.co_freevars, code.co_cellvars)
+    _OWN_CODE.add(id(f.__code__))
+
+
+def _methods_as_importlib(cls):
     for f in vars(cls).values():
-        code = getattr(f, '__code__', None)
-        if code is None:
-            continue
-        if hasattr(code, 'replace'):
-            f.__code__ = code.replace(co_filename=_IMPORTLIB_FILE)
-        else:
-            f.__code__ = type(code)(
-                code.co_argcount, code.co_kwonlyargcount, code.co_nlocals,
-                code.co_stacksize, code.co_flags, code.co_code,
-                code.co_consts, code.co_names, code.co_varnames,
-                _IMPORTLIB_FILE, code.co_name, code.co_firstlineno,
-                code.co_lnotab, code.co_freevars, code.co_cellvars)
-        _OWN_CODE.add(id(f.__code__))
+        if getattr(f, '__code__', None) is not None:
+            _as_importlib(f)
 
 
 _OWN_CODE = set()  # ids of our code renamed as importlib's (usage: never a use)
@@ -780,36 +791,47 @@ def _monitor(st):
     mon.register_callback(tid, mon.events.CALL, _on_call)
     mon.set_events(tid, mon.events.PY_START)
     st.write(b'M\tpython\ton\n')
-    import atexit  # already loaded by _install: no finder, no P line
-    atexit.register(_final_uses)
 
 
 _MON = _CALL = _DISABLE = None
 
 
-def _usage_start():
-    """Start usage tracking now; never raises."""
+def _startup_over():
+    """Start-up is over: what is imported from now on is the program's, and
+    usage tracking starts (3.12+); never raises."""
+    _st.starting = False
     try:
         _monitor(_st)
     except Exception as e:
         _trace('package use not tracked: %r' % (e,))
 
 
-def _usage_after_site():
-    """Start usage tracking once site has run usercustomize, its last step
-    after us (site.main); at once when it will not.
+def _after_site():
+    """End start-up once site has run usercustomize, its step after us in
+    site.main; at once when it will not (no user site, or we were not
+    imported by site.main).
 
-    site's import of usercustomize is start-up: the 30 functions of
-    importlib its search runs cost 0.9 M instructions of instrumenting and
-    callbacks on 3.12 when monitored, a fifth of a start's tracking. Code
-    that a usercustomize runs is start-up too, never a use. site's function
-    is put back before it runs, so nothing of this stays.
+    site's search for a usercustomize is start-up: the 30 functions of
+    importlib it runs cost 0.9 M instructions of instrumenting and callbacks
+    on 3.12 when monitored, a fifth of a start's tracking. What a
+    usercustomize imports and runs is start-up too. Our stand-in for
+    site.execusercustomize puts site's own back before calling it, and
+    carries the name of importlib's frame-trimming function, so tracebacks
+    and warnings from a usercustomize read as without us (t1000).
     """
+    if hasattr(sys, 'monitoring'):
+        # registered before a usercustomize's exit handlers: runs after them
+        import atexit  # already loaded by _install: no finder, no P line
+        atexit.register(_final_uses)
     site = sys.modules.get('site')
     run = getattr(site, 'execusercustomize', None)
-    if not (hasattr(sys, 'monitoring') and getattr(site, 'ENABLE_USER_SITE', False)
-            and callable(run)):
-        _usage_start()
+    main = getattr(getattr(site, 'main', None), '__code__', None)
+    f = sys._getframe()
+    while f is not None and f.f_code is not main:
+        f = f.f_back
+    if not (_PY3 and f is not None and callable(run)
+            and getattr(site, 'ENABLE_USER_SITE', False)):
+        _startup_over()
         return
 
     def execusercustomize():
@@ -817,7 +839,9 @@ def _usage_after_site():
         try:
             run()
         finally:
-            _usage_start()
+            _startup_over()
+    _as_importlib(execusercustomize, '_call_with_frames_removed',
+                  '<frozen importlib._bootstrap>')
     site.execusercustomize = execusercustomize
 
 
@@ -914,8 +938,8 @@ def _install(path, spool):
         return
 
     if _PY3:
-        _as_importlib(_TimedLoader)
-        _as_importlib(_Finder)
+        _methods_as_importlib(_TimedLoader)
+        _methods_as_importlib(_Finder)
         finder = _Finder()
     else:
         finder = _Finder2()
@@ -1018,8 +1042,7 @@ finally:
     except Exception as _e:
         _trace('cannot take the hook off sys.path: %r' % (_e,))
     if _st is not None:
-        _st.starting = False  # what is imported from now on is not start-up
-        # Usage tracking starts after the chain (a site's or env's own
+        # Start-up ends after the chain (a site's or env's own
         # sitecustomize gets the first pick of sys.monitoring's tool ids)
         # and after usercustomize.
-        _usage_after_site()
+        _after_site()
