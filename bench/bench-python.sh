@@ -130,12 +130,7 @@ fi
 # 30 third-party packages (a site-packages dir on PYTHONPATH: the shipped
 # config keeps every one), each with a function; tp30.py imports them all.
 TP=$BENCH_TMP/tp/lib/python/site-packages
-mkdir -p "$TP"
-for i in $(seq -w 1 30); do
-	mkdir -p "$TP/tpkg$i"
-	printf 'import json\ndef f(x):\n    return x + 1\n' >"$TP/tpkg$i/__init__.py"
-	echo "import tpkg$i" >>"$BENCH_TMP/tp30.py"
-done
+bench/python/make-tp30.sh "$BENCH_TMP"
 mkdir -p "$TP/benchpkg" && printf 'def f(x):\n    return x\n' >"$TP/benchpkg/__init__.py"
 TV=(-v "none:PYTHONPATH=$TP" -v "preload:$TRACK,PYTHONPATH=$TP"
 	-v "xalt-rec:$TRACK,PYTHONPATH=$SITE:$TP,XALT_SAMPLING=no")

@@ -16,12 +16,7 @@ command -v valgrind >/dev/null || { echo "$0: valgrind is needed" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/xalt-bench-icount.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 TP=$tmp/tp/lib/python/site-packages
-mkdir -p "$TP"
-for i in $(seq -w 1 30); do
-	mkdir -p "$TP/tpkg$i"
-	printf 'import json\ndef f(x):\n    return x + 1\n' >"$TP/tpkg$i/__init__.py"
-	echo "import tpkg$i" >>"$tmp/tp30.py"
-done
+bench/python/make-tp30.sh "$tmp"
 
 # count VAR=VALUE... -- PY ARGS...: instructions of one run
 count() {
