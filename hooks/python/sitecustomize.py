@@ -1045,4 +1045,8 @@ finally:
         # Start-up ends after the chain (a site's or env's own
         # sitecustomize gets the first pick of sys.monitoring's tool ids)
         # and after usercustomize.
-        _after_site()
+        try:
+            _after_site()
+        except Exception as _e:
+            _trace('cannot wait for usercustomize: %r' % (_e,))
+            _startup_over()
