@@ -121,8 +121,10 @@ class _State(object):
         self.tool = None      # our sys.monitoring tool id (3.12+), or None
         self.uses = {}        # loaded top-level name -> functions seen running
         self.written = {}     # top-level name -> the count its last U line said
-        self.counted = set()  # code objects (or ids of C callables) counted
-        self.owners = {}      # file name -> _USER or its package (_code_owner)
+        self.counted = {}     # id(code) -> code (kept: no id reused), or
+                              #   ~id(C callable) -> None: what was counted
+        self.owners = dict.fromkeys(_IMPORT_SYSTEM, 0)  # file name -> _USER,
+                              #   its package (_code_owner), or 0: no package
         self.error = None     # why writing stopped, for XALT_TRACING
 
     def write(self, line):
@@ -587,7 +589,6 @@ def _as_importlib(f, name=None, filename=_IMPORTLIB_FILE):
             code.co_consts, code.co_names, code.co_varnames,
             filename, name, code.co_firstlineno,
             code.co_lnotab, code.co_freevars, code.co_cellvars)
-    _OWN_CODE.add(id(f.__code__))
 
 
 def _methods_as_importlib(cls):
@@ -596,31 +597,30 @@ def _methods_as_importlib(cls):
             _as_importlib(f)
 
 
-_OWN_CODE = set()  # ids of our code renamed as importlib's (usage: never a use)
+# 2.7 only: a class costs 3.x some 60,000 instructions to create (type_new).
+if not _PY3:
+    class _Finder2(object):
+        """Python 2.7 meta_path finder: notes each first import, never loads.
 
+        2.7 asks meta_path finders for a loader; returning None leaves the import
+        to the built-in machinery, unchanged. Names noted here are written (with
+        path and version) at the next import or at exit, once in sys.modules.
+        """
 
-class _Finder2(object):
-    """Python 2.7 meta_path finder: notes each first import, never loads.
-
-    2.7 asks meta_path finders for a loader; returning None leaves the import
-    to the built-in machinery, unchanged. Names noted here are written (with
-    path and version) at the next import or at exit, once in sys.modules.
-    """
-
-    def find_module(self, fullname, path=None):
-        st = _st
-        if st is None or not st.on:
+        def find_module(self, fullname, path=None):
+            st = _st
+            if st is None or not st.on:
+                return None
+            try:
+                if st.pending:
+                    _flush_pending(fullname)
+                if fullname not in st.seen:
+                    st.seen.add(fullname)
+                    st.pending.append(fullname)
+                    st.attr[fullname] = _attribution(sys._getframe(1))
+            except Exception:
+                pass
             return None
-        try:
-            if st.pending:
-                _flush_pending(fullname)
-            if fullname not in st.seen:
-                st.seen.add(fullname)
-                st.pending.append(fullname)
-                st.attr[fullname] = _attribution(sys._getframe(1))
-        except Exception:
-            pass
-        return None
 
 
 def _flush_pending(importing=None):
@@ -668,15 +668,22 @@ def _at_exit():
 # import are disabled before it is loaded and are not counted later.
 
 _CO_NEWLOCALS = 0x2
+# The import system's code (and our finder's, which carries its file name)
+# runs for every import: never a use of anything. It is charged to the owner
+# 0, which is no package. (Once importlib is imported, these modules are
+# named importlib._bootstrap*, and their functions counted as importlib's.)
+_IMPORT_SYSTEM = ('<frozen importlib._bootstrap>', '<frozen importlib._bootstrap_external>')
 
 
-def _use(top, key):
-    """Count a function of package top (key: its code or the callable's id)."""
+def _use(top, key, keep):
+    """Count a function of package top: key is id(code), kept as keep (a
+    code object hashes its whole contents, 0.6 us a time: the id is what
+    was looked up twice per event), or ~id of a C callable with keep None."""
     st = _st
     n = st.uses.get(top)
     if n is None or key in st.counted:
         return
-    st.counted.add(key)
+    st.counted[key] = keep
     st.uses[top] = n + 1
     if not n:  # the first use: now, so a killed run keeps it
         st.written[top] = 1
@@ -703,7 +710,9 @@ def _code_owner(code, fn):
     fetched once per file, not per code object (298 callbacks in a start
     importing 30 packages). Not kept: names like <string>, which are not one
     module's (exec'd text, namedtuple's and dataclasses' generated code).
-    Our own code with importlib's file name never gets here (_on_start).
+    A module or class body asks too: its file is then known for the
+    functions that follow. The import system's files (our finder's code
+    among them) are known from the start (_IMPORT_SYSTEM).
     """
     g = sys._getframe(2).f_globals
     if _is_user_code(code, g):
@@ -718,20 +727,14 @@ def _code_owner(code, fn):
 
 def _on_start(code, offset):
     try:
-        if id(code) in _OWN_CODE:  # our finder's: importlib's file name, not its code
-            return _DISABLE
         fn = code.co_filename
         owner = _st.owners.get(fn)
         if owner is None:
-            if fn[:1] != '<' and not code.co_flags & _CO_NEWLOCALS:
-                # a module or class body of a file: its name decides
-                owner = _USER if _is_user_code(code, None) else 0
-            else:
-                owner = _code_owner(code, fn)
+            owner = _code_owner(code, fn)
         if owner is _USER:
             _MON.set_local_events(_st.tool, code, _CALL)
-        elif code.co_flags & _CO_NEWLOCALS:
-            _use(owner, code)
+        elif code.co_flags & _CO_NEWLOCALS and owner in _st.uses:
+            _use(owner, id(code), code)
     except Exception:
         pass
     return _DISABLE
@@ -744,16 +747,16 @@ def _on_call(code, offset, func, arg0):
             f = getattr(func, '__func__', None)  # a bound method
             c = getattr(f, '__code__', None)
         if c is not None:
-            key, mod = c, getattr(func, '__module__', None)
+            key, mod = id(c), getattr(func, '__module__', None)
         else:  # a C callable: its module, or its type's, or its self's type's
-            key = id(func)
+            key, c = ~id(func), None
             mod = getattr(func, '__module__', None)
             if not isinstance(mod, str):
                 self = getattr(func, '__self__', None)
                 mod = type(func if self is None or isinstance(self, type(sys))
                            else self).__module__
         if isinstance(mod, str):
-            _use(mod.partition('.')[0], key)
+            _use(mod.partition('.')[0], key, c)
     except Exception:
         pass
     return _DISABLE
