@@ -292,6 +292,42 @@ test_expect_success VENV 'no version in the metadata'"'"'s name: Version: read f
 	test "$(field wheely 4)" = 2.0rc1
 '
 
+# The metadata index (_dist_index, _dist_find) on a listing given in a set
+# order: whole normalised names (not qux_extra), metadata dirs only (not
+# qux-stubs, listed first), the first listed of a name, no version in the
+# name, case and dots normalised; top_level.txt read in listing order.
+for PY in $ALL_PY; do
+	test_expect_success "$PY: metadata index: whole names, metadata dirs only, first listed" '
+		cat >idx.py <<-\EOF &&
+		import sys
+		hook = sys.argv[1] + "/sitecustomize.py"  # by path: Debian has its own
+		if sys.version_info[0] == 2:
+		    import imp
+		    m = imp.load_source("xalt_hook", hook)
+		else:
+		    import importlib.util as u
+		    spec = u.spec_from_file_location("xalt_hook", hook)
+		    m = u.module_from_spec(spec)
+		    spec.loader.exec_module(m)
+		m._st = m._State("/dev/null")
+		listing = ["qux-stubs", "Qux_Extra-9.9.dist-info", "qux", "qux-0.5.dist-info",
+		           "qux-0.4.dist-info", "Zed.Lib-3.1.egg-info", "plain.dist-info",
+		           "bad\nname-1.dist-info", "late-2.dist-info", "Other-1.dist-info"]
+		m.os.listdir = lambda d: listing
+		idx = m._dist_index("/x")
+		print(" ".join(str(m._dist_find(idx, k)) for k in
+		               ("qux", "qux_extra", "zed_lib", "plain", "bad", "quux", "late")))
+		print(" ".join(m._dist_infos(idx)))
+		EOF
+		$PY idx.py "$SITE" >actual &&
+		cat >expect <<-\EOF &&
+		qux-0.5.dist-info Qux_Extra-9.9.dist-info Zed.Lib-3.1.egg-info plain.dist-info None None late-2.dist-info
+		Qux_Extra-9.9.dist-info qux-0.5.dist-info qux-0.4.dist-info Zed.Lib-3.1.egg-info plain.dist-info late-2.dist-info Other-1.dist-info
+		EOF
+		test_cmp expect actual
+	'
+done
+
 test_expect_success VENV 'top_level.txt: each name gets its own dist'"'"'s version, in any order read' '
 	sp=$(v1/bin/python -c "import sysconfig; print(sysconfig.get_paths()[\"purelib\"])") &&
 	for d in Alpha-1.1 Beta-2.2 Gamma-3.3; do mkdir "$sp/$d.dist-info" || return 1; done &&
