@@ -354,12 +354,10 @@ def _top_level_dist(site, idx, name):
         info = next(todo, None)
         if info is None:
             break
-        data = _read_small(os.path.join(site, info, 'top_level.txt'))
-        for line in (data or b'').split(b'\n'):
-            line = line.strip()
-            if line:
-                found.setdefault(line.decode('utf-8', 'replace')
-                                 if _PY3 else line, info)
+        data = _read_small(site + '/' + info + '/top_level.txt') or b''
+        # one name per line: split() drops the blank ones and the spaces
+        for line in (data.decode('utf-8', 'replace') if _PY3 else data).split():
+            found.setdefault(line, info)
         hit = found.get(name)
     return hit
 
