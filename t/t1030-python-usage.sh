@@ -185,6 +185,22 @@ for PY in $MON_PY; do
 		one_run && usage >actual &&
 		printf "pkga\tnull\tnull\npkgb\tnull\tnull\n" >expect && test_cmp expect actual
 	'
+
+	# At exit, after the last U lines, usage tracking ends and the tool id
+	# is given back (held callbacks kept the hook's module alive into the
+	# last stage of finalization): an exit handler registered before ours,
+	# by a site's own sitecustomize, finds it free.
+	test_expect_success MONITORING "$PY: at exit the counts are written, then the tool id is given back" '
+		mkdir -p late && cat >late/sitecustomize.py <<-\EOF &&
+		import atexit, sys
+		atexit.register(lambda: print("at exit:", sys.monitoring.get_tool(4), sys.monitoring.get_tool(3)))
+		EOF
+		printf "import sys, pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(4))\n" >late.py &&
+		PYTHONPATH=$PWD/late tracked $PY late.py >out &&
+		printf "xalt\nat exit: None None\n" >expect && test_cmp expect out &&
+		one_run && usage >actual &&
+		printf "pkga\ttrue\t2\npkgb\tfalse\t0\n" >expect && test_cmp expect actual
+	'
 done
 
 for PY in $OLD_PY; do

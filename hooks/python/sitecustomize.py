@@ -791,7 +791,14 @@ def _on_call(code, offset, func, arg0):
 
 
 def _final_uses():
-    """At exit: a U line for each package whose count grew since its last."""
+    """At exit: a U line for each package whose count grew since its last,
+    then usage tracking ends and the tool id is given back.
+
+    Ending it is also what lets the interpreter drop this module cheaply at
+    shutdown: callbacks still registered keep the module alive into the
+    last stage of finalization, where its dict is cleared name by name and
+    collected three more times (0.54 M instructions of 3.12's `-c pass`).
+    """
     st = _st
     try:
         lines = [b'U\tpython\t%s\t%d\n' % (_esc(_b(top)), n)
@@ -801,6 +808,16 @@ def _final_uses():
             st.flush()
     except Exception:
         pass
+    tid = st.tool
+    if tid is not None:
+        st.tool = None
+        try:
+            _MON.set_events(tid, 0)
+            _MON.register_callback(tid, _MON.events.PY_START, None)
+            _MON.register_callback(tid, _CALL, None)
+            _MON.free_tool_id(tid)
+        except Exception:
+            pass
 
 
 def _monitor(st):
