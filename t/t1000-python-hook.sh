@@ -317,7 +317,13 @@ for PY in $ALL_PY; do
 		idx = m._dist_index("/x")
 		print(" ".join(str(m._dist_find(idx, k)) for k in
 		               ("qux", "qux_extra", "zed_lib", "plain", "bad", "quux", "late")))
-		print(" ".join(m._dist_infos(idx)))
+		info, cur, infos = None, 0, []
+		while True:
+		    info, cur = m._dist_info_after(idx, cur)
+		    if info is None:
+		        break
+		    infos.append(info)
+		print(" ".join(infos))
 		EOF
 		$PY idx.py "$SITE" >actual &&
 		cat >expect <<-\EOF &&

@@ -143,23 +143,25 @@ for PY in $MON_PY; do
 		rm -rf "$us/pkgd" "$us/pkge"
 	'
 
-	# The import system runs for every import: its code is never a use, nor
-	# is the hook's finder (it carries importlib's frozen file name); a
+	# The import system (importlib, zipimport's path hook) runs for every
+	# import: its code is never a use, nor is the hook's finder (it carries
+	# importlib's frozen file name); a
 	# function of importlib the program calls is. Once importlib is
 	# imported, the frozen modules are named importlib._bootstrap*.
 	test_expect_success MONITORING "$PY: the import system and the hook's finder are never a use, importlib.import_module is" '
 		cat >own.py <<-\EOF &&
 		import sys, importlib
 		st = sys.meta_path[0]._xalt_module._st
-		import json
+		import json, email.mime.text, xml.dom.minidom
 		importlib.import_module("csv")
 		codes = [c for c in st.counted.values() if c is not None]
-		print(len([c for c in codes if c.co_filename.startswith("<frozen importlib")]),
+		print(len([c for c in codes if c.co_filename.startswith(("<frozen importlib", "<frozen zipimport"))]),
 		      len([c for c in codes if c.co_name == "import_module"]),
-		      st.uses.get("_frozen_importlib", 0), st.uses.get("_frozen_importlib_external", 0))
+		      st.uses.get("_frozen_importlib", 0), st.uses.get("_frozen_importlib_external", 0),
+		      st.uses.get("zipimport", 0))
 		EOF
 		tracked $PY own.py >out &&
-		echo "0 1 0 0" >expect && test_cmp expect out
+		echo "0 1 0 0 0" >expect && test_cmp expect out
 	'
 
 	test_expect_success MONITORING "$PY: a killed run keeps the first use (U line written at once)" '

@@ -108,7 +108,7 @@ class _State(object):
         self.seen = set()     # names already recorded or being imported
         self.dists = {}       # site dir -> (listing, its text, any: _dist_index)
         self.toplevel = {}    # site dir -> ({top_level.txt name: info dir},
-                              #   info dirs whose top_level.txt is not read yet)
+                              #   [where the dirs not read yet start])
         self.stdlib = ()      # dirs of the interpreter's own library
         self.pending = []     # 2.7: names found, written once loaded
         self.module = None    # our module object, kept alive (2.7 clears
@@ -271,12 +271,12 @@ def _dist_index(site):
         return idx
     try:
         names = os.listdir(site)
-    except OSError:
-        names = []
-    text = '\n' + '\n'.join(names) + '\n'
-    if text.count('\n') != len(names) + 1:  # a name with a line feed in it
-        names = [n for n in names if '\n' not in n]
-        text = '\n' + '\n'.join(names) + '\n'
+        text = '\n'.join([''] + names + [''])
+        if text.count('\n') != len(names) + 1:  # a name with a line feed in it
+            names = [n for n in names if '\n' not in n]
+            text = '\n'.join([''] + names + [''])
+    except (OSError, ValueError, TypeError):  # 2.7: str and unicode names mixed
+        names, text = [], '\n'
     text = text.replace('.dist-info\n', '\x01\n').replace('.egg-info\n', '\x01\n')
     text = text.lower().replace('.', '_')
     idx = _st.dists[site] = (names, text, '\x01' in text)
@@ -286,6 +286,8 @@ def _dist_index(site):
 def _dist_find(idx, key):
     """The first listed metadata dir of normalised dist name key, or None."""
     names, text, _ = idx
+    if '\n' in key:  # would match across lines
+        return None
     best = text.find('\n' + key + '\x01\n')  # no version in its name
     pat = '\n' + key + '-'
     pos = text.find(pat)
@@ -297,13 +299,14 @@ def _dist_find(idx, key):
     return None if best < 0 else names[text.count('\n', 0, best)]
 
 
-def _dist_infos(idx):
-    """The metadata dirs of an index, in listing order (a generator)."""
+def _dist_info_after(idx, cur):
+    """(the first metadata dir listed at or after offset cur of the text,
+    the offset after it), or (None, cur)."""
     names, text, _ = idx
-    end = text.find('\x01\n')
-    while end >= 0:
-        yield names[text.count('\n', 0, end) - 1]
-        end = text.find('\x01\n', end + 2)
+    end = text.find('\x01\n', cur)
+    if end < 0:
+        return None, cur
+    return names[text.count('\n', 0, end) - 1], end + 2
 
 
 def _info_version(site, info):
@@ -347,11 +350,12 @@ def _top_level_dist(site, idx, name):
     """
     tl = _st.toplevel.get(site)
     if tl is None:
-        tl = _st.toplevel[site] = ({}, _dist_infos(idx))
-    found, todo = tl
+        tl = _st.toplevel[site] = ({}, [0])
+    found, cur = tl  # cur: where the dirs not read yet start in the text
     hit = found.get(name)
     while hit is None:
-        info = next(todo, None)
+        # threads importing at once may read a file twice, never skip one
+        info, cur[0] = _dist_info_after(idx, cur[0])
         if info is None:
             break
         data = _read_small(site + '/' + info + '/top_level.txt') or b''
@@ -696,11 +700,13 @@ def _at_exit():
 # import are disabled before it is loaded and are not counted later.
 
 _CO_NEWLOCALS = 0x2
-# The import system's code (and our finder's, which carries its file name)
-# runs for every import: never a use of anything. It is charged to the owner
-# 0, which is no package. (Once importlib is imported, these modules are
-# named importlib._bootstrap*, and their functions counted as importlib's.)
-_IMPORT_SYSTEM = ('<frozen importlib._bootstrap>', '<frozen importlib._bootstrap_external>')
+# The import system's code (importlib's; zipimport's, the first path hook;
+# our finder's, which carries importlib's file name) runs for every import:
+# never a use of anything. It is charged to the owner 0, which is no
+# package. (Once importlib is imported, its frozen modules are named
+# importlib._bootstrap*, and their functions were counted as importlib's.)
+_IMPORT_SYSTEM = ('<frozen importlib._bootstrap>', '<frozen importlib._bootstrap_external>',
+                  '<frozen zipimport>')
 
 
 def _use(top, key, keep):
