@@ -634,9 +634,10 @@ if not _PY3:
     class _Finder2(object):
         """Python 2.7 meta_path finder: notes each first import, never loads.
 
-        2.7 asks meta_path finders for a loader; returning None leaves the import
-        to the built-in machinery, unchanged. Names noted here are written (with
-        path and version) at the next import or at exit, once in sys.modules.
+        2.7 asks meta_path finders for a loader; returning None leaves the
+        import to the built-in machinery, unchanged. Names noted here are
+        written (with path and version) at the next import or at exit, once
+        in sys.modules.
         """
 
         def find_module(self, fullname, path=None):
@@ -705,8 +706,8 @@ _CO_NEWLOCALS = 0x2
 # never a use of anything. It is charged to the owner 0, which is no
 # package. (Once importlib is imported, its frozen modules are named
 # importlib._bootstrap*, and their functions were counted as importlib's.)
-_IMPORT_SYSTEM = ('<frozen importlib._bootstrap>', '<frozen importlib._bootstrap_external>',
-                  '<frozen zipimport>')
+_IMPORT_SYSTEM = ('<frozen importlib._bootstrap>',
+                  '<frozen importlib._bootstrap_external>', '<frozen zipimport>')
 
 
 def _use(top, key, keep):
@@ -814,16 +815,15 @@ def _final_uses():
             st.flush()
     except Exception:
         pass
-    tid = st.tool
-    if tid is not None:
-        st.tool = None
-        try:
+    try:
+        tid, st.tool = st.tool, None
+        if tid is not None:
             _MON.set_events(tid, 0)
             _MON.register_callback(tid, _MON.events.PY_START, None)
             _MON.register_callback(tid, _CALL, None)
             _MON.free_tool_id(tid)
-        except Exception:
-            pass
+    except Exception:
+        pass
 
 
 def _monitor(st):
