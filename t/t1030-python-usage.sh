@@ -29,6 +29,12 @@ export PYTHONUSERBASE=$TRASH_DIRECTORY/ub
 one_run() { cp "$(xalt_one_record)" rec.json && rm -rf "$XALT_FILE_PREFIX"; }
 # tracked: xalt_tracked with no record left by an earlier (failed) test.
 tracked() { rm -rf "$XALT_FILE_PREFIX"; xalt_tracked "$@"; }
+# chained DIR SCRIPT: $PY SCRIPT tracked (stdout in out), with a site's own
+# sitecustomize (stdin, written to DIR) behind the hook on PYTHONPATH.
+chained() {
+	mkdir -p "$1" && cat >"$1/sitecustomize.py" &&
+	PYTHONPATH=$PWD/$1 tracked $PY "$2" >out
+}
 
 # usage: name, used, functions_used of our packages, by name.
 usage() {
@@ -176,13 +182,12 @@ for PY in $MON_PY; do
 	'
 
 	test_expect_success MONITORING "$PY: no free tool id: used is null, the user's tools keep theirs" '
-			mkdir -p busy && cat >busy/sitecustomize.py <<-\EOF &&
+		printf "import sys\nimport pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(3), sys.monitoring.get_tool(4))\n" >b.py &&
+		chained busy b.py <<-\EOF &&
 		import sys
 		sys.monitoring.use_tool_id(3, "site tool 3")
 		sys.monitoring.use_tool_id(4, "site tool 4")
 		EOF
-		printf "import sys\nimport pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(3), sys.monitoring.get_tool(4))\n" >b.py &&
-		PYTHONPATH=$PWD/busy tracked $PY b.py >out &&
 		echo "site tool 3 site tool 4" >expect && test_cmp expect out &&
 		one_run && usage >actual &&
 		printf "pkga\tnull\tnull\npkgb\tnull\tnull\n" >expect && test_cmp expect actual
@@ -193,12 +198,11 @@ for PY in $MON_PY; do
 	# last stage of finalization): an exit handler registered before ours,
 	# by a site's own sitecustomize, finds it free.
 	test_expect_success MONITORING "$PY: at exit the counts are written, then the tool id is given back" '
-		mkdir -p late && cat >late/sitecustomize.py <<-\EOF &&
+		printf "import sys, pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(4))\n" >late.py &&
+		chained late late.py <<-\EOF &&
 		import atexit, sys
 		atexit.register(lambda: print("at exit:", sys.monitoring.get_tool(4), sys.monitoring.get_tool(3)))
 		EOF
-		printf "import sys, pkga\npkga.f(1)\nprint(sys.monitoring.get_tool(4))\n" >late.py &&
-		PYTHONPATH=$PWD/late tracked $PY late.py >out &&
 		printf "xalt\nat exit: None None\n" >expect && test_cmp expect out &&
 		one_run && usage >actual &&
 		printf "pkga\ttrue\t2\npkgb\tfalse\t0\n" >expect && test_cmp expect actual
