@@ -129,8 +129,7 @@ fi
 # --- issue 11: what users choose and what they use ------------------------------
 # 30 third-party packages (a site-packages dir on PYTHONPATH: the shipped
 # config keeps every one), each with a function; tp30.py imports them all.
-TP=$BENCH_TMP/tp/lib/python/site-packages
-bench/python/make-tp30.sh "$BENCH_TMP"
+TP=$(bench/python/make-tp30.sh "$BENCH_TMP")
 mkdir -p "$TP/benchpkg" && printf 'def f(x):\n    return x\n' >"$TP/benchpkg/__init__.py"
 TV=(-v "none:PYTHONPATH=$TP" -v "preload:$TRACK,PYTHONPATH=$TP"
 	-v "xalt-rec:$TRACK,PYTHONPATH=$SITE:$TP,XALT_SAMPLING=no")

@@ -15,8 +15,7 @@ command -v valgrind >/dev/null || { echo "$0: valgrind is needed" >&2; exit 1; }
 : "${PYTHONS:=$(ls /usr/bin/python3 "$HOME"/.pyenv/versions/3.1[1-9]*/bin/python3 2>/dev/null || :)}"
 tmp=$(mktemp -d /tmp/xalt-bench-icount.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-TP=$tmp/tp/lib/python/site-packages
-bench/python/make-tp30.sh "$tmp"
+TP=$(bench/python/make-tp30.sh "$tmp")
 
 # count VAR=VALUE... -- PY ARGS...: instructions of one run
 count() {

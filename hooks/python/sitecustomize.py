@@ -250,9 +250,6 @@ def _meta_version(meta):
     return None
 
 
-_INFO = ('.dist-info', '.egg-info')
-
-
 def _dist_index(site):
     """(names, text, any) of a dir: its listing, the same names normalised
     (_norm, keeping the '-' before a version) one per line of a text, each
