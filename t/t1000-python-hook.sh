@@ -75,11 +75,20 @@ for PY in $ALL_PY; do
 		else field json 6 | grep -E "^[0-9]+$"; fi
 	'
 
-	test_expect_success "$PY: modules imported before the hook are swept" '
-		py_tracked $PY -c pass &&
-		test "$(field os 3)" = os && test "$(field sys 3)" = sys &&
-		test "$(field sys 5)" = built-in &&
-		test "$(field site 3)" = site
+	# A .pth file in the user site imports a module before the hook runs;
+	# the interpreter's own start (os, sys, site...) is not recorded.
+	test_expect_success "$PY: modules imported before the hook are swept, but not the interpreter's own" '
+		us=$(PYTHONUSERBASE=$PWD/ub2 PYTHONNOUSERSITE= $PY -c "import site; print(site.getusersitepackages())") &&
+		mkdir -p "$us" &&
+		printf "X = 1\n" >"$us/early_mod.py" &&
+		printf "import early_mod\n" >"$us/early.pth" &&
+		untracked $PY "import sys; print(all(m in sys.modules for m in (\"os\", \"sys\", \"site\")))" >out &&
+		echo True >expect && test_cmp expect out &&
+		PYTHONUSERBASE=$PWD/ub2 PYTHONNOUSERSITE= py_tracked $PY -c pass &&
+		test "$(field early_mod 5)" = "$us/early_mod.py" &&
+		test "$(field early_mod 9)" = 1 &&
+		! pkgs | grep -E "^P	python	(os|sys|site)	" &&
+		rm -rf ub2
 	'
 
 	test_expect_success "$PY: errors, warnings and output as without the hook" '
@@ -122,7 +131,7 @@ for PY in $ALL_PY; do
 
 	test_expect_success "$PY: a top-level module whose code fails is not recorded" '
 		(cd m && test_must_fail py_tracked $PY t1.py 2>/dev/null) &&
-		grep "^P	python	os	" "$(cat m/spool)/pkgs" &&
+		grep "^I	python	" "$(cat m/spool)/pkgs" &&
 		! grep "^P	python	broken	" "$(cat m/spool)/pkgs"
 	'
 
@@ -174,6 +183,37 @@ import decimal" &&
 		test "$(field decimal 3)" = decimal &&
 		test "$(field fractions 3)" = fractions &&
 		test "$(pkgs | grep -c "^P	python	fractions	")" = 1
+	'
+
+	# A library's import holds the lines of what it imports until it is
+	# loaded (one write); the user's own modules write theirs at once (a
+	# module may run the whole job in its body); a library whose code
+	# fails still writes what it imported, and fails as without us.
+	test_expect_success "$PY: a library's imports are written once it is loaded, the user's own at once" '
+		if is_py2 $PY; then return 0; fi &&
+		rm -rf hold && mkdir -p hold/lib/site-packages/libpkg hold/lib/site-packages/badlib hold/mine/minepkg &&
+		cat >hold/mine/peek.py <<-\EOF &&
+		import os
+		def peek(name):
+		    with open(os.environ["XALT_SPOOL_DIR"] + "/pkgs", "rb") as f:
+		        data = f.read()
+		    n = name.encode("ascii")
+		    print("%s %s %s" % (name, b"\tpython\t" + n + b".a\t" in data, b"\tpython\t" + n + b"\t" in data))
+		EOF
+		for p in hold/lib/site-packages/libpkg:libpkg hold/mine/minepkg:minepkg; do
+			printf "import %s.a\nimport peek\npeek.peek(\"%s\")\n" ${p#*:} ${p#*:} >${p%:*}/__init__.py &&
+			: >${p%:*}/a.py || return 1
+		done &&
+		printf "import badlib.a\nraise ValueError(\"boom\")\n" >hold/lib/site-packages/badlib/__init__.py &&
+		: >hold/lib/site-packages/badlib/a.py &&
+		printf "import peek, minepkg, libpkg\npeek.peek(\"libpkg\")\ntry:\n    import badlib\nexcept ValueError:\n    pass\npeek.peek(\"badlib\")\n" >hold/mine/t.py &&
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages py_tracked $PY t.py) >actual &&
+		printf "%s\n" "minepkg True False" "libpkg False False" "libpkg True True" "badlib True False" >expect &&
+		test_cmp expect actual &&
+		printf "import badlib\n" >hold/mine/t2.py &&
+		(cd hold/mine && test_must_fail env PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages $PY t2.py) 2>expect &&
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages test_must_fail py_tracked $PY t2.py) 2>actual &&
+		test_cmp expect actual
 	'
 
 	test_expect_success "$PY: the spool of another pid is left alone" '

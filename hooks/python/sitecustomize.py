@@ -15,8 +15,10 @@
 #  - Records are appended as we go, one open/write/close of one line per
 #    module to $XALT_SPOOL_DIR/pkgs (1.3 us on tmpfs, against 0.4 us through
 #    a kept fd: holding no fd leaves the program's fd numbers as they were;
-#    a process per import, the talk's design, costs about 1.5 ms). The preload library filters and
-#    sends them at exit (one filter implementation, in C).
+#    a process per import, the talk's design, costs about 1.5 ms); what a
+#    library's import imports is written at its end, together
+#    (_TimedLoader). The preload library filters and sends them at exit
+#    (one filter implementation, in C).
 #  - A sys.meta_path finder at position 0 sees each first import (a cache
 #    miss). On 3.x it asks the finders behind it for the spec and returns
 #    that same object; for a top-level module it times the load by wrapping
@@ -110,6 +112,7 @@ class _State(object):
         self.toplevel = {}    # site dir -> ({top_level.txt name: info dir},
                               #   [where the dirs not read yet start])
         self.stdlib = ()      # dirs of the interpreter's own library
+        self.own = None       # the first of them, with '/': _interpreters_own
         self.pending = []     # 2.7: names found, written once loaded
         self.module = None    # our module object, kept alive (2.7 clears
                               # a dead module's globals)
@@ -126,6 +129,9 @@ class _State(object):
         self.owners = dict.fromkeys(_IMPORT_SYSTEM, 0)  # file name -> _USER,
                               #   its package (_code_owner), or 0: no package
         self.error = None     # why writing stopped, for XALT_TRACING
+        self.holding = []     # an entry per library import running (list
+                              #   append and pop are atomic: threads)
+        self.held = []        # lines found meanwhile: release()
 
     def write(self, line):
         """Append one line with one write(); on any problem stop recording."""
@@ -142,8 +148,26 @@ class _State(object):
             self.error = e
 
     def flush(self):
-        """Write the batched lines, whole lines in writes of < 4 KiB."""
+        """Write the batched lines (the sweep)."""
         lines, self.batch = self.batch or [], None
+        self.write_lines(lines)
+
+    def release(self):
+        """Write the held lines. Taken by length and deleted by slice, each
+        one atomic: a line another thread appends meanwhile stays for the
+        next release (package() releases it if no import holds any more)."""
+        held = self.held
+        n = len(held)
+        if n:
+            lines = held[:n]
+            del held[:n]
+            try:
+                self.write_lines(lines)
+            except Exception:
+                pass  # never in place of an import's own error
+
+    def write_lines(self, lines):
+        """Whole lines in writes of < 4 KiB."""
         chunk, size = [], 0
         for line in lines:
             if size + len(line) > 4000 and chunk:
@@ -166,10 +190,18 @@ class _State(object):
             fields = None
         if fields is None or len(fields.translate(None, _SPECIAL)) != len(fields) - 2:
             fields = b'\t'.join([_esc(_b(f)) for f in (name, version or '', path or '')])
-        (self.write if self.batch is None else self.batch.append)(b'\t'.join((
+        line = b'\t'.join((
             b'P\tpython', fields,
             b'' if usec is None else str(int(usec)).encode('ascii'),
-            attr[0], attr[1], attr[2])) + b'\n')
+            attr[0], attr[1], attr[2])) + b'\n'
+        if self.batch is not None:
+            self.batch.append(line)
+        elif self.holding:
+            self.held.append(line)
+            if not self.holding:  # that import ended meanwhile
+                self.release()
+        else:
+            self.write(line)
 
 
 _st = None  # the _State of a tracked run, else None
@@ -371,13 +403,12 @@ def _version(name, path, mod):
     never getattr). The interpreter's own library has no version of its own:
     None (the I line carries the interpreter's).
     """
-    # Most modules at a start are the interpreter's: told by their file's
-    # directory, found with one call (dirname makes eight; it is still asked
-    # below, for paths like a//b).
-    if not path or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib:
+    # The interpreter's modules are told by their path's start (dirname
+    # makes eight calls; it is still asked below, for paths like a//b).
+    if not path or isinstance(path, str) and _interpreters_own(path):
         return None
     hit = None
-    site = None if path in _ORIGINS else os.path.dirname(path)
+    site = os.path.dirname(path)
     if site in _st.stdlib:
         return None
     # A private name is never looked up in the dir: no distribution name
@@ -385,7 +416,7 @@ def _version(name, path, mod):
     # read for it (skipped by the default filters). Debian's setuptools
     # imports _distutils_hack at every start from a .pth file; listing its
     # dist-packages costs 230-330 us (129 entries).
-    if site is not None and not name.startswith('_'):
+    if not name.startswith('_'):
         idx = _dist_index(site)
         if idx[2]:  # a dir without metadata needs no search
             hit = _dist_find(idx, _norm(name))
@@ -404,9 +435,19 @@ def _version(name, path, mod):
     return None
 
 
-def _record_loaded(name, mod, usec, attr):
+def _interpreters_own(path):
+    """True when a module at path (_module_path's answer) is part of the
+    interpreter: built in, frozen, or in its standard library's directory
+    outside the site dirs (pyenv's site-packages is inside it)."""
+    return path in _ORIGINS or (path.startswith(_st.own)
+                                and '/site-packages/' not in path
+                                and '/dist-packages/' not in path)
+
+
+def _record_loaded(name, mod, usec, attr, path=None):
     """Write the P line of a loaded module (version only for top-level)."""
-    path = _module_path(mod)
+    if path is None:
+        path = _module_path(mod)
     ver = None if '.' in name else _version(name, path, mod)
     _st.package(name, ver, path, usec, attr)
 
@@ -512,15 +553,24 @@ def _attribution(f):
 class _TimedLoader(object):
     """Stands in for a top-level module's loader while it loads: times
     create_module..exec_module, forwards every other attribute, and puts the
-    original loader back on spec and module before the module's code runs."""
+    original loader back on spec and module before the module's code runs.
 
-    __slots__ = ('_x_loader', '_x_spec', '_x_t0', '_x_attr')
+    While a library's module (hold: the interpreter's or an installed one,
+    _is_lib) runs its code, the lines of what it imports are held and
+    written together when the outermost such import ends, its own line
+    with them: numpy's hundreds of submodules cost one open/write/close
+    instead of one each. A killed run loses only the lines of an import
+    still running. The user's own modules never hold: a script imported as
+    a module may run the whole job in its body."""
 
-    def __init__(self, loader, spec, attr):
+    __slots__ = ('_x_loader', '_x_spec', '_x_t0', '_x_attr', '_x_hold')
+
+    def __init__(self, loader, spec, attr, hold):
         self._x_loader = loader
         self._x_spec = spec
         self._x_t0 = None
         self._x_attr = attr
+        self._x_hold = hold
 
     def __getattr__(self, attr):
         if attr.startswith('_x_'):  # a slot not set yet: no recursion
@@ -544,8 +594,19 @@ class _TimedLoader(object):
         t0 = self._x_t0
         if t0 is None:
             t0 = _clock()
-        loader.exec_module(module)  # its errors pass through untouched
-        _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
+        if not self._x_hold:
+            loader.exec_module(module)  # its errors pass through untouched
+            _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
+            return
+        st = _st
+        st.holding.append(None)
+        try:
+            loader.exec_module(module)
+            _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
+        finally:
+            st.holding.pop()
+            if not st.holding:
+                st.release()
 
 
 class _Finder(object):
@@ -588,7 +649,9 @@ class _Finder(object):
             if loader is not None and hasattr(loader, 'exec_module') \
                     and hasattr(loader, 'create_module'):
                 try:
-                    spec.loader = _TimedLoader(loader, spec, attr)
+                    origin = spec.origin
+                    spec.loader = _TimedLoader(loader, spec, attr, isinstance(
+                        origin, str) and _is_lib(origin) == 1)
                 except Exception:
                     _found(fullname, spec, attr)
             else:
@@ -955,13 +1018,15 @@ def _install(path, spool):
     made four before: a test open, the I line, the sweep, the M line); if it
     fails, nothing is installed. The modules the hook itself needs later
     (time, and atexit where it is used) are imported first, so they are in
-    the sweep like site's own imports and never pass through our finder.
+    sys.modules before the finder exists, like site's own imports, and
+    never pass through it.
     """
     global _st, _clock
     st = _State(path)
     st.module = sys.modules.get(__name__)
     lib = os.path.dirname(os.__file__)
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
+    st.own = lib + os.sep
     st.libdirs = _lib_dirs()
     _st = st
     if _PY3:
@@ -970,16 +1035,22 @@ def _install(path, spool):
     if not _PY3 or hasattr(sys, 'monitoring'):
         import atexit  # noqa: F401 (2.7's pending names, 3.12+'s counts)
 
-    # Everything imported before the finder exists (site, .pth files, ...).
+    # Everything imported before the finder exists (.pth files, a site's
+    # own start-up), but the interpreter's own modules: its bootstrap (os,
+    # io, encodings, site...) is the same in every run, and writing it cost
+    # 0.75 M instructions of a 44 M `-c pass` (docs/python.md).
     st.batch = [_interpreter_line()]
     for name, mod in list(sys.modules.items()):
         if mod is None or name in ('__main__', __name__):
             continue
-        st.seen.add(name)
-        if '.' not in name:
-            st.uses[name] = 0
         try:
-            _record_loaded(name, mod, None, _STARTUP)
+            path = _module_path(mod)
+            if _interpreters_own(path):
+                continue
+            st.seen.add(name)
+            if '.' not in name:
+                st.uses[name] = 0
+            _record_loaded(name, mod, None, _STARTUP, path)
         except Exception:
             pass  # not a module (sys.modules may hold any object): skip it
     st.flush()
