@@ -39,6 +39,9 @@ untracked() { "$1" -c "$2"; }
 # is_py2 PY
 is_py2() { "$1" -c 'import sys; sys.exit(sys.version_info[0] != 2)'; }
 
+# holds PY: a library's import holds lines there (3.7+: os.register_at_fork)
+holds() { "$1" -c 'import os; os.register_at_fork'; } 2>/dev/null
+
 test_expect_success 'the hook is installed' '
 	test -f "$SITE/sitecustomize.py"
 '
@@ -76,18 +79,25 @@ for PY in $ALL_PY; do
 	'
 
 	# A .pth file in the user site imports a module before the hook runs;
-	# the interpreter's own start (os, sys, site...) is not recorded.
-	test_expect_success "$PY: modules imported before the hook are swept, but not the interpreter's own" '
+	# what is compiled into the interpreter (built in, frozen: on 3.11+
+	# os, io, site...) is not swept, the standard library's files are.
+	test_expect_success "$PY: modules imported before the hook are swept, but not those compiled in" '
 		us=$(PYTHONUSERBASE=$PWD/ub2 PYTHONNOUSERSITE= $PY -c "import site; print(site.getusersitepackages())") &&
 		mkdir -p "$us" &&
 		printf "X = 1\n" >"$us/early_mod.py" &&
 		printf "import early_mod\n" >"$us/early.pth" &&
-		untracked $PY "import sys; print(all(m in sys.modules for m in (\"os\", \"sys\", \"site\")))" >out &&
+		untracked $PY "import sys; print(\"sys\" in sys.modules and \"sys\" in sys.builtin_module_names)" >out &&
 		echo True >expect && test_cmp expect out &&
 		PYTHONUSERBASE=$PWD/ub2 PYTHONNOUSERSITE= py_tracked $PY -c pass &&
 		test "$(field early_mod 5)" = "$us/early_mod.py" &&
 		test "$(field early_mod 9)" = 1 &&
-		! pkgs | grep -E "^P	python	(os|sys|site)	" &&
+		! pkgs | grep "^P	python	sys	" &&
+		if ! is_py2 $PY; then
+			# (on 2.7 the chain imports imp, a built-in, while starting)
+			pkgs | awk -F"\t" "\$1 == \"P\" && \$9 == 1 && (\$5 == \"built-in\" || \$5 == \"frozen\")" >compiled_in &&
+			test ! -s compiled_in &&
+			test "$(field encodings 9)" = 1
+		fi &&
 		rm -rf ub2
 	'
 
@@ -185,13 +195,15 @@ import decimal" &&
 		test "$(pkgs | grep -c "^P	python	fractions	")" = 1
 	'
 
-	# A library's import holds the lines of what it imports until it is
-	# loaded (one write); the user's own modules write theirs at once (a
-	# module may run the whole job in its body); a library whose code
-	# fails still writes what it imported, and fails as without us.
+	# A library's import holds the lines of what it imports until the
+	# outermost library import ends (one write); the user's own modules
+	# write theirs at once (a module may run the whole job in its body); a
+	# library whose code fails still writes what it imported, and fails as
+	# without us. Each line once.
 	test_expect_success "$PY: a library's imports are written once it is loaded, the user's own at once" '
-		if is_py2 $PY; then return 0; fi &&
-		rm -rf hold && mkdir -p hold/lib/site-packages/libpkg hold/lib/site-packages/badlib hold/mine/minepkg &&
+		if ! holds $PY; then return 0; fi &&
+		L=hold/lib/site-packages &&
+		rm -rf hold && mkdir -p $L/libpkg $L/lib2 $L/badlib hold/mine/minepkg &&
 		cat >hold/mine/peek.py <<-\EOF &&
 		import os
 		def peek(name):
@@ -200,20 +212,62 @@ import decimal" &&
 		    n = name.encode("ascii")
 		    print("%s %s %s" % (name, b"\tpython\t" + n + b".a\t" in data, b"\tpython\t" + n + b"\t" in data))
 		EOF
-		for p in hold/lib/site-packages/libpkg:libpkg hold/mine/minepkg:minepkg; do
+		for p in $L/libpkg:libpkg $L/lib2:lib2 hold/mine/minepkg:minepkg; do
 			printf "import %s.a\nimport peek\npeek.peek(\"%s\")\n" ${p#*:} ${p#*:} >${p%:*}/__init__.py &&
 			: >${p%:*}/a.py || return 1
 		done &&
-		printf "import badlib.a\nraise ValueError(\"boom\")\n" >hold/lib/site-packages/badlib/__init__.py &&
-		: >hold/lib/site-packages/badlib/a.py &&
-		printf "import peek, minepkg, libpkg\npeek.peek(\"libpkg\")\ntry:\n    import badlib\nexcept ValueError:\n    pass\npeek.peek(\"badlib\")\n" >hold/mine/t.py &&
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages py_tracked $PY t.py) >actual &&
-		printf "%s\n" "minepkg True False" "libpkg False False" "libpkg True True" "badlib True False" >expect &&
+		printf "import lib2\n" >>$L/libpkg/__init__.py &&
+		printf "import peek\npeek.peek(\"lib2\")\n" >>$L/libpkg/__init__.py &&
+		printf "import badlib.a\nraise ValueError(\"boom\")\n" >$L/badlib/__init__.py &&
+		: >$L/badlib/a.py &&
+		printf "import peek, minepkg, libpkg\npeek.peek(\"libpkg\")\npeek.peek(\"lib2\")\ntry:\n    import badlib\nexcept ValueError:\n    pass\npeek.peek(\"badlib\")\n" >hold/mine/t.py &&
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) >actual &&
+		mv hold/mine/spool spool &&
+		printf "%s\n" "minepkg True False" "libpkg False False" "lib2 False False" "lib2 False False" \
+			"libpkg True True" "lib2 True True" "badlib True False" >expect &&
 		test_cmp expect actual &&
+		for n in minepkg minepkg.a libpkg libpkg.a lib2 lib2.a badlib.a; do
+			test "$(pkgs | grep -c "^P	python	$n	")" = 1 || return 1
+		done &&
 		printf "import badlib\n" >hold/mine/t2.py &&
-		(cd hold/mine && test_must_fail env PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages $PY t2.py) 2>expect &&
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages test_must_fail py_tracked $PY t2.py) 2>actual &&
+		(cd hold/mine && test_must_fail env PYTHONPATH=$TRASH_DIRECTORY/$L $PY t2.py) 2>expect &&
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L test_must_fail py_tracked $PY t2.py) 2>actual &&
 		test_cmp expect actual
+	'
+
+	# fork() while an import holds lines: a library that forks in its own
+	# code, and a thread holding while another forks. The child writes its
+	# own imports (it holds nothing: a worker may end with os._exit), the
+	# parent what was held; each line once.
+	test_expect_success "$PY: fork() during a library's import: each line written once" '
+		if ! holds $PY; then return 0; fi &&
+		L=hold/lib/site-packages &&
+		rm -rf hold && mkdir -p $L/forklib $L/slowlib hold/mine &&
+		printf "import forklib.a, os\npid = os.fork()\nif pid == 0:\n    import fractions\n    os._exit(0)\nos.waitpid(pid, 0)\nimport forklib.b\n" >$L/forklib/__init__.py &&
+		: >$L/forklib/a.py && : >$L/forklib/b.py &&
+		printf "import threading\nstarted = threading.Event()\ngo = threading.Event()\n" >hold/mine/ctl.py &&
+		printf "import slowlib.a, ctl\nctl.started.set()\nctl.go.wait()\n" >$L/slowlib/__init__.py &&
+		: >$L/slowlib/a.py &&
+		cat >hold/mine/t.py <<-\EOF &&
+		import os, threading, warnings
+		warnings.simplefilter("ignore")
+		import ctl, forklib
+		t = threading.Thread(target=__import__, args=("slowlib",))
+		t.start()
+		ctl.started.wait()
+		pid = os.fork()
+		if pid == 0:
+		    import colorsys
+		    os._exit(0)
+		os.waitpid(pid, 0)
+		ctl.go.set()
+		t.join()
+		EOF
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) &&
+		mv hold/mine/spool spool &&
+		for n in forklib forklib.a forklib.b fractions slowlib slowlib.a colorsys; do
+			test "$(pkgs | grep -c "^P	python	$n	")" = 1 || return 1
+		done
 	'
 
 	test_expect_success "$PY: the spool of another pid is left alone" '

@@ -112,7 +112,6 @@ class _State(object):
         self.toplevel = {}    # site dir -> ({top_level.txt name: info dir},
                               #   [where the dirs not read yet start])
         self.stdlib = ()      # dirs of the interpreter's own library
-        self.own = None       # the first of them, with '/': _interpreters_own
         self.pending = []     # 2.7: names found, written once loaded
         self.module = None    # our module object, kept alive (2.7 clears
                               # a dead module's globals)
@@ -129,8 +128,7 @@ class _State(object):
         self.owners = dict.fromkeys(_IMPORT_SYSTEM, 0)  # file name -> _USER,
                               #   its package (_code_owner), or 0: no package
         self.error = None     # why writing stopped, for XALT_TRACING
-        self.holding = []     # an entry per library import running (list
-                              #   append and pop are atomic: threads)
+        self.holding = []     # an entry per library import running
         self.held = []        # lines found meanwhile: release()
 
     def write(self, line):
@@ -153,14 +151,17 @@ class _State(object):
         self.write_lines(lines)
 
     def release(self):
-        """Write the held lines. Taken by length and deleted by slice, each
-        one atomic: a line another thread appends meanwhile stays for the
-        next release (package() releases it if no import holds any more)."""
+        """Write the held lines. Each is taken by one pop, which is atomic:
+        two releases at once (an import ending while another thread's
+        package() releases) never write a line twice or drop one."""
+        lines = []
         held = self.held
-        n = len(held)
-        if n:
-            lines = held[:n]
-            del held[:n]
+        try:
+            while True:
+                lines.append(held.pop(0))
+        except IndexError:
+            pass
+        if lines:
             try:
                 self.write_lines(lines)
             except Exception:
@@ -403,12 +404,13 @@ def _version(name, path, mod):
     never getattr). The interpreter's own library has no version of its own:
     None (the I line carries the interpreter's).
     """
-    # The interpreter's modules are told by their path's start (dirname
-    # makes eight calls; it is still asked below, for paths like a//b).
-    if not path or isinstance(path, str) and _interpreters_own(path):
+    # Most modules at a start are the interpreter's: told by their file's
+    # directory, found with one call (dirname makes eight; it is still asked
+    # below, for paths like a//b).
+    if not path or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib:
         return None
     hit = None
-    site = os.path.dirname(path)
+    site = None if path in _ORIGINS else os.path.dirname(path)
     if site in _st.stdlib:
         return None
     # A private name is never looked up in the dir: no distribution name
@@ -416,7 +418,7 @@ def _version(name, path, mod):
     # read for it (skipped by the default filters). Debian's setuptools
     # imports _distutils_hack at every start from a .pth file; listing its
     # dist-packages costs 230-330 us (129 entries).
-    if not name.startswith('_'):
+    if site is not None and not name.startswith('_'):
         idx = _dist_index(site)
         if idx[2]:  # a dir without metadata needs no search
             hit = _dist_find(idx, _norm(name))
@@ -433,15 +435,6 @@ def _version(name, path, mod):
         if isinstance(v, str):
             return v
     return None
-
-
-def _interpreters_own(path):
-    """True when a module at path (_module_path's answer) is part of the
-    interpreter: built in, frozen, or in its standard library's directory
-    outside the site dirs (pyenv's site-packages is inside it)."""
-    return path in _ORIGINS or (path.startswith(_st.own)
-                                and '/site-packages/' not in path
-                                and '/dist-packages/' not in path)
 
 
 def _record_loaded(name, mod, usec, attr, path=None):
@@ -556,12 +549,13 @@ class _TimedLoader(object):
     original loader back on spec and module before the module's code runs.
 
     While a library's module (hold: the interpreter's or an installed one,
-    _is_lib) runs its code, the lines of what it imports are held and
-    written together when the outermost such import ends, its own line
-    with them: numpy's hundreds of submodules cost one open/write/close
-    instead of one each. A killed run loses only the lines of an import
-    still running. The user's own modules never hold: a script imported as
-    a module may run the whole job in its body."""
+    _is_lib; 3.7+) runs its code, the lines found meanwhile (by any thread)
+    are held and written together when the outermost such import ends, its
+    own line with them: numpy's hundreds of submodules cost a few
+    open/write/close instead of one each. A run killed meanwhile loses the
+    lines held then; exit writes them (_final_lines), a fork()ed child
+    leaves them to its parent (_forked). The user's own modules never hold:
+    a script imported as a module may run the whole job in its body."""
 
     __slots__ = ('_x_loader', '_x_spec', '_x_t0', '_x_attr', '_x_hold')
 
@@ -604,9 +598,28 @@ class _TimedLoader(object):
             loader.exec_module(module)
             _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
         finally:
-            st.holding.pop()
+            try:
+                st.holding.pop()
+            except IndexError:
+                pass  # a fork()ed child let go of its parent's (_forked)
             if not st.holding:
                 st.release()
+
+
+_HOLDS = False  # a library's import holds lines (3.7+: _forked exists)
+
+
+def _forked():
+    """In a fork()ed child (os.register_at_fork): the lines held until
+    then are the parent's to write, and the child holds nothing: the
+    parent's other threads are gone, and a worker forked inside an import
+    may end with os._exit before that import would end; never raises."""
+    st = _st
+    try:
+        del st.held[:]
+        del st.holding[:]
+    except Exception:
+        pass
 
 
 class _Finder(object):
@@ -650,8 +663,8 @@ class _Finder(object):
                     and hasattr(loader, 'create_module'):
                 try:
                     origin = spec.origin
-                    spec.loader = _TimedLoader(loader, spec, attr, isinstance(
-                        origin, str) and _is_lib(origin) == 1)
+                    spec.loader = _TimedLoader(loader, spec, attr, (
+                        _HOLDS and isinstance(origin, str) and _is_lib(origin) == 1))
                 except Exception:
                     _found(fullname, spec, attr)
             else:
@@ -857,8 +870,9 @@ def _on_call(code, offset, func, arg0):
     return _DISABLE
 
 
-def _final_uses():
-    """At exit: a U line for each package whose count grew since its last,
+def _final_lines():
+    """At exit (3.7+): the lines still held (another thread's import was
+    running), a U line for each package whose count grew since its last,
     then usage tracking ends and the tool id is given back.
 
     Ending it is also what lets the interpreter drop this module cheaply at
@@ -867,6 +881,7 @@ def _final_uses():
     collected three more times (0.54 M instructions of 3.12's `-c pass`).
     """
     st = _st
+    st.release()
     try:
         lines = [b'U\tpython\t%s\t%d\n' % (_esc(_b(top)), n)
                  for top, n in st.uses.items() if n > st.written.get(top, 0)]
@@ -933,10 +948,10 @@ def _after_site():
     carries the name of importlib's frame-trimming function, so tracebacks
     and warnings from a usercustomize read as without us (t1000).
     """
-    if hasattr(sys, 'monitoring'):
+    if _HOLDS:
         # registered before a usercustomize's exit handlers: runs after them
         import atexit  # already loaded by _install: no finder, no P line
-        atexit.register(_final_uses)
+        atexit.register(_final_lines)
     site = sys.modules.get('site')
     run = getattr(site, 'execusercustomize', None)
     main = getattr(getattr(site, 'main', None), '__code__', None)
@@ -1021,31 +1036,34 @@ def _install(path, spool):
     sys.modules before the finder exists, like site's own imports, and
     never pass through it.
     """
-    global _st, _clock
+    global _st, _clock, _HOLDS
     st = _State(path)
     st.module = sys.modules.get(__name__)
     lib = os.path.dirname(os.__file__)
     st.stdlib = (lib, os.path.join(lib, 'lib-dynload'))
-    st.own = lib + os.sep
     st.libdirs = _lib_dirs()
     _st = st
     if _PY3:
         from time import perf_counter
         _clock = perf_counter
-    if not _PY3 or hasattr(sys, 'monitoring'):
-        import atexit  # noqa: F401 (2.7's pending names, 3.12+'s counts)
+    if hasattr(os, 'register_at_fork'):  # 3.7+: a library's import holds
+        os.register_at_fork(after_in_child=_forked)
+        _HOLDS = True
+    if not _PY3 or _HOLDS:
+        import atexit  # noqa: F401 (2.7's pending names, 3.7+'s held
+                       # lines and 3.12+'s counts: _final_lines)
 
-    # Everything imported before the finder exists (.pth files, a site's
-    # own start-up), but the interpreter's own modules: its bootstrap (os,
-    # io, encodings, site...) is the same in every run, and writing it cost
-    # 0.75 M instructions of a 44 M `-c pass` (docs/python.md).
+    # Everything imported before the finder exists (site, .pth files, ...)
+    # but the modules compiled into the interpreter, built in or frozen: on
+    # 3.11+ its whole start (os, io, codecs, site...), the same in every
+    # run; writing them cost 0.7 M instructions of a 44 M `-c pass`.
     st.batch = [_interpreter_line()]
     for name, mod in list(sys.modules.items()):
         if mod is None or name in ('__main__', __name__):
             continue
         try:
             path = _module_path(mod)
-            if _interpreters_own(path):
+            if path in _ORIGINS:
                 continue
             st.seen.add(name)
             if '.' not in name:
