@@ -270,6 +270,23 @@ import decimal" &&
 		done
 	'
 
+	# A daemon thread is stuck in a library's import when the program
+	# ends: what was held meanwhile is written at exit.
+	test_expect_success "$PY: lines held when the program exits are written" '
+		if ! holds $PY; then return 0; fi &&
+		L=hold/lib/site-packages &&
+		rm -rf hold && mkdir -p $L/stuck hold/mine &&
+		printf "import threading\nstarted = threading.Event()\nnever = threading.Event()\n" >hold/mine/ctl.py &&
+		printf "import stuck.a, ctl\nctl.started.set()\nctl.never.wait()\n" >$L/stuck/__init__.py &&
+		: >$L/stuck/a.py &&
+		printf "import threading, ctl\nt = threading.Thread(target=__import__, args=(\"stuck\",))\nt.daemon = True\nt.start()\nctl.started.wait()\nimport colorsys\n" >hold/mine/t.py &&
+		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) &&
+		mv hold/mine/spool spool &&
+		test "$(pkgs | grep -c "^P	python	colorsys	")" = 1 &&
+		test "$(pkgs | grep -c "^P	python	stuck.a	")" = 1 &&
+		! pkgs | grep "^P	python	stuck	"
+	'
+
 	test_expect_success "$PY: the spool of another pid is left alone" '
 		d=$UDIR/$UUID.1 && mkdir -p -m 700 $d &&
 		XALT_RUN_UUID=$UUID XALT_SPOOL_DIR=$d PYTHONPATH=$SITE $PY -c "import json" &&

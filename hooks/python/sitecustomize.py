@@ -153,19 +153,22 @@ class _State(object):
     def release(self):
         """Write the held lines. Each is taken by one pop, which is atomic:
         two releases at once (an import ending while another thread's
-        package() releases) never write a line twice or drop one."""
+        package() releases) never write a line twice or drop one; what was
+        taken is written even if a signal handler raises meanwhile."""
         lines = []
         held = self.held
         try:
             while True:
-                lines.append(held.pop(0))
+                lines.append(held.pop())
         except IndexError:
             pass
-        if lines:
-            try:
-                self.write_lines(lines)
-            except Exception:
-                pass  # never in place of an import's own error
+        finally:
+            if lines:
+                lines.reverse()
+                try:
+                    self.write_lines(lines)
+                except Exception:
+                    pass  # never in place of an import's own error
 
     def write_lines(self, lines):
         """Whole lines in writes of < 4 KiB."""
@@ -407,10 +410,11 @@ def _version(name, path, mod):
     # Most modules at a start are the interpreter's: told by their file's
     # directory, found with one call (dirname makes eight; it is still asked
     # below, for paths like a//b).
-    if not path or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib:
+    if (not path or path in _ORIGINS
+            or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib):
         return None
     hit = None
-    site = None if path in _ORIGINS else os.path.dirname(path)
+    site = os.path.dirname(path)
     if site in _st.stdlib:
         return None
     # A private name is never looked up in the dir: no distribution name
@@ -418,7 +422,7 @@ def _version(name, path, mod):
     # read for it (skipped by the default filters). Debian's setuptools
     # imports _distutils_hack at every start from a .pth file; listing its
     # dist-packages costs 230-330 us (129 entries).
-    if site is not None and not name.startswith('_'):
+    if not name.startswith('_'):
         idx = _dist_index(site)
         if idx[2]:  # a dir without metadata needs no search
             hit = _dist_find(idx, _norm(name))
@@ -554,7 +558,7 @@ class _TimedLoader(object):
     own line with them: numpy's hundreds of submodules cost a few
     open/write/close instead of one each. A run killed meanwhile loses the
     lines held then; exit writes them (_final_lines), a fork()ed child
-    leaves them to its parent (_forked). The user's own modules never hold:
+    leaves them to its parent (_install). The user's own modules never hold:
     a script imported as a module may run the whole job in its body."""
 
     __slots__ = ('_x_loader', '_x_spec', '_x_t0', '_x_attr', '_x_hold')
@@ -593,33 +597,21 @@ class _TimedLoader(object):
             _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
             return
         st = _st
-        st.holding.append(None)
         try:
+            st.holding.append(None)
             loader.exec_module(module)
             _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
         finally:
             try:
-                st.holding.pop()
+                st.holding.pop()  # (another thread's entry, if a signal
+                                  # came before ours: it releases early)
             except IndexError:
-                pass  # a fork()ed child let go of its parent's (_forked)
+                pass  # a fork()ed child let go of its parent's (_install)
             if not st.holding:
                 st.release()
 
 
-_HOLDS = False  # a library's import holds lines (3.7+: _forked exists)
-
-
-def _forked():
-    """In a fork()ed child (os.register_at_fork): the lines held until
-    then are the parent's to write, and the child holds nothing: the
-    parent's other threads are gone, and a worker forked inside an import
-    may end with os._exit before that import would end; never raises."""
-    st = _st
-    try:
-        del st.held[:]
-        del st.holding[:]
-    except Exception:
-        pass
+_HOLDS = False  # a library's import holds lines (3.7+: os.register_at_fork)
 
 
 class _Finder(object):
@@ -948,7 +940,7 @@ def _after_site():
     carries the name of importlib's frame-trimming function, so tracebacks
     and warnings from a usercustomize read as without us (t1000).
     """
-    if _HOLDS:
+    if _HOLDS or hasattr(sys, 'monitoring'):
         # registered before a usercustomize's exit handlers: runs after them
         import atexit  # already loaded by _install: no finder, no P line
         atexit.register(_final_lines)
@@ -1047,9 +1039,16 @@ def _install(path, spool):
         from time import perf_counter
         _clock = perf_counter
     if hasattr(os, 'register_at_fork'):  # 3.7+: a library's import holds
-        os.register_at_fork(after_in_child=_forked)
+        # In a fork()ed child the lines held until then are the parent's to
+        # write, and the child holds nothing: the parent's other threads
+        # are gone, and a worker forked inside an import may end with
+        # os._exit before that import would. The lists' own clear methods:
+        # a function of ours would keep this module alive into the last
+        # stage of finalization (0.6 M instructions of 3.12's -c pass).
+        os.register_at_fork(after_in_child=st.held.clear)
+        os.register_at_fork(after_in_child=st.holding.clear)
         _HOLDS = True
-    if not _PY3 or _HOLDS:
+    if not _PY3 or _HOLDS or hasattr(sys, 'monitoring'):
         import atexit  # noqa: F401 (2.7's pending names, 3.7+'s held
                        # lines and 3.12+'s counts: _final_lines)
 
