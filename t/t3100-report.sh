@@ -159,7 +159,8 @@ test_expect_success 'a loader stops at its next batch once another xalt migrated
 	{ xalt ingest -q --batch 1 --db mig.db mig 2>mig.err; echo $? >mig.rc; } &
 	n=0 &&
 	while test "$(sqlite3 -cmd ".timeout 10000" mig.db "SELECT count(*) FROM runs")" = 0 &&
-	      test $n -lt 200; do sleep 0.05; n=$((n + 1)); done &&
+	      test $n -lt 1200; do sleep 0.05; n=$((n + 1)); done &&
+	test $n -lt 1200 &&
 	sqlite3 -cmd ".timeout 10000" mig.db "BEGIN IMMEDIATE; UPDATE schema_version SET version = 8; COMMIT" &&
 	wait &&
 	test "$(cat mig.rc)" = 1 && grep "another xalt migrated it" mig.err &&

@@ -388,7 +388,11 @@ static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
 static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
 
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
- * it fills (NULL: none); one transaction. */
+ * it fills (NULL: none); one transaction. A step changes the raw tables'
+ * layout before it updates schema_version, never after: a loader locks the
+ * raw rows first and the version row (db_check_version) last, so a step
+ * that took the version row and then the raw tables could deadlock with
+ * it. */
 static const struct migration {
 	int (*pg_first)(struct db *db);
 	const char *const sql[2];

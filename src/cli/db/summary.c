@@ -390,6 +390,12 @@ int summary_reblock(struct db *db)
 		xbuf_addf(&sql, " FROM %s WHERE lvl = 0 GROUP BY 2, %s;\n", t->name, t->key);
 	}
 	rc = db_exec(db, sql.buf);
+	/* the planner's statistics of tables whose level 1 changed size */
+	xbuf_reset(&sql);
+	for (size_t i = 0; i < NSUMMARY_TABLES; i++)
+		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_tables[i].name);
+	if (!rc)
+		rc = db_analyze_batch(db, sql.buf);
 	xbuf_release(&sql);
 	return rc;
 }
