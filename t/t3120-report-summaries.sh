@@ -120,7 +120,7 @@ test_expect_success 'migrate from a populated schema 3 builds the summaries; reb
 	cp one11.db v3.db &&
 	q v3.db "$to_schema3_sql" &&
 	test_must_fail xalt report packages --db v3.db 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v3.db >out && grep "schema version 7" out &&
+	xalt db migrate --db v3.db >out && grep "schema version 6" out &&
 	dump one11.db >expect && dump v3.db >actual && test_cmp expect actual &&
 	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET direct = 1 - direct" &&
 	xalt db rebuild --db v3.db >out && echo "summary tables rebuilt" >expect.out &&
@@ -131,18 +131,16 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 &&
 	psql_q "$pg_unpartition_sql" >/dev/null && psql_q "$to_schema3_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 6" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
 	test_cmp expect actual
 '
 
-# SQL taking a database of this version back to schema version 5's library
-# tables, where libraries were summarised per library set: those tables
-# rebuilt from the raw rows by this test's own SQL (both engines), in
-# version 5's 32-day blocks; the other tables keep this version's blocks,
-# which the step to version 7 makes again anyway.
+# SQL taking a database of this version back to schema version 5, where
+# libraries were summarised per library set: those tables rebuilt from the
+# raw rows by this test's own SQL (both engines).
 per='CASE lv WHEN 0 THEN r.day WHEN 1 THEN (r.day - ((r.day % 32) + 32) % 32) / 32 ELSE 0 END'
 from_runs='FROM runs r JOIN hosts h ON h.id = r.host_id CROSS JOIN (SELECT 0 AS lv UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE r.libset_id IS NOT NULL'
 to_schema5_sql="CREATE TABLE sum_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL, syshost TEXT NOT NULL,
@@ -156,7 +154,7 @@ to_schema5_sql="CREATE TABLE sum_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL,
 test_expect_success 'migrate from schema 5 (libraries per set): the per-library rows of a fresh load' '
 	cp s11.db v5.db && q v5.db "$to_schema5_sql" &&
 	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
-	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
+	xalt db migrate --db v5.db >out && grep "schema version 6" out &&
 	dump s11.db >expect && dump v5.db >actual && test_cmp expect actual &&
 	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
@@ -166,48 +164,7 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fresh load' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 && psql_q "$to_schema5_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
-	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
-	reports "$PG" filters.txt >actual &&
-	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
-	test_cmp expect actual
-'
-
-# SQL taking a database of this version back to schema version 6, whose
-# level-1 rows were 32-day blocks: each table's made again from its day rows
-# by this test's own SQL (both engines).
-blk='(p - ((p % 32) + 32) % 32) / 32'
-reblock32() {   # table, key columns, aggregates
-	echo "DELETE FROM $1 WHERE lvl = 1; INSERT INTO $1 SELECT 1, $blk, $2${3:+, $3} FROM $1 WHERE lvl = 0 GROUP BY 2, $2;"
-}
-to_schema6_sql="$(reblock32 sum_pkg "name_id, syshost, version" "SUM(runs), SUM(direct_runs), SUM(direct_used), SUM(used_runs), SUM(used_known), SUM(import_runs), SUM(import_us)")
-	$(reblock32 pres_pkg "name_id, syshost, version, user_id" "MAX(direct)")
-	$(reblock32 sum_dep "name_id, syshost, by_id" "SUM(runs)")
-	$(reblock32 pres_dep "name_id, syshost, by_id, user_id")
-	$(reblock32 sum_exec "syshost, exec_id" "SUM(runs), SUM(rt_runs), SUM(run_ms)")
-	$(reblock32 pres_exec "syshost, exec_id, user_id")
-	$(reblock32 sum_lib "syshost, library_id" "SUM(runs)")
-	$(reblock32 pres_lib "syshost, library_id, user_id")
-	$(reblock32 sum_kind "interp, syshost, user_id" "SUM(system_runs), SUM(venv_runs), SUM(conda_runs), SUM(runs)")
-	$(reblock32 pres_host "host_id")
-	UPDATE schema_version SET version = 6;"
-
-test_expect_success 'migrate from schema 6 (32-day blocks): the 8-day blocks of a fresh load' '
-	cp s11.db v6.db && q v6.db "$to_schema6_sql" &&
-	dump s11.db >expect && dump v6.db >actual && ! test_cmp expect actual >/dev/null &&
-	xalt db migrate --db v6.db >out && grep "schema version 7" out &&
-	dump v6.db >actual && test_cmp expect actual &&
-	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
-	same_answers v6.db
-'
-
-test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fresh load' '
-	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
-	xalt ingest -q --db "$PG" c11 && psql_q "$to_schema6_sql" &&
-	n=$(q s11.db "SELECT count(*) FROM pres_pkg WHERE lvl = 1") &&
-	test "$(psql_q "SELECT count(*) FROM pres_pkg WHERE lvl = 1")" != "$n" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
-	test "$(psql_q "SELECT count(*) FROM pres_pkg WHERE lvl = 1")" = "$n" &&
+	xalt db migrate --db "$PG" >out && grep "schema version 6" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&

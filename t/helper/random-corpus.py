@@ -7,10 +7,10 @@ Deterministic for a SEED. Small worlds so that keys collide: a few users,
 two clusters, executables sharing a path, packages with versions (some
 unknown), the direct/used/startup/imported_by fields present, absent or
 null, import and run times with odd fractions (or none), library lists with
-a library twice or none. Start times fall on days around block edges and
-before 1970, so windows cross blocks. Some records are written twice
-(another file name, same run). Prints the first and last start day (days
-since the epoch) on stdout.
+a library twice or none. Start times fall on days around two 32-day block
+edges (and before 1970), so windows cross blocks. Some records are written
+twice (another file name, same run). Prints the first and last start day
+(days since the epoch) on stdout.
 """
 import json
 import os
@@ -27,8 +27,8 @@ PKGS = {"python": ["numpy", "scipy", "pandas", "requests", "yaml", "six", "torch
         "R": ["ggplot2", "dplyr", "Rcpp", "MASS"]}
 VERS = ["1.0", "1.1", "2.0", ""]
 LIBS = ["/lib/libc.so.6", "/lib/libm.so.6", "/lib/libz.so.1", "/opt/lib/libmpi.so.40"]
-# day 20480 = 640 blocks of 32 (2560 of 8): runs on days 20470..20520 cross
-# block edges; a few at days -40..-20 (before 1970) cross the edge at -32
+# day 20480 = 640 blocks of 32: runs on days 20470..20520 cross two block edges;
+# a few at days -40..-20 (before 1970) cross the edge at -32
 days = list(range(20470, 20521)) + list(range(-40, -19))
 
 

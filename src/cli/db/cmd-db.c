@@ -62,7 +62,7 @@ static int rebuild(struct db *db)
 		return error("raw rows before %s were pruned: a rebuild would lose their summaries",
 			     date);
 	}
-	return db_begin(db) || db_check_version(db) || summary_rebuild(db) || db_commit(db) ? -1 : 0;
+	return db_begin(db) || summary_rebuild(db) || db_commit(db) ? -1 : 0;
 }
 
 int cmd_db(int argc, char **argv)

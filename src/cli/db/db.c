@@ -381,18 +381,8 @@ static const char schema_v5[] = "UPDATE schema_version SET version = 5;\n";
  */
 static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
 
-/*
- * Version 7: level 1 is 8-day blocks, not 32-day ones (summary_reblock
- * makes them from the day rows).
- */
-static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
-
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
- * it fills (NULL: none); one transaction. A step changes the raw tables'
- * layout before it updates schema_version, never after: a loader locks the
- * raw rows first and the version row (db_check_version) last, so a step
- * that took the version row and then the raw tables could deadlock with
- * it. */
+ * it fills (NULL: none); one transaction. */
 static const struct migration {
 	int (*pg_first)(struct db *db);
 	const char *const sql[2];
@@ -404,7 +394,6 @@ static const struct migration {
 	{ db_part_layout, { schema_v4, NULL }, NULL },
 	{ NULL, { summary_schema, schema_v5 }, summary_rebuild },
 	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
-	{ NULL, { schema_v7, NULL }, summary_reblock },
 };
 
 char *db_expand(const struct db *db, const char *sql)
@@ -466,25 +455,6 @@ int db_schema_version(struct db *db)
 	v = rc == DB_ROW ? (int)db_column_int64(st, 0) : -1;
 	db_finalize(st);
 	return v;
-}
-
-int db_check_version(struct db *db)
-{
-	int pg = !strcmp(db->ops->kind, "postgresql"), v, rc;
-	struct db_stmt *st = db_prepare(db, pg ? "SELECT version FROM schema_version FOR SHARE"
-					     : "SELECT max(version) FROM schema_version");
-
-	if (!st)
-		return -1;
-	rc = db_step(st);
-	v = rc == DB_ROW ? (int)db_column_int64(st, 0) : -1;
-	db_finalize(st);
-	if (rc < 0)
-		return -1;
-	if (v != DB_SCHEMA_VERSION)
-		return error("the database is now at schema version %d (this xalt: %d): another"
-			     " xalt migrated it; batch not stored", v, DB_SCHEMA_VERSION);
-	return 0;
 }
 
 int db_migrate(struct db *db)

@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 6
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -148,13 +148,6 @@ struct db *db_open_again(const struct db *db);
  */
 int db_schema_version(struct db *db);
 int db_migrate(struct db *db);
-
-/*
- * In a batch's transaction: 0 while the database is at DB_SCHEMA_VERSION,
- * else -1 after error() (another xalt migrated it since this one opened
- * it; PostgreSQL waits for a migration running meanwhile to commit).
- */
-int db_check_version(struct db *db);
 
 /* Whether the current schema has a table of this name: 1, 0, or -1 on error. */
 int db_table_exists(struct db *db, const char *name);

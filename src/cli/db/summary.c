@@ -9,7 +9,7 @@
  *   rows' answer byte for byte.
  * - Distinct users are never estimated: presence rows, one per (period,
  *   key, user), counted with COUNT(DISTINCT) at report time.
- * - Every row is kept at three levels (day, 8-day block, all time): a
+ * - Every row is kept at three levels (day, 32-day block, all time): a
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
  *   starts (lvl, p) so it reads only those rows.
@@ -122,12 +122,8 @@ int summary_batch_tables(struct db *db)
 
 /* Each row of the batch at the three levels: (lvl, p) of its day d. */
 #define LEVELS " CROSS JOIN (SELECT 0 AS lvl UNION ALL SELECT 1 UNION ALL SELECT 2) lv"
-#define STR_(x) #x
-#define STR(x) STR_(x)
-/* summary_block(d) in SQL: floor division on both engines */
-#define BLOCK_OF(d) "(" d " - ((" d " % " STR(SUMMARY_BLOCK_DAYS) ") + " STR(SUMMARY_BLOCK_DAYS) ")" \
-		    " % " STR(SUMMARY_BLOCK_DAYS) ") / " STR(SUMMARY_BLOCK_DAYS)
-#define PERIOD(d) "CASE lv.lvl WHEN 0 THEN " d " WHEN 1 THEN " BLOCK_OF(d) " ELSE 0 END"
+#define PERIOD(d) "CASE lv.lvl WHEN 0 THEN " d " WHEN 1 THEN (" d " - ((" d " % 32) + 32) % 32) / 32" \
+		  " ELSE 0 END"
 #define FROM_RP " FROM b_rp b" LEVELS
 /*
  * A presence table's rows for the batch. src is the batch's keys as rows
@@ -281,24 +277,11 @@ int summary_add(struct db *db)
 
 /* === rebuild =============================================================== */
 
-/* The summary tables: their key after (lvl, p), their counters (added
- * up) and the presence flag (direct: the largest wins). */
-static const struct summary_table {
-	const char *name, *key, *sums, *max;
-} summary_tables[] = {
-	{ "sum_pkg", "name_id, syshost, version",
-	  "runs, direct_runs, direct_used, used_runs, used_known, import_runs, import_us", NULL },
-	{ "pres_pkg", "name_id, syshost, version, user_id", NULL, "direct" },
-	{ "sum_dep", "name_id, syshost, by_id", "runs", NULL },
-	{ "pres_dep", "name_id, syshost, by_id, user_id", NULL, NULL },
-	{ "sum_exec", "syshost, exec_id", "runs, rt_runs, run_ms", NULL },
-	{ "pres_exec", "syshost, exec_id, user_id", NULL, NULL },
-	{ "sum_lib", "syshost, library_id", "runs", NULL },
-	{ "pres_lib", "syshost, library_id, user_id", NULL, NULL },
-	{ "sum_kind", "interp, syshost, user_id", "system_runs, venv_runs, conda_runs, runs", NULL },
-	{ "pres_host", "host_id", NULL, NULL },
+/* The summary tables, emptied before a rebuild. */
+static const char *const summary_tables[] = {
+	"sum_pkg", "pres_pkg", "sum_dep", "pres_dep", "sum_exec", "pres_exec", "sum_lib",
+	"pres_lib", "sum_kind", "pres_host",
 };
-#define NSUMMARY_TABLES (sizeof(summary_tables) / sizeof(summary_tables[0]))
 
 /*
  * Every raw row as one batch: simple, and the same SQL as ingest. A year is
@@ -309,8 +292,8 @@ int summary_rebuild(struct db *db)
 	struct xbuf sql = XBUF_INIT;
 	int rc;
 
-	for (size_t i = 0; i < NSUMMARY_TABLES; i++)
-		xbuf_addf(&sql, "DELETE FROM %s;\n", summary_tables[i].name);
+	for (size_t i = 0; i < sizeof(summary_tables) / sizeof(summary_tables[0]); i++)
+		xbuf_addf(&sql, "DELETE FROM %s;\n", summary_tables[i]);
 	xbuf_addstr(&sql, "INSERT INTO new_runs (id) SELECT id FROM runs;\nINSERT INTO new_rp (");
 	for (int i = 0; i < SUMMARY_NRP_COLS; i++)
 		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_rp_cols[i]);
@@ -355,47 +338,5 @@ int summary_libs_from_sets(struct db *db)
 	sql = db_expand(db, convert);
 	rc = db_exec(db, sql);
 	free(sql);
-	return rc;
-}
-
-/* === version 7 ============================================================= */
-
-/* ", AGG(c)" for each column c of the list cols (", "-separated). */
-static void add_aggregates(struct xbuf *sql, const char *agg, const char *cols)
-{
-	while (cols && *cols) {
-		size_t n = strcspn(cols, ",");
-
-		xbuf_addf(sql, ", %s(%.*s)", agg, (int)n, cols);
-		cols += n;
-		cols += strspn(cols, ", ");
-	}
-}
-
-int summary_reblock(struct db *db)
-{
-	struct xbuf sql = XBUF_INIT;
-	int rc;
-
-	for (size_t i = 0; i < NSUMMARY_TABLES; i++) {
-		const struct summary_table *t = &summary_tables[i];
-
-		xbuf_addf(&sql, "DELETE FROM %s WHERE lvl = 1;\nINSERT INTO %s (lvl, p, %s%s%s%s%s)",
-			  t->name, t->name, t->key, t->sums ? ", " : "", t->sums ? t->sums : "",
-			  t->max ? ", " : "", t->max ? t->max : "");
-		xbuf_addstr(&sql, " SELECT 1, " BLOCK_OF("p") ", ");
-		xbuf_addstr(&sql, t->key);
-		add_aggregates(&sql, "SUM", t->sums);
-		add_aggregates(&sql, "MAX", t->max);
-		xbuf_addf(&sql, " FROM %s WHERE lvl = 0 GROUP BY 2, %s;\n", t->name, t->key);
-	}
-	rc = db_exec(db, sql.buf);
-	/* the planner's statistics of tables whose level 1 changed size */
-	xbuf_reset(&sql);
-	for (size_t i = 0; i < NSUMMARY_TABLES; i++)
-		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_tables[i].name);
-	if (!rc)
-		rc = db_analyze_batch(db, sql.buf);
-	xbuf_release(&sql);
 	return rc;
 }

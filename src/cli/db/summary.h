@@ -1,8 +1,8 @@
 /*
- * Summary tables (schema versions 5 to 7): per period the counters and presence
+ * Summary tables (schema versions 5 and 6): per period the counters and presence
  * rows the reports answer from (docs/database.md, "Summary tables"). A
  * period is a level and a number: level 0 a day (db_day), level 1 a block
- * of SUMMARY_BLOCK_DAYS days (floor(day / 8)), level 2 all time (0).
+ * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
  *
  * They are kept from "a batch": the session temp tables new_runs (ids of
  * the runs the batch stored) and new_rp (their package rows, the columns of
@@ -18,12 +18,7 @@
 
 struct db;
 
-/*
- * 8 days (32 before version 7): a 30-day window holds two or three whole
- * blocks, where it never held a 32-day one and read 30 days' rows
- * (docs/database.md, "Periods").
- */
-#define SUMMARY_BLOCK_DAYS 8
+#define SUMMARY_BLOCK_DAYS 32
 
 /* The summary tables of DB_SCHEMA_VERSION, @WORD@ DDL (created by db.c's version-5 step). */
 extern const char summary_schema[];
@@ -58,14 +53,6 @@ int summary_rebuild(struct db *db);
  * transaction; nothing when it has none. 0, or -1 after error().
  */
 int summary_libs_from_sets(struct db *db);
-
-/*
- * Migration step to version 7: every table's level-1 rows (32-day blocks)
- * made again from its level-0 rows in blocks of SUMMARY_BLOCK_DAYS, in the
- * open transaction. From the day rows, not the raw ones: a pruned
- * database converts too. 0, or -1 after error().
- */
-int summary_reblock(struct db *db);
 
 /* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
 static inline int64_t summary_block(int64_t day)

@@ -635,9 +635,8 @@ int ingest_commit(struct ingest *in)
 		return 0;
 	if (in->queued && move_batch(in))
 		return -1;
-	/* the summaries in the batch's transaction: a batch stays atomic; the
-	 * version first, whose periods they are */
-	if (in->added && (db_check_version(in->db) || db_flush(in->db) || summary_add(in->db)))
+	/* the summaries in the batch's transaction: a batch stays atomic */
+	if (in->added && (db_flush(in->db) || summary_add(in->db)))
 		return -1;
 	if (db_commit(in->db))
 		return -1;
