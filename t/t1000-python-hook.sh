@@ -42,6 +42,20 @@ is_py2() { "$1" -c 'import sys; sys.exit(sys.version_info[0] != 2)'; }
 # holds PY: a library's import holds lines there (3.7+: os.register_at_fork)
 holds() { "$1" -c 'import os; os.register_at_fork'; } 2>/dev/null
 
+# hold_tracked PY SCRIPT: run hold/mine/SCRIPT tracked from hold/mine, with
+# the library dir hold/lib/site-packages on the path; its spool goes to ./spool.
+hold_tracked() {
+	(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/hold/lib/site-packages \
+		py_tracked "$1" "$2") && mv hold/mine/spool spool
+}
+
+# once NAME...: the last tracked run wrote exactly one P line for each NAME.
+once() {
+	for n in "$@"; do
+		test "$(pkgs | grep -c "^P	python	$n	")" = 1 || return 1
+	done
+}
+
 test_expect_success 'the hook is installed' '
 	test -f "$SITE/sitecustomize.py"
 '
@@ -221,17 +235,14 @@ import decimal" &&
 		printf "import badlib.a\nraise ValueError(\"boom\")\n" >$L/badlib/__init__.py &&
 		: >$L/badlib/a.py &&
 		printf "import peek, minepkg, libpkg\npeek.peek(\"libpkg\")\npeek.peek(\"lib2\")\ntry:\n    import badlib\nexcept ValueError:\n    pass\npeek.peek(\"badlib\")\n" >hold/mine/t.py &&
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) >actual &&
-		mv hold/mine/spool spool &&
+		hold_tracked $PY t.py >actual &&
 		printf "%s\n" "minepkg True False" "libpkg False False" "lib2 False False" "lib2 False False" \
 			"libpkg True True" "lib2 True True" "badlib True False" >expect &&
 		test_cmp expect actual &&
-		for n in minepkg minepkg.a libpkg libpkg.a lib2 lib2.a badlib.a; do
-			test "$(pkgs | grep -c "^P	python	$n	")" = 1 || return 1
-		done &&
+		once minepkg minepkg.a libpkg libpkg.a lib2 lib2.a badlib.a &&
 		printf "import badlib\n" >hold/mine/t2.py &&
 		(cd hold/mine && test_must_fail env PYTHONPATH=$TRASH_DIRECTORY/$L $PY t2.py) 2>expect &&
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L test_must_fail py_tracked $PY t2.py) 2>actual &&
+		test_must_fail hold_tracked $PY t2.py 2>actual &&
 		test_cmp expect actual
 	'
 
@@ -263,11 +274,8 @@ import decimal" &&
 		ctl.go.set()
 		t.join()
 		EOF
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) &&
-		mv hold/mine/spool spool &&
-		for n in forklib forklib.a forklib.b fractions slowlib slowlib.a colorsys; do
-			test "$(pkgs | grep -c "^P	python	$n	")" = 1 || return 1
-		done
+		hold_tracked $PY t.py &&
+		once forklib forklib.a forklib.b fractions slowlib slowlib.a colorsys
 	'
 
 	# A daemon thread is stuck in a library's import when the program
@@ -280,10 +288,8 @@ import decimal" &&
 		printf "import stuck.a, ctl\nctl.started.set()\nctl.never.wait()\n" >$L/stuck/__init__.py &&
 		: >$L/stuck/a.py &&
 		printf "import threading, ctl\nt = threading.Thread(target=__import__, args=(\"stuck\",))\nt.daemon = True\nt.start()\nctl.started.wait()\nimport colorsys\n" >hold/mine/t.py &&
-		(cd hold/mine && EXTRA_PYTHONPATH=$TRASH_DIRECTORY/$L py_tracked $PY t.py) &&
-		mv hold/mine/spool spool &&
-		test "$(pkgs | grep -c "^P	python	colorsys	")" = 1 &&
-		test "$(pkgs | grep -c "^P	python	stuck.a	")" = 1 &&
+		hold_tracked $PY t.py &&
+		once colorsys stuck.a &&
 		! pkgs | grep "^P	python	stuck	"
 	'
 

@@ -592,23 +592,21 @@ class _TimedLoader(object):
         t0 = self._x_t0
         if t0 is None:
             t0 = _clock()
-        if not self._x_hold:
+        st = _st if self._x_hold else None
+        try:
+            if st is not None:
+                st.holding.append(None)
             loader.exec_module(module)  # its errors pass through untouched
             _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
-            return
-        st = _st
-        try:
-            st.holding.append(None)
-            loader.exec_module(module)
-            _done(spec.name, spec, module, (_clock() - t0) * 1e6, self._x_attr)
         finally:
-            try:
-                st.holding.pop()  # (another thread's entry, if a signal
-                                  # came before ours: it releases early)
-            except IndexError:
-                pass  # a fork()ed child let go of its parent's (_install)
-            if not st.holding:
-                st.release()
+            if st is not None:
+                try:
+                    st.holding.pop()  # (another thread's entry, if a signal
+                                      # came before ours: it releases early)
+                except IndexError:
+                    pass  # a fork()ed child let go of its parent's (_install)
+                if not st.holding:
+                    st.release()
 
 
 _HOLDS = False  # a library's import holds lines (3.7+: os.register_at_fork)
@@ -656,7 +654,7 @@ class _Finder(object):
                 try:
                     origin = spec.origin
                     spec.loader = _TimedLoader(loader, spec, attr, (
-                        _HOLDS and isinstance(origin, str) and _is_lib(origin) == 1))
+                        _HOLDS and isinstance(origin, str) and _is_lib(origin)))
                 except Exception:
                     _found(fullname, spec, attr)
             else:
@@ -863,8 +861,8 @@ def _on_call(code, offset, func, arg0):
 
 
 def _final_lines():
-    """At exit (3.7+): the lines still held (another thread's import was
-    running), a U line for each package whose count grew since its last,
+    """At exit (3.7+, or wherever sys.monitoring is): the lines still held
+    (another thread's import was running), a U line for each package whose count grew since its last,
     then usage tracking ends and the tool id is given back.
 
     Ending it is also what lets the interpreter drop this module cheaply at
