@@ -67,9 +67,11 @@ dump() {
 	done
 }
 
+# seed 13: 150 more users, so user ids fill three words (summary.h)
 for seed in 11 12 13; do
+	more_users=$(test $seed = 13 && echo 150 || echo 0)
 	test_expect_success "seed $seed: SQLite, loaded in small batches and again: summaries answer as the raw rows" '
-		rm -rf c$seed && "$TEST_DIRECTORY/helper/random-corpus.py" $seed 400 c$seed >days$seed &&
+		rm -rf c$seed && "$TEST_DIRECTORY/helper/random-corpus.py" $seed 400 c$seed $more_users >days$seed &&
 		read -r lo hi <days$seed && RANDOM=$seed && filters $lo $hi >filters.txt &&
 		xalt ingest -q --batch 23 --db s$seed.db c$seed &&
 		xalt ingest -q --batch 7 --db s$seed.db c$seed/d1 c$seed/d2 &&
@@ -120,9 +122,9 @@ test_expect_success 'migrate from a populated schema 3 builds the summaries; reb
 	cp one11.db v3.db &&
 	q v3.db "$to_schema3_sql" &&
 	test_must_fail xalt report packages --db v3.db 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v3.db >out && grep "schema version 6" out &&
+	xalt db migrate --db v3.db >out && grep "schema version 7" out &&
 	dump one11.db >expect && dump v3.db >actual && test_cmp expect actual &&
-	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET direct = 1 - direct" &&
+	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET dbits = bits - dbits" &&
 	xalt db rebuild --db v3.db >out && echo "summary tables rebuilt" >expect.out &&
 	test_cmp expect.out out && dump v3.db >actual && test_cmp expect actual
 '
@@ -131,7 +133,7 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 &&
 	psql_q "$pg_unpartition_sql" >/dev/null && psql_q "$to_schema3_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 6" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
@@ -154,7 +156,7 @@ to_schema5_sql="CREATE TABLE sum_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL,
 test_expect_success 'migrate from schema 5 (libraries per set): the per-library rows of a fresh load' '
 	cp s11.db v5.db && q v5.db "$to_schema5_sql" &&
 	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
-	xalt db migrate --db v5.db >out && grep "schema version 6" out &&
+	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
 	dump s11.db >expect && dump v5.db >actual && test_cmp expect actual &&
 	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
@@ -164,10 +166,42 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fresh load' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 && psql_q "$to_schema5_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 6" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
+	test_cmp expect actual
+'
+
+# SQL taking a database of this version back to schema version 6, where a
+# presence table kept a row per user: the words' bits as rows (both engines).
+to_schema6_sql=
+for spec in "pres_pkg:name_id, syshost, version:, CASE WHEN ((dbits >> n) & 1) = 1 THEN 1 ELSE 0 END" \
+	    "pres_dep:name_id, syshost, by_id:" "pres_exec:syshost, exec_id:" "pres_lib:syshost, library_id:"; do
+	IFS=: read -r t cols direct <<<"$spec"
+	to_schema6_sql+="CREATE TABLE ${t}_users AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
+		SELECT n + 1 FROM i WHERE n < 63) SELECT lvl, p, $cols, w * 64 + n AS user_id
+		${direct:+$direct AS direct} FROM $t, i WHERE ((bits >> n) & 1) = 1;
+		DROP TABLE $t; ALTER TABLE ${t}_users RENAME TO $t; "
+done
+to_schema6_sql+="UPDATE schema_version SET version = 6;"
+
+test_expect_success 'migrate from schema 6 (a presence row per user): the words of a fresh load' '
+	cp s13.db v6.db && q v6.db "$to_schema6_sql" &&
+	test "$(q v6.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
+	test "$(q v6.db "SELECT count(*) FROM pres_pkg WHERE direct = 1")" -gt 100 &&
+	xalt db migrate --db v6.db >out && grep "schema version 7" out &&
+	dump s13.db >expect && dump v6.db >actual && test_cmp expect actual
+'
+
+test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fresh load' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" &&
+	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	test "$(psql_q "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '"'"'pres\_%\_pkey'"'"'")" = 5 &&
+	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
+	reports "$PG" filters.txt >actual &&
+	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&
 	test_cmp expect actual
 '
 

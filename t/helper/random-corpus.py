@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A random corpus of xalt-run/1 records for the summary property test (t3120).
 
-usage: random-corpus.py SEED RUNS OUTDIR
+usage: random-corpus.py SEED RUNS OUTDIR [MORE_USERS]
 
 Deterministic for a SEED. Small worlds so that keys collide: a few users,
 two clusters, executables sharing a path, packages with versions (some
@@ -10,7 +10,8 @@ null, import and run times with odd fractions (or none), library lists with
 a library twice or none. Start times fall on days around two 32-day block
 edges (and before 1970), so windows cross blocks. Some records are written
 twice (another file name, same run). Prints the first and last start day
-(days since the epoch) on stdout.
+(days since the epoch) on stdout. MORE_USERS adds that many users, so user
+ids span several words of the presence tables (64 users each).
 """
 import json
 import os
@@ -18,8 +19,9 @@ import random
 import sys
 
 seed, nruns, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+more_users = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 rnd = random.Random(seed)
-USERS = ["alice", "bob", "carol", "dave", "eve", "mallory"]
+USERS = ["alice", "bob", "carol", "dave", "eve", "mallory"] + ["u%03d" % i for i in range(more_users)]
 HOSTS = [("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("beta", "b2"), ("gamma", "a1")]
 EXECS = [("/usr/bin/python3.11", 1), ("/usr/bin/python3.11", 2), ("/usr/bin/Rscript", 1),
          ("/opt/app/bin/sim", 1), ("/home/u/a.out", 7)]

@@ -337,6 +337,9 @@ static const struct db_ops pg_ops = {
 	.ddl_real = "DOUBLE PRECISION",
 	.ddl_text = "TEXT COLLATE \"C\"",
 	.ddl_norowid = "",
+	.ddl_bit_or = "bit_or",
+	.ddl_popcount = "bit_count",
+	.ddl_bits = "::bit(64)",
 	.ddl_day = "CAST(floor(start_time / 86400) AS BIGINT)",
 	.ddl_run_ms = "(CASE WHEN abs(r.run_time) < 1e12 THEN CAST(floor(r.run_time * 1000 + 0.5) AS BIGINT) END)",
 };

@@ -315,6 +315,9 @@ static const struct db_ops sqlite_ops = {
 	.ddl_real = "REAL",
 	.ddl_text = "TEXT",
 	.ddl_norowid = " WITHOUT ROWID",
+	.ddl_bit_or = "xalt_bit_or",
+	.ddl_popcount = "xalt_popcount",
+	.ddl_bits = "",
 	/* CAST truncates toward zero: one less for a negative non-whole day */
 	.ddl_day = "(CAST(start_time / 86400 AS INTEGER) - (start_time / 86400 < CAST(start_time / 86400 AS INTEGER)))",
 	/* floor(x + 0.5) the same way (SQLite has no floor without its math
@@ -322,6 +325,50 @@ static const struct db_ops sqlite_ops = {
 	.ddl_run_ms = "(CASE WHEN abs(r.run_time) < 1e12 THEN CAST(r.run_time * 1000 + 0.5 AS INTEGER)"
 		      " - (r.run_time * 1000 + 0.5 < CAST(r.run_time * 1000 + 0.5 AS INTEGER)) END)",
 };
+
+/*
+ * The two functions the summaries' user words need (summary.h): SQLite has
+ * neither an OR aggregate nor a population count. PostgreSQL's bit_or and
+ * bit_count do the same (ddl_bit_or, ddl_popcount).
+ */
+static void bit_or_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3_int64 *acc = sqlite3_aggregate_context(ctx, sizeof(*acc));
+
+	(void)argc;
+	if (acc && sqlite3_value_type(argv[0]) != SQLITE_NULL)
+		*acc |= sqlite3_value_int64(argv[0]);
+}
+
+/* NULL over no row, as PostgreSQL's bit_or */
+static void bit_or_final(sqlite3_context *ctx)
+{
+	sqlite3_int64 *acc = sqlite3_aggregate_context(ctx, 0);
+
+	if (acc)
+		sqlite3_result_int64(ctx, *acc);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static void popcount(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int(ctx, __builtin_popcountll((unsigned long long)sqlite3_value_int64(argv[0])));
+}
+
+static int add_functions(sqlite3 *s)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+
+	return sqlite3_create_function_v2(s, "xalt_bit_or", 1, flags, NULL, NULL, bit_or_step,
+					  bit_or_final, NULL) != SQLITE_OK ||
+	       sqlite3_create_function_v2(s, "xalt_popcount", 1, flags, NULL, popcount, NULL,
+					  NULL, NULL) != SQLITE_OK;
+}
 
 /* mkdir -p of path's parent directory, new directories mode 0700. */
 static int make_parent_dirs(const char *path)
@@ -372,6 +419,11 @@ struct db *db_sqlite_open(const char *path, int create)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s, 10000);
+	if (add_functions(s)) {
+		error("cannot open database '%s': %s", path, sqlite3_errmsg(s));
+		sqlite3_close(s);
+		return NULL;
+	}
 	db = xcalloc(1, sizeof(*db));
 	db->ops = &sqlite_ops;
 	db->impl = s;

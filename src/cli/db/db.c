@@ -381,6 +381,12 @@ static const char schema_v5[] = "UPDATE schema_version SET version = 5;\n";
  */
 static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
 
+/*
+ * Version 7: presence rows per word of 64 users, not per user
+ * (summary_users_as_words converts a version-6 database's rows).
+ */
+static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -394,17 +400,19 @@ static const struct migration {
 	{ db_part_layout, { schema_v4, NULL }, NULL },
 	{ NULL, { summary_schema, schema_v5 }, summary_rebuild },
 	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
+	{ NULL, { schema_v7, NULL }, summary_users_as_words },
 };
 
 char *db_expand(const struct db *db, const char *sql)
 {
 	struct xbuf sb = XBUF_INIT;
 	static const char *words[] = { "@ID@", "@INT@", "@REAL@", "@NOROWID@", "@TEXT@", "@DAY@",
-				       "@RUN_MS@" };
+				       "@RUN_MS@", "@BIT_OR@", "@POPCOUNT@", "@BITS@" };
 	enum { NWORDS = sizeof(words) / sizeof(words[0]) };
 	const char *rep[NWORDS] = { db->ops->ddl_id, db->ops->ddl_int, db->ops->ddl_real,
 				    db->ops->ddl_norowid, db->ops->ddl_text, db->ops->ddl_day,
-				    db->ops->ddl_run_ms };
+				    db->ops->ddl_run_ms, db->ops->ddl_bit_or, db->ops->ddl_popcount,
+				    db->ops->ddl_bits };
 
 	while (*sql) {
 		int hit = 0;
@@ -435,6 +443,26 @@ int db_table_exists(struct db *db, const char *name)
 	if (!(st = db_prepare(db, probe)))
 		return -1;
 	db_bind_str(st, 1, name);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		v = db_column_int64(st, 0) > 0;
+	db_finalize(st);
+	return rc < 0 ? -1 : v;
+}
+
+int db_column_exists(struct db *db, const char *table, const char *column)
+{
+	struct db_stmt *st;
+	int v = 0, rc;
+	const char *probe = !strcmp(db->ops->kind, "sqlite")
+		? "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?"
+		: "SELECT count(*) FROM information_schema.columns"
+		  " WHERE table_name = ? AND column_name = ? AND table_schema = current_schema()";
+
+	if (!(st = db_prepare(db, probe)))
+		return -1;
+	db_bind_str(st, 1, table);
+	db_bind_str(st, 2, column);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		v = db_column_int64(st, 0) > 0;

@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -151,6 +151,8 @@ int db_migrate(struct db *db);
 
 /* Whether the current schema has a table of this name: 1, 0, or -1 on error. */
 int db_table_exists(struct db *db, const char *name);
+/* Whether that table has a column of this name: 1, 0, or -1 on error. */
+int db_column_exists(struct db *db, const char *table, const char *column);
 
 /* Open for reading and check the schema version; NULL after an error. */
 struct db *db_open_current(const char *spec);
@@ -228,6 +230,9 @@ struct db_ops {
 	void (*copy_value)(struct db_bulk *b, int type, const void *p, size_t len);
 	void (*copy_end_row)(struct db_bulk *b);
 	const char *ddl_id, *ddl_int, *ddl_real, *ddl_norowid, *ddl_text;
+	/* the summaries' user words (summary.h): an OR aggregate of BIGINTs
+	 * (@BIT_OR@), and a population count written @POPCOUNT@(x@BITS@) */
+	const char *ddl_bit_or, *ddl_popcount, *ddl_bits;
 	/* runs.day from runs.start_time in SQL: migrations only (db_day) */
 	const char *ddl_day;
 	/* r.run_time in whole ms (@RUN_MS@): the one rule both the raw and the

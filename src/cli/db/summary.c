@@ -8,7 +8,10 @@
  *   engines add them identically and a report from them equals the raw
  *   rows' answer byte for byte.
  * - Distinct users are never estimated: presence rows, one per (period,
- *   key, user), counted with COUNT(DISTINCT) at report time.
+ *   key, word of users) with a bit per user (summary.h, "user words"):
+ *   the words of a key OR-ed over the window's periods, their bits
+ *   counted. A popular package's users per day fill some 60 rows instead
+ *   of thousands; a key of one user is one row, as before.
  * - Every row is kept at three levels (day, 32-day block, all time): a
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
@@ -35,12 +38,23 @@
 #define PER "lvl @INT@ NOT NULL, p @INT@ NOT NULL, "
 #define CNT(c) ", " c " @INT@ NOT NULL"
 
+/* The users of a key: a word (w) of bits per 64 users (summary.h). */
+#define WORD "w @INT@ NOT NULL, bits @INT@ NOT NULL"
+
+/* the users of a package version; dbits: those with a direct row */
+#define PRES_PKG(t) "CREATE TABLE " t " (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL," \
+	" version @TEXT@ NOT NULL, " WORD CNT("dbits") "," KEY("lvl, p, name_id, syshost, version, w")
+#define PRES_DEP(t) "CREATE TABLE " t " (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL," \
+	" by_id @INT@ NOT NULL, " WORD "," KEY("lvl, p, name_id, syshost, by_id, w")
+#define PRES_EXEC(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL," \
+	" " WORD "," KEY("lvl, p, syshost, exec_id, w")
+#define PRES_LIB(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL," \
+	" " WORD "," KEY("lvl, p, syshost, library_id, w")
+
 /* runs per library (a set naming one twice counts its runs once), users */
 #define LIB_TABLES \
 	"CREATE TABLE sum_lib (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL" \
-	CNT("runs") "," KEY("lvl, p, syshost, library_id") \
-	"CREATE TABLE pres_lib (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL," \
-	" user_id @INT@ NOT NULL," KEY("lvl, p, syshost, library_id, user_id")
+	CNT("runs") "," KEY("lvl, p, syshost, library_id") PRES_LIB("pres_lib")
 
 const char summary_schema[] =
 	/* packages, by version: runs; runs with direct = 1, with direct = 1
@@ -50,20 +64,15 @@ const char summary_schema[] =
 	" version @TEXT@ NOT NULL" CNT("runs") CNT("direct_runs") CNT("direct_used") CNT("used_runs")
 	CNT("used_known") CNT("import_runs") CNT("import_us") ","
 	KEY("lvl, p, name_id, syshost, version")
-	/* the users of a package version; direct 1 when one of their rows was */
-	"CREATE TABLE pres_pkg (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
-	" version @TEXT@ NOT NULL, user_id @INT@ NOT NULL" CNT("direct") ","
-	KEY("lvl, p, name_id, syshost, version, user_id")
+	PRES_PKG("pres_pkg")
 	/* package rows with an importer (imported_by) */
 	"CREATE TABLE sum_dep (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
 	" by_id @INT@ NOT NULL" CNT("runs") "," KEY("lvl, p, name_id, syshost, by_id")
-	"CREATE TABLE pres_dep (" PER "name_id @INT@ NOT NULL, syshost @TEXT@ NOT NULL,"
-	" by_id @INT@ NOT NULL, user_id @INT@ NOT NULL," KEY("lvl, p, name_id, syshost, by_id, user_id")
+	PRES_DEP("pres_dep")
 	/* runs per executable row; runs with a run time, its sum in ms */
 	"CREATE TABLE sum_exec (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL"
 	CNT("runs") CNT("rt_runs") CNT("run_ms") "," KEY("lvl, p, syshost, exec_id")
-	"CREATE TABLE pres_exec (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL,"
-	" user_id @INT@ NOT NULL," KEY("lvl, p, syshost, exec_id, user_id")
+	PRES_EXEC("pres_exec")
 	LIB_TABLES
 	/* interpreted runs per user by interpreter kind */
 	"CREATE TABLE sum_kind (" PER "interp @TEXT@ NOT NULL, syshost @TEXT@ NOT NULL,"
@@ -126,34 +135,48 @@ int summary_batch_tables(struct db *db)
 		  " ELSE 0 END"
 #define FROM_RP " FROM b_rp b" LEVELS
 /*
- * A presence table's rows for the batch. src is the batch's keys as rows
- * (day, the key columns cols, flag: the row's direct, 0 where the table
- * has none); match compares a key of src (b) with one of the table (e).
+ * A presence table's rows for the batch. src is the batch's users as rows
+ * (day, the key columns cols, user_id, flag: the row's direct, 0 where the
+ * table has none), grouped here into words (WORDS); match compares a key
+ * of the words (b) with one of the table (e).
  *
- * Levels 1 and 2 only for keys without their day's row before this batch
- * (or with direct 0 there where the batch has 1): a day's presence row is
+ * Levels 1 and 2 only for words not covered by their day's word before this
+ * batch (a bit the day lacks; a direct bit, for pres_pkg): a day's bits are
  * written with its block's and all time's (same statement order, same
- * transaction, and nothing but a rebuild deletes a summary row), so an
- * existing one says they exist. At a centre's density most keys of a batch
- * exist on their day (a user runs the same packages all day): one probe
- * instead of two upserts. The probe is a scalar subquery, not NOT EXISTS:
- * PostgreSQL turned NOT EXISTS into a hash anti-join that read the whole
- * presence table once per batch (ingest time grew with the history); a
- * scalar subquery stays one index probe. Then level 0.
+ * transaction, and nothing but a rebuild deletes a summary row), so the
+ * day's word holding them says those hold them too. At a centre's density
+ * most users of a batch are in their day's words already (a user runs the
+ * same packages all day): one probe instead of two upserts. The probe is a
+ * scalar subquery, not NOT EXISTS: PostgreSQL turned NOT EXISTS into a hash
+ * anti-join that read the whole presence table once per batch (ingest time
+ * grew with the history); a scalar subquery stays one index probe. Then
+ * level 0. An upsert writes a row only when it adds a bit.
  */
 #define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
-#define PRESENCE_ROWS(t, cols, match, src, eflag, value, agg, action) \
-	"INSERT INTO " t " (lvl, p, " cols value ") SELECT lv.lvl, " PERIOD("b.day") ", " cols agg \
-	" FROM (SELECT * FROM " src " b WHERE COALESCE((SELECT " eflag " FROM " t " e" \
-	" WHERE e.lvl = 0 AND e.p = b.day AND " match "), -1) < b.flag) b" UPPER_LEVELS \
-	" GROUP BY 1, 2, " cols " ORDER BY 1, 2, " cols " ON CONFLICT (lvl, p, " cols ") " action ";\n" \
-	"INSERT INTO " t " (lvl, p, " cols value ") SELECT 0, b.day, " cols agg " FROM " src " b" \
-	" GROUP BY 1, 2, " cols " ORDER BY 1, 2, " cols " ON CONFLICT (lvl, p, " cols ") " action ";\n"
-#define PRESENCE(t, cols, match, src) PRESENCE_ROWS(t, cols, match, src, "0", "", "", "DO NOTHING")
-/* with direct: 1 when one of the user's rows was */
+#define WORDS(src, cols) "(SELECT day, " cols ", " USER_WORD("user_id") " AS w," \
+	" @BIT_OR@(" USER_BIT("user_id") ") AS bits," \
+	" @BIT_OR@(CASE WHEN flag = 1 THEN " USER_BIT("user_id") " ELSE 0 END) AS dbits" \
+	" FROM " src " s GROUP BY day, " cols ", " USER_WORD("user_id") ")"
+#define PRESENCE_ROWS(t, cols, match, src, covered, value, agg, set, adds) \
+	"INSERT INTO " t " (lvl, p, " cols ", w, bits" value ") SELECT lv.lvl, " PERIOD("b.day") ", " \
+	cols ", b.w, @BIT_OR@(b.bits)" agg " FROM (SELECT * FROM " WORDS(src, cols) " b" \
+	" WHERE COALESCE((SELECT " covered " FROM " t " e WHERE e.lvl = 0 AND e.p = b.day AND " \
+	match " AND e.w = b.w), 0) = 0) b" UPPER_LEVELS " GROUP BY 1, 2, " cols ", b.w" \
+	" ORDER BY 1, 2, " cols ", b.w ON CONFLICT (lvl, p, " cols ", w) DO UPDATE SET " set \
+	" WHERE " adds ";\n" \
+	"INSERT INTO " t " (lvl, p, " cols ", w, bits" value ") SELECT 0, b.day, " cols ", b.w," \
+	" b.bits" value " FROM " WORDS(src, cols) " b ORDER BY 1, 2, " cols ", b.w" \
+	" ON CONFLICT (lvl, p, " cols ", w) DO UPDATE SET " set " WHERE " adds ";\n"
+#define HAS(x, y) "((" x " | " y ") = " x ")"
+#define OR_IN(t, c) c " = " t "." c " | excluded." c
+#define PRESENCE(t, cols, match, src) \
+	PRESENCE_ROWS(t, cols, match, src, "CASE WHEN " HAS("e.bits", "b.bits") " THEN 1 END", \
+		      "", "", OR_IN(t, "bits"), "NOT " HAS(t ".bits", "excluded.bits"))
+/* with dbits: the users with a direct row */
 #define PRESENCE_DIRECT(t, cols, match, src) \
-	PRESENCE_ROWS(t, cols, match, src, "e.direct", ", direct", ", MAX(b.flag)", \
-		      "DO UPDATE SET direct = 1 WHERE excluded.direct = 1 AND " t ".direct = 0")
+	PRESENCE_ROWS(t, cols, match, src, "CASE WHEN " HAS("e.bits", "b.bits") " AND " \
+		      HAS("e.dbits", "b.dbits") " THEN 1 END", ", dbits", ", @BIT_OR@(b.dbits)", OR_IN(t, "bits") ", " OR_IN(t, "dbits"), "NOT (" \
+		      HAS(t ".bits", "excluded.bits") " AND " HAS(t ".dbits", "excluded.dbits") ")")
 #define FROM_RUNS " FROM b_runs r" LEVELS
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
@@ -190,14 +213,14 @@ static const char batch_join[] =
 /* The presence tables' sources (PRESENCE) and key matches. */
 #define PKG_USERS "(SELECT day, name_id, syshost, version, user_id," \
 		  " CASE WHEN direct_runs > 0 THEN 1 ELSE 0 END AS flag FROM b_rp)"
-#define PKG_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.version = b.version" \
-		  " AND e.user_id = b.user_id"
+#define PKG_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.version = b.version"
 #define DEP_USERS "(SELECT day, name_id, syshost, by_id, user_id, 0 AS flag FROM b_rp" \
 		  " WHERE by_id IS NOT NULL)"
-#define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id" \
-		  " AND e.user_id = b.user_id"
+#define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id"
+#define EXEC_USERS "(SELECT day, syshost, exec_id, user_id, 0 AS flag FROM b_runs)"
+#define EXEC_MATCH "e.syshost = b.syshost AND e.exec_id = b.exec_id"
 #define LIB_USERS "(SELECT day, syshost, library_id, user_id, 0 AS flag FROM b_lib)"
-#define LIB_MATCH "e.syshost = b.syshost AND e.library_id = b.library_id AND e.user_id = b.user_id"
+#define LIB_MATCH "e.syshost = b.syshost AND e.library_id = b.library_id"
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
 static const char upserts[] =
@@ -212,14 +235,14 @@ static const char upserts[] =
 	ADD("sum_pkg", "used_runs") ", " ADD("sum_pkg", "used_known") ", "
 	ADD("sum_pkg", "import_runs") ", " ADD("sum_pkg", "import_us") ";\n"
 
-	PRESENCE_DIRECT("pres_pkg", "name_id, syshost, version, user_id", PKG_MATCH, PKG_USERS)
+	PRESENCE_DIRECT("pres_pkg", "name_id, syshost, version", PKG_MATCH, PKG_USERS)
 
 	"INSERT INTO sum_dep (lvl, p, name_id, syshost, by_id, runs)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.name_id, b.syshost, b.by_id, SUM(b.runs)" FROM_RP
 	" WHERE b.by_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 	" ON CONFLICT (lvl, p, name_id, syshost, by_id) DO UPDATE SET " ADD("sum_dep", "runs") ";\n"
 
-	PRESENCE("pres_dep", "name_id, syshost, by_id, user_id", DEP_MATCH, DEP_USERS)
+	PRESENCE("pres_dep", "name_id, syshost, by_id", DEP_MATCH, DEP_USERS)
 
 	"INSERT INTO sum_exec (lvl, p, syshost, exec_id, runs, rt_runs, run_ms)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, COUNT(*), COUNT(r.run_ms),"
@@ -227,16 +250,14 @@ static const char upserts[] =
 	" ON CONFLICT (lvl, p, syshost, exec_id) DO UPDATE SET " ADD("sum_exec", "runs") ", "
 	ADD("sum_exec", "rt_runs") ", " ADD("sum_exec", "run_ms") ";\n"
 
-	"INSERT INTO pres_exec (lvl, p, syshost, exec_id, user_id)"
-	" SELECT DISTINCT lv.lvl, " PERIOD("r.day") ", r.syshost, r.exec_id, r.user_id" FROM_RUNS
-	" WHERE true ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;\n"
+	PRESENCE("pres_exec", "syshost, exec_id", EXEC_MATCH, EXEC_USERS)
 
 	"INSERT INTO sum_lib (lvl, p, syshost, library_id, runs)"
 	" SELECT lv.lvl, " PERIOD("b.day") ", b.syshost, b.library_id, SUM(b.runs) FROM b_lib b" LEVELS
 	" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (lvl, p, syshost, library_id) DO UPDATE SET " ADD("sum_lib", "runs") ";\n"
 
-	PRESENCE("pres_lib", "syshost, library_id, user_id", LIB_MATCH, LIB_USERS)
+	PRESENCE("pres_lib", "syshost, library_id", LIB_MATCH, LIB_USERS)
 
 	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
@@ -306,6 +327,46 @@ int summary_rebuild(struct db *db)
 	return rc;
 }
 
+/* === version 7 ============================================================= */
+
+/* A version-6 presence table (a row per user) into words, in place. */
+#define TO_WORDS(t, ddl, cols, value, agg) \
+	ddl(t "_new") "INSERT INTO " t "_new (lvl, p, " cols ", w, bits" value ")" \
+	" SELECT lvl, p, " cols ", " USER_WORD("user_id") ", @BIT_OR@(" USER_BIT("user_id") ")" agg \
+	" FROM " t " GROUP BY lvl, p, " cols ", " USER_WORD("user_id") ";\n" \
+	"DROP TABLE " t ";\nALTER TABLE " t "_new RENAME TO " t ";\n"
+
+/*
+ * Version 7 keeps users as words (summary.h). The rows of version 6 convert
+ * exactly (a pruned database too). A database migrated from an older
+ * version in the same run has the words already (its version-5 step
+ * creates summary_schema): nothing to do.
+ */
+int summary_users_as_words(struct db *db)
+{
+	static const char convert[] =
+		TO_WORDS("pres_pkg", PRES_PKG, "name_id, syshost, version", ", dbits",
+			 ", @BIT_OR@(CASE WHEN direct = 1 THEN " USER_BIT("user_id") " ELSE 0 END)")
+		TO_WORDS("pres_dep", PRES_DEP, "name_id, syshost, by_id", "", "")
+		TO_WORDS("pres_exec", PRES_EXEC, "syshost, exec_id", "", "")
+		TO_WORDS("pres_lib", PRES_LIB, "syshost, library_id", "", "");
+	/* PostgreSQL named the keys after the new tables' first names */
+	static const char pg_keys[] =
+		"ALTER INDEX pres_pkg_new_pkey RENAME TO pres_pkg_pkey;"
+		" ALTER INDEX pres_dep_new_pkey RENAME TO pres_dep_pkey;"
+		" ALTER INDEX pres_exec_new_pkey RENAME TO pres_exec_pkey;"
+		" ALTER INDEX pres_lib_new_pkey RENAME TO pres_lib_pkey";
+	char *sql;
+	int old = db_column_exists(db, "pres_pkg", "user_id"), rc;
+
+	if (old <= 0)
+		return old;
+	sql = db_expand(db, convert);
+	rc = db_exec(db, sql) || (!strcmp(db_kind(db), "postgresql") && db_exec(db, pg_keys)) ? -1 : 0;
+	free(sql);
+	return rc;
+}
+
 /* === version 6 ============================================================= */
 
 /*
@@ -326,9 +387,11 @@ int summary_libs_from_sets(struct db *db)
 		" (SELECT s.lvl, s.p, s.syshost, ll.library_id, s.libset_id, MAX(s.runs) AS runs"
 		" FROM sum_libset s JOIN libset_library ll ON ll.libset_id = s.libset_id"
 		" GROUP BY 1, 2, 3, 4, 5) g GROUP BY 1, 2, 3, 4;\n"
-		"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"
-		" SELECT DISTINCT s.lvl, s.p, s.syshost, ll.library_id, s.user_id FROM pres_libset s"
-		" JOIN libset_library ll ON ll.libset_id = s.libset_id;\n"
+		"INSERT INTO pres_lib (lvl, p, syshost, library_id, w, bits)"
+		" SELECT lvl, p, syshost, library_id, " USER_WORD("user_id") ", @BIT_OR@(" USER_BIT("user_id") ")"
+		" FROM (SELECT DISTINCT s.lvl, s.p, s.syshost, ll.library_id, s.user_id FROM pres_libset s"
+		" JOIN libset_library ll ON ll.libset_id = s.libset_id) u"
+		" GROUP BY lvl, p, syshost, library_id, " USER_WORD("user_id") ";\n"
 		"DROP TABLE sum_libset;\nDROP TABLE pres_libset;\n";
 	char *sql;
 	int has = db_table_exists(db, "sum_libset"), rc;

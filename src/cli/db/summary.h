@@ -1,5 +1,5 @@
 /*
- * Summary tables (schema versions 5 and 6): per period the counters and presence
+ * Summary tables (schema versions 5 to 7): per period the counters and presence
  * rows the reports answer from (docs/database.md, "Summary tables"). A
  * period is a level and a number: level 0 a day (db_day), level 1 a block
  * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
@@ -19,6 +19,18 @@
 struct db;
 
 #define SUMMARY_BLOCK_DAYS 32
+
+/*
+ * User words (version 7): a presence table keeps, per period and key, one
+ * row per word w of 64 user ids, its bits the users of the key (bit
+ * user_id % 64 of word user_id / 64). Ingest ORs a batch's bits in
+ * (@BIT_OR@, db.h); a report ORs each (key, word)'s bits over the window's
+ * periods and counts them (@POPCOUNT@(x@BITS@)): exact distinct users from
+ * as many rows as words, not users. User ids are dense (users.id), so a
+ * centre's few thousand users fill a hundred words at most.
+ */
+#define USER_WORD(u) "(" u " / 64)"
+#define USER_BIT(u) "(CAST(1 AS @INT@) << CAST(" u " % 64 AS INTEGER))"
 
 /* The summary tables of DB_SCHEMA_VERSION, @WORD@ DDL (created by db.c's version-5 step). */
 extern const char summary_schema[];
@@ -53,6 +65,13 @@ int summary_rebuild(struct db *db);
  * transaction; nothing when it has none. 0, or -1 after error().
  */
 int summary_libs_from_sets(struct db *db);
+
+/*
+ * Migration step to version 7: a version-6 database's presence rows (one
+ * per user) into user words, in the open transaction; nothing when they
+ * are words already. 0, or -1 after error().
+ */
+int summary_users_as_words(struct db *db);
 
 /* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
 static inline int64_t summary_block(int64_t day)

@@ -181,6 +181,13 @@ static void package_filter(struct xbuf *sql, struct params *p, const struct repo
 	}
 }
 
+/*
+ * The distinct users of a group: over its words m (the presence rows'
+ * bits OR-ed per key and word over the window's periods), the bits set
+ * (summary.h, "user words").
+ */
+#define USERS "SUM(@POPCOUNT@(m@BITS@))"
+
 /* === queries ================================================================ */
 
 /*
@@ -206,12 +213,11 @@ static void q_packages(struct xbuf *sql, struct params *p, const struct report_f
 			  runs, f->direct ? "direct_used" : "used_runs");
 		sum_filters(sql, p, f, "");
 		xbuf_addf(sql, " GROUP BY name_id HAVING SUM(%s) > 0) c JOIN"
-			  " (SELECT name_id, COUNT(DISTINCT user_id) AS users FROM pres_pkg WHERE 1 = 1",
-			  runs);
-		if (f->direct)
-			xbuf_addstr(sql, " AND direct = 1");
+			  " (SELECT name_id, " USERS " AS users FROM (SELECT name_id,"
+			  " @BIT_OR@(%s) AS m FROM pres_pkg WHERE 1 = 1",
+			  runs, f->direct ? "dbits" : "bits");
 		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, " GROUP BY name_id) u ON u.name_id = c.name_id) x");
+		xbuf_addstr(sql, " GROUP BY name_id, w) y GROUP BY name_id) u ON u.name_id = c.name_id) x");
 	} else {
 		xbuf_addstr(sql,
 			"(SELECT name_id, SUM(c) AS runs, COUNT(*) AS users, SUM(d) AS direct_runs,"
@@ -275,8 +281,9 @@ static void q_unused(struct xbuf *sql, struct params *p, const struct report_fil
  * answer joins c (the groups with their counters) and u (their users) on
  * the group's columns. A query of that shape:
  *   SELECT cols FROM (SELECT keys, sums FROM counters s join ... GROUP BY keys) c
- *   JOIN (SELECT keys, COUNT(DISTINCT s.user_id) AS users FROM presence s join
- *   ... GROUP BY keys) u ON (the names of keys equal) [named] ORDER BY order
+ *   JOIN (SELECT names, USERS AS users FROM (SELECT keys, @BIT_OR@(s.bits) AS m
+ *   FROM presence s join ... GROUP BY keys, s.w) y GROUP BY names) u
+ *   ON (the names of keys equal) [named] ORDER BY order
  * with the window's filters (and the package's, when pkg) on both sides.
  * named, when set, joins what the keys stand for once, after grouping (ids
  * group faster than the text they stand for).
@@ -287,21 +294,30 @@ struct counted {
 	int pkg;
 };
 
+static void add_names(struct xbuf *sql, const struct counted *q)
+{
+	for (int i = 0; q->names[i]; i++)
+		xbuf_addf(sql, "%s%s", i ? ", " : "", q->names[i]);
+}
+
 static void counted_users(struct xbuf *sql, struct params *p, const struct report_filter *f,
 			  const struct counted *q)
 {
-	for (int side = 0; side < 2; side++) {
-		if (!side)
-			xbuf_addf(sql, "SELECT %s FROM (SELECT %s, %s FROM %s s%s", q->cols, q->keys,
-				  q->sums, q->counters, q->join);
-		else
-			xbuf_addf(sql, " GROUP BY %s) c JOIN (SELECT %s, COUNT(DISTINCT s.user_id) AS users"
-				  " FROM %s s%s", q->keys, q->keys, q->presence, q->join);
-		if (q->pkg)
-			package_filter(sql, p, f);
-		sum_filters(sql, p, f, "s.");
-	}
-	xbuf_addf(sql, " GROUP BY %s) u ON", q->keys);
+	xbuf_addf(sql, "SELECT %s FROM (SELECT %s, %s FROM %s s%s", q->cols, q->keys, q->sums,
+		  q->counters, q->join);
+	if (q->pkg)
+		package_filter(sql, p, f);
+	sum_filters(sql, p, f, "s.");
+	xbuf_addf(sql, " GROUP BY %s) c JOIN (SELECT ", q->keys);
+	add_names(sql, q);
+	xbuf_addf(sql, ", " USERS " AS users FROM (SELECT %s, @BIT_OR@(s.bits) AS m FROM %s s%s",
+		  q->keys, q->presence, q->join);
+	if (q->pkg)
+		package_filter(sql, p, f);
+	sum_filters(sql, p, f, "s.");
+	xbuf_addf(sql, " GROUP BY %s, s.w) y GROUP BY ", q->keys);
+	add_names(sql, q);
+	xbuf_addstr(sql, ") u ON");
 	for (int i = 0; q->names[i]; i++)
 		xbuf_addf(sql, "%s u.%s = c.%s", i ? " AND" : "", q->names[i], q->names[i]);
 	xbuf_addf(sql, "%s ORDER BY %s", q->named ? q->named : "", q->order);
@@ -465,8 +481,10 @@ static void q_summary(struct xbuf *sql, struct params *p, const struct report_fi
 	if (from_summaries(f)) {
 		xbuf_addstr(sql, "SELECT (SELECT COALESCE(SUM(runs), 0) FROM sum_exec WHERE 1 = 1");
 		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, "), (SELECT COUNT(DISTINCT user_id) FROM pres_exec WHERE 1 = 1");
+		xbuf_addstr(sql, "), (SELECT COALESCE(" USERS ", 0) FROM (SELECT @BIT_OR@(bits) AS m"
+			    " FROM pres_exec WHERE 1 = 1");
 		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, " GROUP BY w) y");
 		xbuf_addstr(sql, "), (SELECT COUNT(DISTINCT host_id) FROM pres_host WHERE 1 = 1");
 		periods(sql, f, "");
 		if (f->syshost) {
