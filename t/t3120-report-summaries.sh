@@ -140,39 +140,6 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 	test_cmp expect actual
 '
 
-# SQL taking a database of this version back to schema version 5, where
-# libraries were summarised per library set: those tables rebuilt from the
-# raw rows by this test's own SQL (both engines).
-per='CASE lv WHEN 0 THEN r.day WHEN 1 THEN (r.day - ((r.day % 32) + 32) % 32) / 32 ELSE 0 END'
-from_runs='FROM runs r JOIN hosts h ON h.id = r.host_id CROSS JOIN (SELECT 0 AS lv UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE r.libset_id IS NOT NULL'
-to_schema5_sql="CREATE TABLE sum_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL, syshost TEXT NOT NULL,
-	libset_id BIGINT NOT NULL, runs BIGINT NOT NULL, PRIMARY KEY (lvl, p, syshost, libset_id));
-	CREATE TABLE pres_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL, syshost TEXT NOT NULL,
-	libset_id BIGINT NOT NULL, user_id BIGINT NOT NULL, PRIMARY KEY (lvl, p, syshost, libset_id, user_id));
-	INSERT INTO sum_libset SELECT lv, $per, h.syshost, r.libset_id, COUNT(*) $from_runs GROUP BY 1, 2, 3, 4;
-	INSERT INTO pres_libset SELECT DISTINCT lv, $per, h.syshost, r.libset_id, r.user_id $from_runs;
-	DROP TABLE sum_lib; DROP TABLE pres_lib; UPDATE schema_version SET version = 5;"
-
-test_expect_success 'migrate from schema 5 (libraries per set): the per-library rows of a fresh load' '
-	cp s11.db v5.db && q v5.db "$to_schema5_sql" &&
-	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
-	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
-	dump s11.db >expect && dump v5.db >actual && test_cmp expect actual &&
-	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
-	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
-	same_answers v5.db
-'
-
-test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fresh load' '
-	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
-	xalt ingest -q --db "$PG" c11 && psql_q "$to_schema5_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
-	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
-	reports "$PG" filters.txt >actual &&
-	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
-	test_cmp expect actual
-'
-
 # SQL taking a database of this version back to schema version 6, where a
 # presence table kept a row per user: the words' bits as rows (both engines).
 to_schema6_sql=
@@ -185,6 +152,45 @@ for spec in "pres_pkg:name_id, syshost, version:, CASE WHEN ((dbits >> n) & 1) =
 		DROP TABLE $t; ALTER TABLE ${t}_users RENAME TO $t; "
 done
 to_schema6_sql+="UPDATE schema_version SET version = 6;"
+# and on PostgreSQL the keys version 6 had, under their names
+pg_schema6_keys="ALTER TABLE pres_pkg ADD PRIMARY KEY (lvl, p, name_id, syshost, version, user_id);
+	ALTER TABLE pres_dep ADD PRIMARY KEY (lvl, p, name_id, syshost, by_id, user_id);
+	ALTER TABLE pres_exec ADD PRIMARY KEY (lvl, p, syshost, exec_id, user_id);
+	ALTER TABLE pres_lib ADD PRIMARY KEY (lvl, p, syshost, library_id, user_id);"
+
+# SQL taking a database of version 6 back to schema version 5, where
+# libraries were summarised per library set: those tables rebuilt from the
+# raw rows by this test's own SQL (both engines). Run after $to_schema6_sql.
+per='CASE lv WHEN 0 THEN r.day WHEN 1 THEN (r.day - ((r.day % 32) + 32) % 32) / 32 ELSE 0 END'
+from_runs='FROM runs r JOIN hosts h ON h.id = r.host_id CROSS JOIN (SELECT 0 AS lv UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE r.libset_id IS NOT NULL'
+to_schema5_sql="CREATE TABLE sum_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL, syshost TEXT NOT NULL,
+	libset_id BIGINT NOT NULL, runs BIGINT NOT NULL, PRIMARY KEY (lvl, p, syshost, libset_id));
+	CREATE TABLE pres_libset (lvl BIGINT NOT NULL, p BIGINT NOT NULL, syshost TEXT NOT NULL,
+	libset_id BIGINT NOT NULL, user_id BIGINT NOT NULL, PRIMARY KEY (lvl, p, syshost, libset_id, user_id));
+	INSERT INTO sum_libset SELECT lv, $per, h.syshost, r.libset_id, COUNT(*) $from_runs GROUP BY 1, 2, 3, 4;
+	INSERT INTO pres_libset SELECT DISTINCT lv, $per, h.syshost, r.libset_id, r.user_id $from_runs;
+	DROP TABLE sum_lib; DROP TABLE pres_lib; UPDATE schema_version SET version = 5;"
+
+test_expect_success 'migrate from schema 5 (libraries per set): the per-library rows of a fresh load' '
+	cp s13.db v5.db && q v5.db "$to_schema6_sql" && q v5.db "$to_schema5_sql" &&
+	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
+	test "$(q v5.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
+	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
+	dump s13.db >expect && dump v5.db >actual && test_cmp expect actual &&
+	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
+	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
+	same_answers v5.db
+'
+
+test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fresh load' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$to_schema5_sql" &&
+	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
+	reports "$PG" filters.txt >actual &&
+	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&
+	test_cmp expect actual
+'
 
 test_expect_success 'migrate from schema 6 (a presence row per user): the words of a fresh load' '
 	cp s13.db v6.db && q v6.db "$to_schema6_sql" &&
@@ -196,9 +202,10 @@ test_expect_success 'migrate from schema 6 (a presence row per user): the words 
 
 test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fresh load' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
-	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" &&
+	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$pg_schema6_keys" &&
 	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
-	test "$(psql_q "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '"'"'pres\_%\_pkey'"'"'")" = 5 &&
+	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
+		WHERE tablename LIKE '"'"'pres%'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_lib_pkey pres_pkg_pkey" &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&

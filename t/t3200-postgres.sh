@@ -78,6 +78,14 @@ test_expect_success '--delete on PostgreSQL: commits are durable already, files 
 	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid = '\''$(rec_uuid 60)'\''")" = 1
 '
 
+test_expect_success 'new runs of known users spend no user id (user words need dense ids)' '
+	mkrec more/run.70.json 70 alice && mkrec more/run.71.json 71 bob &&
+	mkrec more/run.72.json 72 dora &&
+	xalt ingest -q --db "$PG_URL" more/run.70.json && xalt ingest -q --db "$PG_URL" more &&
+	test "$(psql_q "SELECT count(*) FROM users WHERE name IN ('"'"'alice'"'"', '"'"'dora'"'"')")" = 2 &&
+	test "$(psql_q "SELECT max(id) = count(*) FROM users")" = t
+'
+
 test_expect_success 'an unreachable server is a clear failure' '
 	test_must_fail xalt report packages --db "postgresql:///xalt?host=$TRASH_DIRECTORY/nosock" 2>err &&
 	grep "^error: cannot connect to the postgresql server" err

@@ -333,14 +333,16 @@ static const struct db_ops sqlite_ops = {
  */
 static void bit_or_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	sqlite3_int64 *acc = sqlite3_aggregate_context(ctx, sizeof(*acc));
+	sqlite3_int64 *acc;
 
 	(void)argc;
-	if (acc && sqlite3_value_type(argv[0]) != SQLITE_NULL)
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	if ((acc = sqlite3_aggregate_context(ctx, sizeof(*acc))))
 		*acc |= sqlite3_value_int64(argv[0]);
 }
 
-/* NULL over no row, as PostgreSQL's bit_or */
+/* NULL over no value but NULLs, as PostgreSQL's bit_or */
 static void bit_or_final(sqlite3_context *ctx)
 {
 	sqlite3_int64 *acc = sqlite3_aggregate_context(ctx, 0);

@@ -150,7 +150,8 @@ int summary_batch_tables(struct db *db)
  * scalar subquery, not NOT EXISTS: PostgreSQL turned NOT EXISTS into a hash
  * anti-join that read the whole presence table once per batch (ingest time
  * grew with the history); a scalar subquery stays one index probe. Then
- * level 0. An upsert writes a row only when it adds a bit.
+ * level 0. An upsert changes a row only when it adds a bit (PostgreSQL
+ * still locks the row it meets, as the counters' upserts do theirs).
  */
 #define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
 #define WORDS(src, cols) "(SELECT day, " cols ", " USER_WORD("user_id") " AS w," \
@@ -338,33 +339,49 @@ int summary_rebuild(struct db *db)
 
 /*
  * Version 7 keeps users as words (summary.h). The rows of version 6 convert
- * exactly (a pruned database too). A database migrated from an older
- * version in the same run has the words already (its version-5 step
- * creates summary_schema): nothing to do.
+ * exactly (a pruned database too). Table by table: a database migrated
+ * from an older version in the same run has the words already (its
+ * version-5 step creates summary_schema), and a version-5 database has its
+ * pres_lib from the version-6 step (summary_libs_from_sets) in words.
  */
 int summary_users_as_words(struct db *db)
 {
-	static const char convert[] =
-		TO_WORDS("pres_pkg", PRES_PKG, "name_id, syshost, version", ", dbits",
-			 ", @BIT_OR@(CASE WHEN direct = 1 THEN " USER_BIT("user_id") " ELSE 0 END)")
-		TO_WORDS("pres_dep", PRES_DEP, "name_id, syshost, by_id", "", "")
-		TO_WORDS("pres_exec", PRES_EXEC, "syshost, exec_id", "", "")
-		TO_WORDS("pres_lib", PRES_LIB, "syshost, library_id", "", "");
-	/* PostgreSQL named the keys after the new tables' first names */
-	static const char pg_keys[] =
-		"ALTER INDEX pres_pkg_new_pkey RENAME TO pres_pkg_pkey;"
-		" ALTER INDEX pres_dep_new_pkey RENAME TO pres_dep_pkey;"
-		" ALTER INDEX pres_exec_new_pkey RENAME TO pres_exec_pkey;"
-		" ALTER INDEX pres_lib_new_pkey RENAME TO pres_lib_pkey";
-	char *sql;
-	int old = db_column_exists(db, "pres_pkg", "user_id"), rc;
+	static const struct { const char *table, *sql; } convert[] = {
+		{ "pres_pkg", TO_WORDS("pres_pkg", PRES_PKG, "name_id, syshost, version", ", dbits",
+			", @BIT_OR@(CASE WHEN direct = 1 THEN " USER_BIT("user_id") " ELSE 0 END)") },
+		{ "pres_dep", TO_WORDS("pres_dep", PRES_DEP, "name_id, syshost, by_id", "", "") },
+		{ "pres_exec", TO_WORDS("pres_exec", PRES_EXEC, "syshost, exec_id", "", "") },
+		{ "pres_lib", TO_WORDS("pres_lib", PRES_LIB, "syshost, library_id", "", "") },
+	};
+	int pg = !strcmp(db_kind(db), "postgresql");
 
-	if (old <= 0)
-		return old;
-	sql = db_expand(db, convert);
-	rc = db_exec(db, sql) || (!strcmp(db_kind(db), "postgresql") && db_exec(db, pg_keys)) ? -1 : 0;
-	free(sql);
-	return rc;
+	for (size_t i = 0; i < sizeof(convert) / sizeof(convert[0]); i++) {
+		const char *t = convert[i].table;
+		int old = db_column_exists(db, t, "user_id"), rc;
+		char *sql;
+
+		if (old <= 0) {
+			if (old < 0)
+				return -1;
+			continue;
+		}
+		sql = db_expand(db, convert[i].sql);
+		rc = db_exec(db, sql);
+		free(sql);
+		if (rc)
+			return -1;
+		if (!pg)
+			continue;
+		/* PostgreSQL named the key after the new table's first name, and
+		 * plans by statistics the new table lacks */
+		struct xbuf fix = XBUF_INIT;
+		xbuf_addf(&fix, "ALTER INDEX %s_new_pkey RENAME TO %s_pkey; ANALYZE %s", t, t, t);
+		rc = db_exec(db, fix.buf);
+		xbuf_release(&fix);
+		if (rc)
+			return -1;
+	}
+	return 0;
 }
 
 /* === version 6 ============================================================= */

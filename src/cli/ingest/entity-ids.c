@@ -174,14 +174,31 @@ static void make_key(struct xbuf *k, int n, ...)
 
 /* === users, hosts, executables ============================================== */
 
+/*
+ * Users are looked up before they are inserted: PostgreSQL spends an
+ * identity value on every INSERT that meets a conflict, and user ids must
+ * stay dense (the summaries' user words, summary.h). One SELECT per user and
+ * loader; a user two loaders add at once may still cost one id.
+ */
 int64_t entity_user_id(struct entity_ids *e, const struct run_rec *r)
 {
 	size_t len = strlen(r->user);
 	int64_t id = idmap_get(&e->user.ids, r->user, len);
+	int rc;
 
 	if (id >= 0)
 		return id;
 	bind_str(&e->user, 1, r->user);
+	rc = db_step(e->user.get);
+	if (rc == DB_ROW)
+		id = db_column_int64(e->user.get, 0);
+	db_reset(e->user.get);
+	if (rc < 0)
+		return -1;
+	if (id >= 0) {
+		idmap_put(&e->user.ids, r->user, len, id);
+		return id;
+	}
 	return resolve(&e->user, r->user, len);
 }
 
