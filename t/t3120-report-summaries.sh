@@ -60,11 +60,18 @@ same_answers() {
 	! grep -q "^exit\|error" from-raw.txt
 }
 
-# dump DB: the summary tables' rows, sorted (SQLite).
+# dump DB: the summary tables' rows, sorted (SQLite); of sum_lib the words
+# and each key's runs (how a key's runs spread over its words means nothing).
 dump() {
 	for t in $summary_tables; do
 		echo "== $t" && q "$1" "SELECT * FROM $t" | sort || return 1
-	done
+	done | if test "${dump_lib:-}" = sums; then
+		sed "/^== sum_lib/,/^== /{/^== /!d}" &&
+		q "$1" "SELECT lvl, p, syshost, library_id, w, bits FROM sum_lib" | sort &&
+		q "$1" "SELECT lvl, p, syshost, library_id, SUM(runs) FROM sum_lib GROUP BY 1, 2, 3, 4" | sort
+	else
+		cat
+	fi
 }
 
 # seed 13: 150 more users, so user ids fill three words (summary.h)
@@ -143,20 +150,27 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 # SQL taking a database of this version back to schema version 6, where a
 # presence table kept a row per user: the words' bits as rows (both engines).
 to_schema6_sql=
-for spec in "pres_pkg:name_id, syshost, version:, CASE WHEN ((dbits >> n) & 1) = 1 THEN 1 ELSE 0 END" \
-	    "pres_dep:name_id, syshost, by_id:" "pres_exec:syshost, exec_id:" "pres_lib:syshost, library_id:"; do
-	IFS=: read -r t cols direct <<<"$spec"
-	to_schema6_sql+="CREATE TABLE ${t}_users AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
+# Libraries: their users into pres_lib, sum_lib a key's runs.
+to_schema6_sql=
+for spec in "pres_pkg:pres_pkg:name_id, syshost, version:, CASE WHEN ((dbits >> n) & 1) = 1 THEN 1 ELSE 0 END" \
+	    "pres_dep:pres_dep:name_id, syshost, by_id:" "pres_exec:pres_exec:syshost, exec_id:" \
+	    "sum_lib:pres_lib:syshost, library_id:"; do
+	IFS=: read -r t to cols direct <<<"$spec"
+	to_schema6_sql+="CREATE TABLE ${to}_users AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
 		SELECT n + 1 FROM i WHERE n < 63) SELECT lvl, p, $cols, w * 64 + n AS user_id
 		${direct:+$direct AS direct} FROM $t, i WHERE ((bits >> n) & 1) = 1;
-		DROP TABLE $t; ALTER TABLE ${t}_users RENAME TO $t; "
+		$(test $t = $to && echo "DROP TABLE $t;") ALTER TABLE ${to}_users RENAME TO $to; "
 done
-to_schema6_sql+="UPDATE schema_version SET version = 6;"
+to_schema6_sql+="CREATE TABLE sum_lib_runs AS SELECT lvl, p, syshost, library_id,
+	CAST(SUM(runs) AS BIGINT) AS runs FROM sum_lib GROUP BY lvl, p, syshost, library_id;
+	DROP TABLE sum_lib; ALTER TABLE sum_lib_runs RENAME TO sum_lib;
+	UPDATE schema_version SET version = 6;"
 # and on PostgreSQL the keys version 6 had, under their names
 pg_schema6_keys="ALTER TABLE pres_pkg ADD PRIMARY KEY (lvl, p, name_id, syshost, version, user_id);
 	ALTER TABLE pres_dep ADD PRIMARY KEY (lvl, p, name_id, syshost, by_id, user_id);
 	ALTER TABLE pres_exec ADD PRIMARY KEY (lvl, p, syshost, exec_id, user_id);
-	ALTER TABLE pres_lib ADD PRIMARY KEY (lvl, p, syshost, library_id, user_id);"
+	ALTER TABLE pres_lib ADD PRIMARY KEY (lvl, p, syshost, library_id, user_id);
+	ALTER TABLE sum_lib ADD PRIMARY KEY (lvl, p, syshost, library_id);"
 
 # SQL taking a database of version 6 back to schema version 5, where
 # libraries were summarised per library set: those tables rebuilt from the
@@ -176,7 +190,7 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
 	test "$(q v5.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
 	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
-	dump s13.db >expect && dump v5.db >actual && test_cmp expect actual &&
+	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v5.db >actual && test_cmp expect actual &&
 	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	same_answers v5.db
@@ -196,8 +210,10 @@ test_expect_success 'migrate from schema 6 (a presence row per user): the words 
 	cp s13.db v6.db && q v6.db "$to_schema6_sql" &&
 	test "$(q v6.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
 	test "$(q v6.db "SELECT count(*) FROM pres_pkg WHERE direct = 1")" -gt 100 &&
+	test "$(q v6.db "SELECT count(*) FROM pres_lib")" -gt 100 &&
 	xalt db migrate --db v6.db >out && grep "schema version 7" out &&
-	dump s13.db >expect && dump v6.db >actual && test_cmp expect actual
+	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v6.db >actual && test_cmp expect actual &&
+	! q v6.db "SELECT 1 FROM pres_lib" 2>/dev/null
 '
 
 test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fresh load' '
@@ -205,7 +221,7 @@ test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fr
 	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$pg_schema6_keys" &&
 	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
 	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
-		WHERE tablename LIKE '"'"'pres%'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_lib_pkey pres_pkg_pkey" &&
+		WHERE tablename LIKE '"'"'pres%'"'"' OR tablename = '"'"'sum_lib'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_pkg_pkey sum_lib_pkey" &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&

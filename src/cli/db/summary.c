@@ -48,13 +48,16 @@
 	" by_id @INT@ NOT NULL, " WORD "," KEY("lvl, p, name_id, syshost, by_id, w")
 #define PRES_EXEC(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL," \
 	" " WORD "," KEY("lvl, p, syshost, exec_id, w")
-#define PRES_LIB(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL," \
-	" " WORD "," KEY("lvl, p, syshost, library_id, w")
-
-/* runs per library (a set naming one twice counts its runs once), users */
-#define LIB_TABLES \
-	"CREATE TABLE sum_lib (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL" \
-	CNT("runs") "," KEY("lvl, p, syshost, library_id") PRES_LIB("pres_lib")
+/*
+ * Libraries, the most keys of all (a user's own builds: some 25,000 a day
+ * at a large centre, most with one user): runs and users in one table, so
+ * a report reads one row per word and key instead of a counter row and
+ * presence rows. runs (a set naming a library twice counts its runs once)
+ * is a key's sum over its words; how it is spread over them means nothing
+ * (ingest: by the users' words; a migrated database: on the first word).
+ */
+#define SUM_LIB(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL," \
+	" " WORD CNT("runs") "," KEY("lvl, p, syshost, library_id, w")
 
 const char summary_schema[] =
 	/* packages, by version: runs; runs with direct = 1, with direct = 1
@@ -73,7 +76,7 @@ const char summary_schema[] =
 	"CREATE TABLE sum_exec (" PER "syshost @TEXT@ NOT NULL, exec_id @INT@ NOT NULL"
 	CNT("runs") CNT("rt_runs") CNT("run_ms") "," KEY("lvl, p, syshost, exec_id")
 	PRES_EXEC("pres_exec")
-	LIB_TABLES
+	SUM_LIB("sum_lib")
 	/* interpreted runs per user by interpreter kind */
 	"CREATE TABLE sum_kind (" PER "interp @TEXT@ NOT NULL, syshost @TEXT@ NOT NULL,"
 	" user_id @INT@ NOT NULL" CNT("system_runs") CNT("venv_runs") CNT("conda_runs") CNT("runs") ","
@@ -220,8 +223,6 @@ static const char batch_join[] =
 #define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id"
 #define EXEC_USERS "(SELECT day, syshost, exec_id, user_id, 0 AS flag FROM b_runs)"
 #define EXEC_MATCH "e.syshost = b.syshost AND e.exec_id = b.exec_id"
-#define LIB_USERS "(SELECT day, syshost, library_id, user_id, 0 AS flag FROM b_lib)"
-#define LIB_MATCH "e.syshost = b.syshost AND e.library_id = b.library_id"
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
 static const char upserts[] =
@@ -253,12 +254,12 @@ static const char upserts[] =
 
 	PRESENCE("pres_exec", "syshost, exec_id", EXEC_MATCH, EXEC_USERS)
 
-	"INSERT INTO sum_lib (lvl, p, syshost, library_id, runs)"
-	" SELECT lv.lvl, " PERIOD("b.day") ", b.syshost, b.library_id, SUM(b.runs) FROM b_lib b" LEVELS
-	" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-	" ON CONFLICT (lvl, p, syshost, library_id) DO UPDATE SET " ADD("sum_lib", "runs") ";\n"
-
-	PRESENCE("pres_lib", "syshost, library_id", LIB_MATCH, LIB_USERS)
+	"INSERT INTO sum_lib (lvl, p, syshost, library_id, w, bits, runs)"
+	" SELECT lv.lvl, " PERIOD("b.day") ", b.syshost, b.library_id, " USER_WORD("b.user_id") ","
+	" @BIT_OR@(" USER_BIT("b.user_id") "), SUM(b.runs) FROM b_lib b" LEVELS
+	" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+	" ON CONFLICT (lvl, p, syshost, library_id, w) DO UPDATE SET " OR_IN("sum_lib", "bits") ", "
+	ADD("sum_lib", "runs") ";\n"
 
 	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
@@ -302,7 +303,7 @@ int summary_add(struct db *db)
 /* The summary tables, emptied before a rebuild. */
 static const char *const summary_tables[] = {
 	"sum_pkg", "pres_pkg", "sum_dep", "pres_dep", "sum_exec", "pres_exec", "sum_lib",
-	"pres_lib", "sum_kind", "pres_host",
+	"sum_kind", "pres_host",
 };
 
 /*
@@ -338,26 +339,43 @@ int summary_rebuild(struct db *db)
 	"DROP TABLE " t ";\nALTER TABLE " t "_new RENAME TO " t ";\n"
 
 /*
- * Version 7 keeps users as words (summary.h). The rows of version 6 convert
- * exactly (a pruned database too). Table by table: a database migrated
- * from an older version in the same run has the words already (its
- * version-5 step creates summary_schema), and a version-5 database has its
- * pres_lib from the version-6 step (summary_libs_from_sets) in words.
+ * Version 6's libraries (sum_lib's runs per key, pres_lib's users) into
+ * version 7's sum_lib: a key's runs on its first word.
+ */
+#define LIBS_TO_WORDS \
+	SUM_LIB("sum_lib_new") "INSERT INTO sum_lib_new (lvl, p, syshost, library_id, w, bits, runs)" \
+	" SELECT u.lvl, u.p, u.syshost, u.library_id, u.w, u.bits, CASE WHEN u.w = u.w0 THEN s.runs" \
+	" ELSE 0 END FROM (SELECT g.*, MIN(g.w) OVER (PARTITION BY g.lvl, g.p, g.syshost," \
+	" g.library_id) AS w0 FROM (SELECT lvl, p, syshost, library_id, " USER_WORD("user_id") " AS w," \
+	" @BIT_OR@(" USER_BIT("user_id") ") AS bits FROM pres_lib GROUP BY lvl, p, syshost, library_id," \
+	" " USER_WORD("user_id") ") g) u JOIN sum_lib s ON s.lvl = u.lvl AND s.p = u.p" \
+	" AND s.syshost = u.syshost AND s.library_id = u.library_id;\n" \
+	"DROP TABLE pres_lib;\nDROP TABLE sum_lib;\nALTER TABLE sum_lib_new RENAME TO sum_lib;\n"
+
+/*
+ * Version 7 keeps users as words (summary.h), and libraries' runs with
+ * them. The rows of version 6 convert exactly (a pruned database too). Table
+ * by table, while it has version 6's form (pres_lib: its users per row):
+ * a database migrated from an older version in the same run has version
+ * 7's tables already (its version-5 step creates summary_schema).
  */
 int summary_users_as_words(struct db *db)
 {
-	static const struct { const char *table, *sql; } convert[] = {
+	static const struct { const char *table, *sql, *made; } convert[] = {
 		{ "pres_pkg", TO_WORDS("pres_pkg", PRES_PKG, "name_id, syshost, version", ", dbits",
-			", @BIT_OR@(CASE WHEN direct = 1 THEN " USER_BIT("user_id") " ELSE 0 END)") },
-		{ "pres_dep", TO_WORDS("pres_dep", PRES_DEP, "name_id, syshost, by_id", "", "") },
-		{ "pres_exec", TO_WORDS("pres_exec", PRES_EXEC, "syshost, exec_id", "", "") },
-		{ "pres_lib", TO_WORDS("pres_lib", PRES_LIB, "syshost, library_id", "", "") },
+			", @BIT_OR@(CASE WHEN direct = 1 THEN " USER_BIT("user_id") " ELSE 0 END)"),
+		  "pres_pkg" },
+		{ "pres_dep", TO_WORDS("pres_dep", PRES_DEP, "name_id, syshost, by_id", "", ""),
+		  "pres_dep" },
+		{ "pres_exec", TO_WORDS("pres_exec", PRES_EXEC, "syshost, exec_id", "", ""),
+		  "pres_exec" },
+		{ "pres_lib", LIBS_TO_WORDS, "sum_lib" },
 	};
 	int pg = !strcmp(db_kind(db), "postgresql");
 
 	for (size_t i = 0; i < sizeof(convert) / sizeof(convert[0]); i++) {
-		const char *t = convert[i].table;
-		int old = db_column_exists(db, t, "user_id"), rc;
+		const char *t = convert[i].made;
+		int old = db_column_exists(db, convert[i].table, "user_id"), rc;
 		char *sql;
 
 		if (old <= 0) {
@@ -389,26 +407,28 @@ int summary_users_as_words(struct db *db)
 /*
  * Schema version 5 kept libraries per library set (sum_libset,
  * pres_libset); the libraries report expanded every set's rows at report
- * time (3.2 s at ten generated days). Version 6 keeps them per library.
- * The library rows follow from the set rows exactly (a set's libraries are
- * fixed), so a pruned database converts too. A database migrated from an
- * older version in the same run has the version-6 tables already (its
- * version-5 step creates summary_schema): nothing to do.
+ * time (3.2 s at ten generated days). Version 6 keeps them per library, in
+ * its own form (the version-7 step converts that on). The library rows
+ * follow from the set rows exactly (a set's libraries are fixed), so a
+ * pruned database converts too. A database migrated from an older version
+ * in the same run has version 7's tables already (its version-5 step
+ * creates summary_schema): nothing to do.
  */
 int summary_libs_from_sets(struct db *db)
 {
 	static const char convert[] =
-		LIB_TABLES
+		"CREATE TABLE sum_lib (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL"
+		CNT("runs") "," KEY("lvl, p, syshost, library_id")
+		"CREATE TABLE pres_lib (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL,"
+		" user_id @INT@ NOT NULL," KEY("lvl, p, syshost, library_id, user_id")
 		"INSERT INTO sum_lib (lvl, p, syshost, library_id, runs)"
 		" SELECT lvl, p, syshost, library_id, SUM(runs) FROM"
 		" (SELECT s.lvl, s.p, s.syshost, ll.library_id, s.libset_id, MAX(s.runs) AS runs"
 		" FROM sum_libset s JOIN libset_library ll ON ll.libset_id = s.libset_id"
 		" GROUP BY 1, 2, 3, 4, 5) g GROUP BY 1, 2, 3, 4;\n"
-		"INSERT INTO pres_lib (lvl, p, syshost, library_id, w, bits)"
-		" SELECT lvl, p, syshost, library_id, " USER_WORD("user_id") ", @BIT_OR@(" USER_BIT("user_id") ")"
-		" FROM (SELECT DISTINCT s.lvl, s.p, s.syshost, ll.library_id, s.user_id FROM pres_libset s"
-		" JOIN libset_library ll ON ll.libset_id = s.libset_id) u"
-		" GROUP BY lvl, p, syshost, library_id, " USER_WORD("user_id") ";\n"
+		"INSERT INTO pres_lib (lvl, p, syshost, library_id, user_id)"
+		" SELECT DISTINCT s.lvl, s.p, s.syshost, ll.library_id, s.user_id FROM pres_libset s"
+		" JOIN libset_library ll ON ll.libset_id = s.libset_id;\n"
 		"DROP TABLE sum_libset;\nDROP TABLE pres_libset;\n";
 	char *sql;
 	int has = db_table_exists(db, "sum_libset"), rc;

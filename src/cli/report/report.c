@@ -277,20 +277,17 @@ static void q_unused(struct xbuf *sql, struct params *p, const struct report_fil
 }
 
 /*
- * Summaries keep runs and users apart (counters, presence rows): the
- * answer joins c (the groups with their counters) and u (their users) on
- * the group's columns. A query of that shape:
+ * Summaries keep runs and users apart (counters, presence rows; libraries
+ * excepted, q_libraries): the answer joins c (the groups with their
+ * counters) and u (their users) on the group's columns. A query of that shape:
  *   SELECT cols FROM (SELECT keys, sums FROM counters s join ... GROUP BY keys) c
  *   JOIN (SELECT names, USERS AS users FROM (SELECT keys, @BIT_OR@(s.bits) AS m
  *   FROM presence s join ... GROUP BY keys, s.w) y GROUP BY names) u
- *   ON (the names of keys equal) [named] ORDER BY order
+ *   ON (the names of keys equal) ORDER BY order
  * with the window's filters (and the package's, when pkg) on both sides.
- * named, when set, joins what the keys stand for once, after grouping (ids
- * group faster than the text they stand for).
  */
 struct counted {
 	const char *cols, *keys, *names[3], *sums, *counters, *presence, *join, *order;
-	const char *named;
 	int pkg;
 };
 
@@ -320,7 +317,7 @@ static void counted_users(struct xbuf *sql, struct params *p, const struct repor
 	xbuf_addstr(sql, ") u ON");
 	for (int i = 0; q->names[i]; i++)
 		xbuf_addf(sql, "%s u.%s = c.%s", i ? " AND" : "", q->names[i], q->names[i]);
-	xbuf_addf(sql, "%s ORDER BY %s", q->named ? q->named : "", q->order);
+	xbuf_addf(sql, " ORDER BY %s", q->order);
 	limit(sql, f);
 }
 
@@ -454,17 +451,17 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
 	limit(sql, f);
 }
 
+/* From the summaries: sum_lib holds runs and user words in one row (summary.c). */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	static const struct counted q = {
-		.cols = "l.path, c.runs, u.users", .keys = "s.library_id",
-		.names = { "library_id" }, .sums = "SUM(s.runs) AS runs", .counters = "sum_lib",
-		.presence = "pres_lib", .join = " WHERE 1 = 1",
-		.named = " JOIN libraries l ON l.id = c.library_id", .order = "c.runs DESC, l.path",
-	};
-
 	if (from_summaries(f)) {
-		counted_users(sql, p, f, &q);
+		xbuf_addstr(sql, "SELECT l.path, c.runs, c.users FROM (SELECT library_id, SUM(runs) AS runs, "
+			    USERS " AS users FROM (SELECT library_id, SUM(runs) AS runs,"
+			    " @BIT_OR@(bits) AS m FROM sum_lib WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) c"
+			    " JOIN libraries l ON l.id = c.library_id ORDER BY c.runs DESC, l.path");
+		limit(sql, f);
 		return;
 	}
 	xbuf_addstr(sql,
