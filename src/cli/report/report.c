@@ -300,18 +300,20 @@ static void add_names(struct xbuf *sql, const struct counted *q)
 static void counted_users(struct xbuf *sql, struct params *p, const struct report_filter *f,
 			  const struct counted *q)
 {
-	xbuf_addf(sql, "SELECT %s FROM (SELECT %s, %s FROM %s s%s", q->cols, q->keys, q->sums,
-		  q->counters, q->join);
-	if (q->pkg)
-		package_filter(sql, p, f);
-	sum_filters(sql, p, f, "s.");
-	xbuf_addf(sql, " GROUP BY %s) c JOIN (SELECT ", q->keys);
-	add_names(sql, q);
-	xbuf_addf(sql, ", " USERS " AS users FROM (SELECT %s, @BIT_OR@(s.bits) AS m FROM %s s%s",
-		  q->keys, q->presence, q->join);
-	if (q->pkg)
-		package_filter(sql, p, f);
-	sum_filters(sql, p, f, "s.");
+	for (int side = 0; side < 2; side++) {
+		if (!side) {
+			xbuf_addf(sql, "SELECT %s FROM (SELECT %s, %s FROM %s s%s", q->cols, q->keys,
+				  q->sums, q->counters, q->join);
+		} else {
+			xbuf_addf(sql, " GROUP BY %s) c JOIN (SELECT ", q->keys);
+			add_names(sql, q);
+			xbuf_addf(sql, ", " USERS " AS users FROM (SELECT %s, @BIT_OR@(s.bits) AS m"
+				  " FROM %s s%s", q->keys, q->presence, q->join);
+		}
+		if (q->pkg)
+			package_filter(sql, p, f);
+		sum_filters(sql, p, f, "s.");
+	}
 	xbuf_addf(sql, " GROUP BY %s, s.w) y GROUP BY ", q->keys);
 	add_names(sql, q);
 	xbuf_addstr(sql, ") u ON");
