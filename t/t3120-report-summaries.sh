@@ -148,9 +148,8 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 '
 
 # SQL taking a database of this version back to schema version 6, where a
-# presence table kept a row per user: the words' bits as rows (both engines).
-to_schema6_sql=
-# Libraries: their users into pres_lib, sum_lib a key's runs.
+# presence table kept a row per user: the words' bits as rows (both engines);
+# libraries' users into pres_lib, and sum_lib a key's runs.
 to_schema6_sql=
 for spec in "pres_pkg:pres_pkg:name_id, syshost, version:, CASE WHEN ((dbits >> n) & 1) = 1 THEN 1 ELSE 0 END" \
 	    "pres_dep:pres_dep:name_id, syshost, by_id:" "pres_exec:pres_exec:syshost, exec_id:" \

@@ -382,8 +382,9 @@ static const char schema_v5[] = "UPDATE schema_version SET version = 5;\n";
 static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
 
 /*
- * Version 7: presence rows per word of 64 users, not per user
- * (summary_users_as_words converts a version-6 database's rows).
+ * Version 7: presence rows per word of 64 users, not per user, and the
+ * libraries' runs in their words' rows (pres_lib folded into sum_lib;
+ * summary_users_as_words converts a version-6 database's rows).
  */
 static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
 
@@ -431,18 +432,19 @@ char *db_expand(const struct db *db, const char *sql)
 	return xbuf_detach(&sb, NULL);
 }
 
-int db_table_exists(struct db *db, const char *name)
+/* Whether the catalog query (a count, of one engine or the other) with
+ * these one or two names finds a row: 1, 0, or -1 on error. */
+static int catalog_has(struct db *db, const char *sqlite_sql, const char *pg_sql,
+		       const char *a, const char *b)
 {
 	struct db_stmt *st;
 	int v = 0, rc;
-	const char *probe = !strcmp(db->ops->kind, "sqlite")
-		? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
-		: "SELECT count(*) FROM information_schema.tables"
-		  " WHERE table_name = ? AND table_schema = current_schema()";
 
-	if (!(st = db_prepare(db, probe)))
+	if (!(st = db_prepare(db, strcmp(db->ops->kind, "sqlite") ? pg_sql : sqlite_sql)))
 		return -1;
-	db_bind_str(st, 1, name);
+	db_bind_str(st, 1, a);
+	if (b)
+		db_bind_str(st, 2, b);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		v = db_column_int64(st, 0) > 0;
@@ -450,24 +452,18 @@ int db_table_exists(struct db *db, const char *name)
 	return rc < 0 ? -1 : v;
 }
 
+int db_table_exists(struct db *db, const char *name)
+{
+	return catalog_has(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+			   "SELECT count(*) FROM information_schema.tables"
+			   " WHERE table_name = ? AND table_schema = current_schema()", name, NULL);
+}
+
 int db_column_exists(struct db *db, const char *table, const char *column)
 {
-	struct db_stmt *st;
-	int v = 0, rc;
-	const char *probe = !strcmp(db->ops->kind, "sqlite")
-		? "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?"
-		: "SELECT count(*) FROM information_schema.columns"
-		  " WHERE table_name = ? AND column_name = ? AND table_schema = current_schema()";
-
-	if (!(st = db_prepare(db, probe)))
-		return -1;
-	db_bind_str(st, 1, table);
-	db_bind_str(st, 2, column);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		v = db_column_int64(st, 0) > 0;
-	db_finalize(st);
-	return rc < 0 ? -1 : v;
+	return catalog_has(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+			   "SELECT count(*) FROM information_schema.columns WHERE table_name = ?"
+			   " AND column_name = ? AND table_schema = current_schema()", table, column);
 }
 
 int db_schema_version(struct db *db)

@@ -202,7 +202,7 @@ static const char batch_join[] =
 	" COALESCE(SUM(b.import_us), 0) FROM new_rp b JOIN b_runs r ON r.id = b.run_id"
 	" JOIN packages pk ON pk.id = b.package_id"
 	" GROUP BY 1, 2, 3, 4, 5, 6;\n"
-	/* a run's libraries through its set, expanded once for both library
+	/* a run's libraries through its set, expanded once for sum_lib's
 	 * tables: the batch's runs grouped by (day, cluster, set, user) first,
 	 * each group expanded once; MAX per (group, library) counts a library a
 	 * set names twice once */
@@ -340,16 +340,17 @@ int summary_rebuild(struct db *db)
 
 /*
  * Version 6's libraries (sum_lib's runs per key, pres_lib's users) into
- * version 7's sum_lib: a key's runs on its first word.
+ * version 7's sum_lib: a key's runs on its first word (a key without users,
+ * which version 6 never wrote, on word 0 with no bit: its runs still count).
  */
 #define LIBS_TO_WORDS \
 	SUM_LIB("sum_lib_new") "INSERT INTO sum_lib_new (lvl, p, syshost, library_id, w, bits, runs)" \
-	" SELECT u.lvl, u.p, u.syshost, u.library_id, u.w, u.bits, CASE WHEN u.w = u.w0 THEN s.runs" \
-	" ELSE 0 END FROM (SELECT g.*, MIN(g.w) OVER (PARTITION BY g.lvl, g.p, g.syshost," \
-	" g.library_id) AS w0 FROM (SELECT lvl, p, syshost, library_id, " USER_WORD("user_id") " AS w," \
-	" @BIT_OR@(" USER_BIT("user_id") ") AS bits FROM pres_lib GROUP BY lvl, p, syshost, library_id," \
-	" " USER_WORD("user_id") ") g) u JOIN sum_lib s ON s.lvl = u.lvl AND s.p = u.p" \
-	" AND s.syshost = u.syshost AND s.library_id = u.library_id;\n" \
+	" SELECT lvl, p, syshost, library_id, w, @BIT_OR@(bits), SUM(runs) FROM" \
+	" (SELECT lvl, p, syshost, library_id, " USER_WORD("user_id") " AS w, " USER_BIT("user_id") \
+	" AS bits, 0 AS runs FROM pres_lib UNION ALL SELECT s.lvl, s.p, s.syshost, s.library_id," \
+	" COALESCE((SELECT MIN(" USER_WORD("e.user_id") ") FROM pres_lib e WHERE e.lvl = s.lvl" \
+	" AND e.p = s.p AND e.syshost = s.syshost AND e.library_id = s.library_id), 0), 0, s.runs" \
+	" FROM sum_lib s) u GROUP BY lvl, p, syshost, library_id, w;\n" \
 	"DROP TABLE pres_lib;\nDROP TABLE sum_lib;\nALTER TABLE sum_lib_new RENAME TO sum_lib;\n"
 
 /*

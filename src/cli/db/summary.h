@@ -21,13 +21,14 @@ struct db;
 #define SUMMARY_BLOCK_DAYS 32
 
 /*
- * User words (version 7): a presence table keeps, per period and key, one
- * row per word w of 64 user ids, its bits the users of the key (bit
- * user_id % 64 of word user_id / 64). Ingest ORs a batch's bits in
+ * User words (version 7): a presence table (and sum_lib, with the runs)
+ * keeps, per period and key, one row per word w of 64 user ids, its bits
+ * the users of the key (bit user_id % 64 of word user_id / 64). Ingest ORs a batch's bits in
  * (@BIT_OR@, db.h); a report ORs each (key, word)'s bits over the window's
  * periods and counts them (@POPCOUNT@(x@BITS@)): exact distinct users from
- * as many rows as words, not users. User ids are dense (users.id), so a
- * centre's few thousand users fill a hundred words at most.
+ * as many rows as words, not users. User ids are dense (users.id; ingest
+ * spends none on a known user), so a centre's few thousand users fill a
+ * hundred words at most.
  */
 #define USER_WORD(u) "(" u " / 64)"
 #define USER_BIT(u) "(CAST(1 AS @INT@) << CAST(" u " % 64 AS INTEGER))"
@@ -68,8 +69,9 @@ int summary_libs_from_sets(struct db *db);
 
 /*
  * Migration step to version 7: a version-6 database's presence rows (one
- * per user) into user words, in the open transaction; nothing when they
- * are words already. 0, or -1 after error().
+ * per user) into user words, and its libraries' runs and users into one
+ * table (sum_lib), in the open transaction; nothing for the tables in
+ * version 7's form already. 0, or -1 after error().
  */
 int summary_users_as_words(struct db *db);
 
