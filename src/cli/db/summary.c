@@ -10,8 +10,9 @@
  * - Distinct users are never estimated: presence rows, one per (period,
  *   key, word of users) with a bit per user (summary.h, "user words"):
  *   the words of a key OR-ed over the window's periods, their bits
- *   counted. A popular package's users per day fill some 60 rows instead
- *   of thousands; a key of one user is one row, as before.
+ *   counted. A key of one user is one row, as before; a popular one's
+ *   users share rows (thirty generated days: a third fewer day rows, half
+ *   as many all-time rows; bench/RESULTS.md).
  * - Every row is kept at three levels (day, 32-day block, all time): a
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
@@ -179,8 +180,9 @@ int summary_batch_tables(struct db *db)
 /* with dbits: the users with a direct row */
 #define PRESENCE_DIRECT(t, cols, match, src) \
 	PRESENCE_ROWS(t, cols, match, src, "CASE WHEN " HAS("e.bits", "b.bits") " AND " \
-		      HAS("e.dbits", "b.dbits") " THEN 1 END", ", dbits", ", @BIT_OR@(b.dbits)", OR_IN(t, "bits") ", " OR_IN(t, "dbits"), "NOT (" \
-		      HAS(t ".bits", "excluded.bits") " AND " HAS(t ".dbits", "excluded.dbits") ")")
+		      HAS("e.dbits", "b.dbits") " THEN 1 END", ", dbits", ", @BIT_OR@(b.dbits)", \
+		      OR_IN(t, "bits") ", " OR_IN(t, "dbits"), \
+		      "NOT (" HAS(t ".bits", "excluded.bits") " AND " HAS(t ".dbits", "excluded.dbits") ")")
 #define FROM_RUNS " FROM b_runs r" LEVELS
 #define ADD(t, c) c " = " t "." c " + excluded." c
 
@@ -202,8 +204,8 @@ static const char batch_join[] =
 	" COALESCE(SUM(b.import_us), 0) FROM new_rp b JOIN b_runs r ON r.id = b.run_id"
 	" JOIN packages pk ON pk.id = b.package_id"
 	" GROUP BY 1, 2, 3, 4, 5, 6;\n"
-	/* a run's libraries through its set, expanded once for sum_lib's
-	 * tables: the batch's runs grouped by (day, cluster, set, user) first,
+	/* a run's libraries through its set, expanded once for sum_lib: the
+	 * batch's runs grouped by (day, cluster, set, user) first,
 	 * each group expanded once; MAX per (group, library) counts a library a
 	 * set names twice once */
 	"INSERT INTO b_lib (day, syshost, library_id, user_id, runs)"

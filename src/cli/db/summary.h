@@ -23,10 +23,10 @@ struct db;
 /*
  * User words (version 7): a presence table (and sum_lib, with the runs)
  * keeps, per period and key, one row per word w of 64 user ids, its bits
- * the users of the key (bit user_id % 64 of word user_id / 64). Ingest ORs a batch's bits in
- * (@BIT_OR@, db.h); a report ORs each (key, word)'s bits over the window's
- * periods and counts them (@POPCOUNT@(x@BITS@)): exact distinct users from
- * as many rows as words, not users. User ids are dense (users.id; ingest
+ * the users of the key (bit user_id % 64 of word user_id / 64). Ingest ORs
+ * a batch's bits in (@BIT_OR@, db.h); a report ORs each (key, word)'s bits
+ * over the window's periods and counts them (@POPCOUNT@(x@BITS@)): exact
+ * distinct users from as many rows as words, not users. User ids are dense (users.id; ingest
  * spends none on a known user), so a centre's few thousand users fill a
  * hundred words at most.
  */
