@@ -117,6 +117,31 @@ test_expect_success 'the summaries are used when the filters allow, else the raw
 	grep "from raw rows" err
 '
 
+test_expect_success 'libraries --top N from the summaries: the first N, ties at the edge by path' '
+	mkrec ties/run.1.json 1 alice ".libraries = [{path: \"/l/a.so\"}, {path: \"/l/d.so\"}]" &&
+	mkrec ties/run.2.json 2 bob ".libraries = [{path: \"/l/a.so\"}, {path: \"/l/c.so\"}]" &&
+	mkrec ties/run.3.json 3 carol ".libraries = [{path: \"/l/b.so\"}]" &&
+	xalt ingest -q --db ties.db ties &&
+	printf "%s\n" "library,runs,users" "/l/a.so,2,2" "/l/b.so,1,1" >expect &&
+	xalt report libraries --top 2 --db ties.db --format csv >actual && test_cmp expect actual &&
+	for n in 1 2 3 4 5; do
+		xalt report libraries --top $n --db ties.db --format csv >sum.csv &&
+		XALT_REPORT_SOURCE=raw xalt report libraries --top $n --db ties.db --format csv >raw.csv &&
+		test_cmp raw.csv sum.csv || return 1
+	done &&
+	test $(wc -l <sum.csv) = 5
+'
+
+test_expect_success PG 'libraries --top N on PostgreSQL: the same first N' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest -q --db "$PG" ties &&
+	for n in 1 2 3 5; do
+		xalt report libraries --top $n --db "$PG" --format csv >pg.csv &&
+		XALT_REPORT_SOURCE=raw xalt report libraries --top $n --db ties.db --format csv >raw.csv &&
+		test_cmp raw.csv pg.csv || return 1
+	done
+'
+
 test_expect_success 'a batch that fails leaves no summary row behind' '
 	xalt ingest -q --db fail.db c11/d0 &&
 	dump fail.db >expect &&

@@ -453,16 +453,26 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
 	limit(sql, f);
 }
 
-/* From the summaries: sum_lib holds runs and user words in one row (summary.c). */
+/*
+ * From the summaries: sum_lib holds runs and user words in one row
+ * (summary.c). With --top N only the libraries of the N highest run counts
+ * (ties included) are joined to their paths: PostgreSQL, expecting 200 of
+ * the 135,000 libraries a month holds, looked every path up by index
+ * (bench/RESULTS.md, "User words; ...").
+ */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
 	if (from_summaries(f)) {
-		xbuf_addstr(sql, "SELECT l.path, c.runs, c.users FROM (SELECT library_id, SUM(runs) AS runs, "
+		xbuf_addstr(sql, "WITH c AS MATERIALIZED (SELECT library_id, SUM(runs) AS runs, "
 			    USERS " AS users FROM (SELECT library_id, SUM(runs) AS runs,"
 			    " @BIT_OR@(bits) AS m FROM sum_lib WHERE 1 = 1");
 		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) c"
-			    " JOIN libraries l ON l.id = c.library_id ORDER BY c.runs DESC, l.path");
+		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id)"
+			    " SELECT l.path, c.runs, c.users FROM c JOIN libraries l ON l.id = c.library_id");
+		if (f->top > 0)
+			xbuf_addf(sql, " WHERE c.runs >= COALESCE((SELECT runs FROM c ORDER BY runs DESC"
+				  " LIMIT 1 OFFSET %ld), 0)", f->top - 1);
+		xbuf_addstr(sql, " ORDER BY c.runs DESC, l.path");
 		limit(sql, f);
 		return;
 	}
