@@ -140,9 +140,9 @@ int summary_batch_tables(struct db *db)
 #define FROM_RP " FROM b_rp b" LEVELS
 /*
  * A presence table's rows for the batch. src is the batch's users as rows
- * (day, the key columns cols, user_id, flag: the row's direct, 0 where the
- * table has none), grouped here into words (WORDS); match compares a key
- * of the words (b) with one of the table (e).
+ * (day, the key columns cols, user_id; pres_pkg's also flag, the row's
+ * direct), grouped here into words (WORDS, with DBITS for pres_pkg); match
+ * compares a key of the words (b) with one of the table (e).
  *
  * Levels 1 and 2 only for words not covered by their day's word before this
  * batch (a bit the day lacks; a direct bit, for pres_pkg): a day's bits are
@@ -158,28 +158,28 @@ int summary_batch_tables(struct db *db)
  * still locks the row it meets, as the counters' upserts do theirs).
  */
 #define UPPER_LEVELS " CROSS JOIN (SELECT 1 AS lvl UNION ALL SELECT 2) lv"
-#define WORDS(src, cols) "(SELECT day, " cols ", " USER_WORD("user_id") " AS w," \
-	" @BIT_OR@(" USER_BIT("user_id") ") AS bits," \
-	" @BIT_OR@(CASE WHEN flag = 1 THEN " USER_BIT("user_id") " ELSE 0 END) AS dbits" \
+#define WORDS(src, cols, more) "(SELECT day, " cols ", " USER_WORD("user_id") " AS w," \
+	" @BIT_OR@(" USER_BIT("user_id") ") AS bits" more \
 	" FROM " src " s GROUP BY day, " cols ", " USER_WORD("user_id") ")"
-#define PRESENCE_ROWS(t, cols, match, src, covered, value, agg, set, adds) \
+#define DBITS ", @BIT_OR@(CASE WHEN flag = 1 THEN " USER_BIT("user_id") " ELSE 0 END) AS dbits"
+#define PRESENCE_ROWS(t, cols, match, src, more, covered, value, agg, set, adds) \
 	"INSERT INTO " t " (lvl, p, " cols ", w, bits" value ") SELECT lv.lvl, " PERIOD("b.day") ", " \
-	cols ", b.w, @BIT_OR@(b.bits)" agg " FROM (SELECT * FROM " WORDS(src, cols) " b" \
+	cols ", b.w, @BIT_OR@(b.bits)" agg " FROM (SELECT * FROM " WORDS(src, cols, more) " b" \
 	" WHERE COALESCE((SELECT " covered " FROM " t " e WHERE e.lvl = 0 AND e.p = b.day AND " \
 	match " AND e.w = b.w), 0) = 0) b" UPPER_LEVELS " GROUP BY 1, 2, " cols ", b.w" \
 	" ORDER BY 1, 2, " cols ", b.w ON CONFLICT (lvl, p, " cols ", w) DO UPDATE SET " set \
 	" WHERE " adds ";\n" \
 	"INSERT INTO " t " (lvl, p, " cols ", w, bits" value ") SELECT 0, b.day, " cols ", b.w," \
-	" b.bits" value " FROM " WORDS(src, cols) " b ORDER BY 1, 2, " cols ", b.w" \
+	" b.bits" value " FROM " WORDS(src, cols, more) " b ORDER BY 1, 2, " cols ", b.w" \
 	" ON CONFLICT (lvl, p, " cols ", w) DO UPDATE SET " set " WHERE " adds ";\n"
 #define HAS(x, y) "((" x " | " y ") = " x ")"
 #define OR_IN(t, c) c " = " t "." c " | excluded." c
 #define PRESENCE(t, cols, match, src) \
-	PRESENCE_ROWS(t, cols, match, src, "CASE WHEN " HAS("e.bits", "b.bits") " THEN 1 END", \
+	PRESENCE_ROWS(t, cols, match, src, "", "CASE WHEN " HAS("e.bits", "b.bits") " THEN 1 END", \
 		      "", "", OR_IN(t, "bits"), "NOT " HAS(t ".bits", "excluded.bits"))
 /* with dbits: the users with a direct row */
 #define PRESENCE_DIRECT(t, cols, match, src) \
-	PRESENCE_ROWS(t, cols, match, src, "CASE WHEN " HAS("e.bits", "b.bits") " AND " \
+	PRESENCE_ROWS(t, cols, match, src, DBITS, "CASE WHEN " HAS("e.bits", "b.bits") " AND " \
 		      HAS("e.dbits", "b.dbits") " THEN 1 END", ", dbits", ", @BIT_OR@(b.dbits)", \
 		      OR_IN(t, "bits") ", " OR_IN(t, "dbits"), \
 		      "NOT (" HAS(t ".bits", "excluded.bits") " AND " HAS(t ".dbits", "excluded.dbits") ")")
@@ -220,10 +220,10 @@ static const char batch_join[] =
 #define PKG_USERS "(SELECT day, name_id, syshost, version, user_id," \
 		  " CASE WHEN direct_runs > 0 THEN 1 ELSE 0 END AS flag FROM b_rp)"
 #define PKG_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.version = b.version"
-#define DEP_USERS "(SELECT day, name_id, syshost, by_id, user_id, 0 AS flag FROM b_rp" \
+#define DEP_USERS "(SELECT day, name_id, syshost, by_id, user_id FROM b_rp" \
 		  " WHERE by_id IS NOT NULL)"
 #define DEP_MATCH "e.name_id = b.name_id AND e.syshost = b.syshost AND e.by_id = b.by_id"
-#define EXEC_USERS "(SELECT day, syshost, exec_id, user_id, 0 AS flag FROM b_runs)"
+#define EXEC_USERS "(SELECT day, syshost, exec_id, user_id FROM b_runs)"
 #define EXEC_MATCH "e.syshost = b.syshost AND e.exec_id = b.exec_id"
 
 /* The upserts, in this order: the lock order of concurrent loaders (top). */
