@@ -135,9 +135,10 @@ static int64_t ceil_block(int64_t day)
 
 /*
  * " AND <the periods of the window>" on the columns lvl and p of the
- * summary table aliased a (a "s." or ""): level 2 without a window, else
- * the whole blocks inside [since, until) and the days at its edges. The
- * numbers are computed here, so they are written into the SQL.
+ * summary table aliased a (a "s." or ""): level 2 without a window (its one
+ * period, 0, written too: the key's next column can then be looked up by
+ * index), else the whole blocks inside [since, until) and the days at its
+ * edges. The numbers are computed here, so they are written into the SQL.
  */
 static void periods(struct xbuf *sql, const struct report_filter *f, const char *a)
 {
@@ -146,7 +147,7 @@ static void periods(struct xbuf *sql, const struct report_filter *f, const char 
 	int64_t b0 = ceil_block(d0), b1 = summary_block(d1);
 
 	if (!f->has_since && !f->has_until) {
-		xbuf_addf(sql, " AND %slvl = 2", a);
+		xbuf_addf(sql, " AND %slvl = 2 AND %sp = 0", a, a);
 	} else if (b0 >= b1) {
 		xbuf_addf(sql, " AND %slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64,
 			  a, a, d0, a, d1);
@@ -190,34 +191,74 @@ static void package_filter(struct xbuf *sql, struct params *p, const struct repo
 
 /* === queries ================================================================ */
 
+/* The counters per package: runs (or direct runs), direct and used runs. */
+static void pkg_counters(struct xbuf *sql, struct params *p, const struct report_filter *f)
+{
+	xbuf_addf(sql, "SELECT name_id, SUM(%s) AS runs, SUM(direct_runs) AS direct_runs,"
+		  " SUM(%s) AS used_runs FROM sum_pkg WHERE 1 = 1", f->direct ? "direct_runs" : "runs",
+		  f->direct ? "direct_used" : "used_runs");
+	sum_filters(sql, p, f, "");
+	xbuf_addf(sql, " GROUP BY name_id HAVING SUM(%s) > 0", f->direct ? "direct_runs" : "runs");
+}
+
+/* " (SELECT name_id, users FROM pres_pkg ...) u": users per package, of
+ * those in keys (a table of name_id) when keys */
+static void pkg_users(struct xbuf *sql, struct params *p, const struct report_filter *f,
+		      const char *keys)
+{
+	xbuf_addf(sql, " (SELECT name_id, " USERS " AS users FROM (SELECT name_id, @BIT_OR@(%s) AS m"
+		  " FROM pres_pkg WHERE 1 = 1", f->direct ? "dbits" : "bits");
+	if (keys)
+		xbuf_addf(sql, " AND name_id IN (SELECT name_id FROM %s)", keys);
+	sum_filters(sql, p, f, "");
+	xbuf_addstr(sql, " GROUP BY name_id, w) y GROUP BY name_id) u");
+}
+
 /*
  * Per package: runs, distinct users, and of those runs the direct imports
  * and the used ones (issue 11; rows of older records count in runs only:
  * their flags are NULL). --direct keeps the direct rows only. The inner
  * table x (name_id, runs, users, direct_runs, used_runs) comes from the raw
  * rows or from the summaries.
+ *
+ * From the summaries with --top N, ranked by runs: the counters of every
+ * package first, then the users of the first N of each program alone (k,
+ * ties included: rr is 1 + the number of the program's packages with more
+ * runs, so rr <= N means runs >= the N-th largest). Users OR-ed by word and
+ * counted for every package in the window were most of this report's time
+ * (bench/RESULTS.md, "Reports as the history grows").
  */
 static void q_packages(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
+	int ranked = from_summaries(f) && f->top > 0 && !f->by_users;
+
+	if (ranked) {
+		xbuf_addstr(sql, "WITH k AS MATERIALIZED (SELECT * FROM (SELECT c.*, RANK() OVER"
+			    " (PARTITION BY n.program ORDER BY c.runs DESC) AS rr FROM (");
+		pkg_counters(sql, p, f);
+		xbuf_addstr(sql, ") c JOIN package_names n ON n.id = c.name_id");
+		if (f->program) {
+			xbuf_addstr(sql, " AND n.program = ?");
+			param_str(p, f->program);
+		}
+		xbuf_addf(sql, ") t WHERE rr <= %ld) ", f->top);
+	}
 	xbuf_addstr(sql,
 		"SELECT program, name, runs, users, direct_runs, used_runs FROM ("
 		" SELECT n.program, n.name, x.runs, x.users, x.direct_runs, x.used_runs,"
 		" ROW_NUMBER() OVER (PARTITION BY n.program ORDER BY ");
 	xbuf_addstr(sql, f->by_users ? "x.users DESC, x.runs DESC" : "x.runs DESC, x.users DESC");
 	xbuf_addstr(sql, ", n.name) AS rk FROM ");
-	if (from_summaries(f)) {
-		const char *runs = f->direct ? "direct_runs" : "runs";
-		xbuf_addf(sql, "(SELECT c.name_id, c.runs, u.users, c.direct_runs, c.used_runs FROM"
-			  " (SELECT name_id, SUM(%s) AS runs, SUM(direct_runs) AS direct_runs,"
-			  " SUM(%s) AS used_runs FROM sum_pkg WHERE 1 = 1",
-			  runs, f->direct ? "direct_used" : "used_runs");
-		sum_filters(sql, p, f, "");
-		xbuf_addf(sql, " GROUP BY name_id HAVING SUM(%s) > 0) c JOIN"
-			  " (SELECT name_id, " USERS " AS users FROM (SELECT name_id,"
-			  " @BIT_OR@(%s) AS m FROM pres_pkg WHERE 1 = 1",
-			  runs, f->direct ? "dbits" : "bits");
-		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, " GROUP BY name_id, w) y GROUP BY name_id) u ON u.name_id = c.name_id) x");
+	if (ranked) {
+		xbuf_addstr(sql, "(SELECT k.name_id, k.runs, u.users, k.direct_runs, k.used_runs FROM k JOIN");
+		pkg_users(sql, p, f, "k");
+		xbuf_addstr(sql, " ON u.name_id = k.name_id) x");
+	} else if (from_summaries(f)) {
+		xbuf_addstr(sql, "(SELECT c.name_id, c.runs, u.users, c.direct_runs, c.used_runs FROM (");
+		pkg_counters(sql, p, f);
+		xbuf_addstr(sql, ") c JOIN");
+		pkg_users(sql, p, f, NULL);
+		xbuf_addstr(sql, " ON u.name_id = c.name_id) x");
 	} else {
 		xbuf_addstr(sql,
 			"(SELECT name_id, SUM(c) AS runs, COUNT(*) AS users, SUM(d) AS direct_runs,"
@@ -455,24 +496,39 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
 
 /*
  * From the summaries: sum_lib holds runs and user words in one row
- * (summary.c). With --top N only the libraries of the N highest run counts
- * (ties included) are joined to their paths: PostgreSQL, expecting 200 of
- * the 135,000 libraries a month holds, looked every path up by index
- * (bench/RESULTS.md, "User words; ...").
+ * (summary.c). Without --top, one pass: runs and users of every library.
+ * With --top N, the runs of every library first (a plain sum: no words,
+ * one grouping), then the users and paths of the libraries with the N
+ * highest run counts only (ties included; every library of c has rows in
+ * the window, so the join to u keeps them all). Users were the cost: each
+ * of a month's 135,000 libraries grouped by word, then by library, through
+ * @BIT_OR@ (bench/RESULTS.md, "Reports as the history grows"); and
+ * PostgreSQL, expecting 200 libraries, looked every path up by index.
  */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
-	if (from_summaries(f)) {
-		xbuf_addstr(sql, "WITH c AS MATERIALIZED (SELECT library_id, SUM(runs) AS runs, "
+	if (from_summaries(f) && f->top <= 0) {
+		xbuf_addstr(sql, "SELECT l.path, c.runs, c.users FROM (SELECT library_id, SUM(runs) AS runs, "
 			    USERS " AS users FROM (SELECT library_id, SUM(runs) AS runs,"
 			    " @BIT_OR@(bits) AS m FROM sum_lib WHERE 1 = 1");
 		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id)"
-			    " SELECT l.path, c.runs, c.users FROM c JOIN libraries l ON l.id = c.library_id");
-		if (f->top > 0)
-			xbuf_addf(sql, " WHERE c.runs >= COALESCE((SELECT runs FROM c ORDER BY runs DESC"
-				  " LIMIT 1 OFFSET %ld), 0)", f->top - 1);
-		xbuf_addstr(sql, " ORDER BY c.runs DESC, l.path");
+		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) c"
+			    " JOIN libraries l ON l.id = c.library_id ORDER BY c.runs DESC, l.path");
+		return;
+	}
+	if (from_summaries(f)) {
+		xbuf_addstr(sql, "WITH r AS MATERIALIZED (SELECT library_id, SUM(runs) AS runs FROM sum_lib"
+			    " WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+		xbuf_addf(sql, " GROUP BY library_id), c AS MATERIALIZED (SELECT library_id, runs FROM r"
+			  " WHERE runs >= COALESCE((SELECT runs FROM r ORDER BY runs DESC LIMIT 1 OFFSET %ld), 0))"
+			  " SELECT l.path, c.runs, u.users FROM c JOIN libraries l ON l.id = c.library_id"
+			  " JOIN (SELECT library_id, " USERS " AS users FROM (SELECT library_id,"
+			  " @BIT_OR@(bits) AS m FROM sum_lib WHERE library_id IN (SELECT library_id FROM c)",
+			  f->top - 1);
+		sum_filters(sql, p, f, "");
+		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) u ON u.library_id = c.library_id"
+			    " ORDER BY c.runs DESC, l.path");
 		limit(sql, f);
 		return;
 	}
