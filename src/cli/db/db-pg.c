@@ -318,6 +318,7 @@ static const struct db_ops pg_ops = {
 	.kind = "postgresql",
 	.close = pg_close,
 	.exec = pg_exec,
+	.sql_begin = "BEGIN",
 	.set_durability = pg_set_durability,
 	.prepare = pg_prepare,
 	.bind = pg_bind,

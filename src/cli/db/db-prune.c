@@ -7,8 +7,9 @@
  *
  * PostgreSQL drops whole months (DROP TABLE of their partitions, db-part.c)
  * and deletes the rest of the month holding DATE, in one transaction under
- * the partitions' advisory lock. Its ACCESS EXCLUSIVE lock on the parents
- * waits for the batches being moved, and loaders wait for it; no loader
+ * the partitions' advisory lock. Its ACCESS EXCLUSIVE lock on the parents,
+ * taken first and in the loaders' order (runs, then run_package), waits for
+ * the batches being moved, and loaders wait for it; no loader
  * holds a lock on runs while it waits for something of ours (load.c,
  * ensure_months), so nobody deadlocks and no batch is lost.
  *
@@ -117,8 +118,12 @@ static int pg_prune(struct db *db, int64_t day)
 		return -1;
 	}
 	if (n) {
+		/* the parents in the loaders' order (runs, then run_package):
+		 * DROP alone locks them in the order of its list, and a loader
+		 * holding runs while it waits for run_package deadlocked it */
 		cli_trace("dropping %s", old.buf);
-		xbuf_addf(&sql, "DROP TABLE %s;\n", old.buf);
+		xbuf_addf(&sql, "LOCK TABLE ONLY runs, ONLY run_package IN ACCESS EXCLUSIVE MODE;\n"
+			  "DROP TABLE %s;\n", old.buf);
 	}
 	xbuf_addf(&sql, "DELETE FROM run_package WHERE day < %" PRId64 ";\n"
 		  "DELETE FROM runs WHERE day < %" PRId64 ";\n", day, day);

@@ -298,6 +298,11 @@ static const struct db_ops sqlite_ops = {
 	.kind = "sqlite",
 	.close = sq_close,
 	.exec = sq_exec,
+	/* IMMEDIATE takes the write lock at BEGIN, waiting on the busy timeout.
+	 * A deferred transaction that read first fails at once (BUSY_SNAPSHOT,
+	 * no wait) when another writer committed since its read: a batch of
+	 * `xalt ingest` lost to a concurrent `db prune` or second loader. */
+	.sql_begin = "BEGIN IMMEDIATE",
 	.set_durability = sq_set_durability,
 	.prepare = sq_prepare,
 	.bind = sq_bind,

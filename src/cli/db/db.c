@@ -114,7 +114,7 @@ int db_set_durability(struct db *db, enum db_durability d)
 
 int db_begin(struct db *db)
 {
-	if (db->ops->exec(db, "BEGIN"))
+	if (db->ops->exec(db, db->ops->sql_begin))
 		return -1;
 	db->in_txn = 1;
 	return 0;

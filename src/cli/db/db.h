@@ -214,6 +214,8 @@ struct db_ops {
 	const char *kind;
 	void (*close)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
+	/* what db_begin runs: every transaction we open writes */
+	const char *sql_begin;
 	int (*set_durability)(struct db *db, enum db_durability d);
 	struct db_stmt *(*prepare)(struct db *db, const char *sql);
 	void (*bind)(struct db_stmt *st, int i, int type, const void *p, size_t len);
