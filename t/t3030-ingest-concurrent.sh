@@ -1,5 +1,5 @@
 #!/bin/bash
-test_description='SQLite: two ingests at once over overlapping files store each run once, and neither fails on the other'
+test_description='SQLite: ingests at once over overlapping files store each run once, and none fails on another'
 . "$(dirname "$0")/test-lib.sh"
 
 command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
@@ -44,6 +44,23 @@ test_expect_success 'the database equals one loaded by one ingest (every report)
 		xalt report $kind --db one.db --format csv >expect &&
 		xalt report $kind --db lite.db --format csv >actual &&
 		test_cmp expect actual || return 1
+	done
+'
+
+# Each migration step reads the schema version under the write lock: read
+# before it, two first loaders both saw an empty file and the second failed
+# creating schema_version (about 1 round in 15 with four loaders).
+test_expect_success 'four first ingests into a new database at once, ten times: all succeed' '
+	head -40 a >few &&
+	for round in 1 2 3 4 5 6 7 8 9 10; do
+		rm -f new.db* &&
+		pids= &&
+		for k in 1 2 3 4; do
+			{ xalt ingest -q --db new.db $(cat few) 2>err.$k & pids="$pids $!"; } || return 1
+		done &&
+		for p in $pids; do wait $p || return 1; done &&
+		cat err.1 err.2 err.3 err.4 >err && test_must_be_empty err &&
+		test "$(q new.db "SELECT count(*) FROM runs")" = 40 || return 1
 	done
 '
 

@@ -48,21 +48,30 @@ static const char db_help[] =
 /*
  * Build the summaries again from the raw rows. After a prune the raw rows no
  * longer hold the pruned months, whose summaries nothing else holds: refuse.
+ * The question and the rebuild are one transaction that no loader or prune
+ * writes into meanwhile (SQLite: its write lock; PostgreSQL: SHARE on the
+ * raw tables, in the loaders' order), so neither a prune nor a batch
+ * committed between the rebuild's statements is missed or counted twice.
  */
 static int rebuild(struct db *db)
 {
 	char date[DB_DATE_MAX];
 	int64_t first;
-	int pruned = db_first_raw_day(db, &first);
+	int pruned;
 
-	if (pruned < 0)
+	if (db_begin(db) || (!strcmp(db_kind(db), "postgresql") &&
+			     db_exec(db, "LOCK TABLE runs, run_package IN SHARE MODE")) ||
+	    (pruned = db_first_raw_day(db, &first)) < 0) {
+		db_rollback(db);
 		return -1;
+	}
 	if (pruned) {
+		db_rollback(db);
 		db_format_day(first, date);
 		return error("raw rows before %s were pruned: a rebuild would lose their summaries",
 			     date);
 	}
-	return db_begin(db) || summary_rebuild(db) || db_commit(db) ? -1 : 0;
+	return summary_rebuild(db) || db_commit(db) ? -1 : 0;
 }
 
 int cmd_db(int argc, char **argv)

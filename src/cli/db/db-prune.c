@@ -7,9 +7,10 @@
  *
  * PostgreSQL drops whole months (DROP TABLE of their partitions, db-part.c)
  * and deletes the rest of the month holding DATE, in one transaction under
- * the partitions' advisory lock. Its ACCESS EXCLUSIVE lock on the parents,
- * taken first and in the loaders' order (runs, then run_package), waits for
- * the batches being moved, and loaders wait for it; no loader
+ * the partitions' advisory lock. When it drops a month it first takes the
+ * parents ACCESS EXCLUSIVE without ever holding one while it waits for the
+ * other (LOCK_PARENTS: loaders and reports take them in opposite orders);
+ * that waits for the batches being moved, and loaders wait for it. No loader
  * holds a lock on runs while it waits for something of ours (load.c,
  * ensure_months), so nobody deadlocks and no batch is lost.
  *
@@ -106,6 +107,23 @@ static int pg_old_months(struct db *db, int64_t day, struct xbuf *sb, size_t *n)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/*
+ * Both parents ACCESS EXCLUSIVE before a DROP, never holding one while
+ * waiting for the other: loaders lock runs, then run_package (their move),
+ * and reports on raw rows lock run_package, then runs (rp_filters), so any
+ * fixed order deadlocks with one of them. It waits for runs, tries
+ * run_package NOWAIT, and on failure lets runs go (the subtransaction
+ * ends) and tries again 50 ms later, up to 2,400 times (2 minutes beyond
+ * the waits for runs), then gives up with an error.
+ */
+#define LOCK_PARENTS \
+	"DO $$DECLARE tries int := 0; BEGIN LOOP BEGIN" \
+	" LOCK TABLE ONLY runs IN ACCESS EXCLUSIVE MODE;" \
+	" LOCK TABLE ONLY run_package IN ACCESS EXCLUSIVE MODE NOWAIT; RETURN;" \
+	" EXCEPTION WHEN lock_not_available THEN tries := tries + 1; END;" \
+	" IF tries >= 2400 THEN RAISE EXCEPTION 'run_package stayed in use for 2 minutes'; END IF;" \
+	" PERFORM pg_sleep(0.05); END LOOP; END$$;\n"
+
 static int pg_prune(struct db *db, int64_t day)
 {
 	struct xbuf sql = XBUF_INIT, old = XBUF_INIT;
@@ -118,12 +136,8 @@ static int pg_prune(struct db *db, int64_t day)
 		return -1;
 	}
 	if (n) {
-		/* the parents in the loaders' order (runs, then run_package):
-		 * DROP alone locks them in the order of its list, and a loader
-		 * holding runs while it waits for run_package deadlocked it */
 		cli_trace("dropping %s", old.buf);
-		xbuf_addf(&sql, "LOCK TABLE ONLY runs, ONLY run_package IN ACCESS EXCLUSIVE MODE;\n"
-			  "DROP TABLE %s;\n", old.buf);
+		xbuf_addf(&sql, "%sDROP TABLE %s;\n", LOCK_PARENTS, old.buf);
 	}
 	xbuf_addf(&sql, "DELETE FROM run_package WHERE day < %" PRId64 ";\n"
 		  "DELETE FROM runs WHERE day < %" PRId64 ";\n", day, day);

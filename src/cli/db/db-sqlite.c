@@ -299,9 +299,10 @@ static const struct db_ops sqlite_ops = {
 	.close = sq_close,
 	.exec = sq_exec,
 	/* IMMEDIATE takes the write lock at BEGIN, waiting on the busy timeout.
-	 * A deferred transaction that read first fails at once (BUSY_SNAPSHOT,
-	 * no wait) when another writer committed since its read: a batch of
-	 * `xalt ingest` lost to a concurrent `db prune` or second loader. */
+	 * A deferred transaction that has read fails its first write at once,
+	 * without waiting, while another writer holds the lock or has committed
+	 * since its read: a batch of `xalt ingest` lost to a concurrent
+	 * `db prune` or second loader. */
 	.sql_begin = "BEGIN IMMEDIATE",
 	.set_durability = sq_set_durability,
 	.prepare = sq_prepare,
@@ -397,9 +398,26 @@ static int make_parent_dirs(const char *path)
 	return rc;
 }
 
+/* The file has no page yet (new, or created empty). */
+static int is_empty(sqlite3 *s)
+{
+	sqlite3_stmt *st;
+	int empty = 0;
+
+	if (sqlite3_prepare_v2(s, "PRAGMA page_count", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		empty = sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	return empty;
+}
+
 /*
  * Open (and with create, create) the SQLite file at path. Returns NULL after
- * error(). The busy timeout lets a report wait for a concurrent ingest commit.
+ * error(). The busy timeout is for writers (readers never wait in WAL mode):
+ * SQLite's lock has no queue, and a loader takes it again right after each
+ * commit, so a second writer (a prune, another loader) may wait through many
+ * batches before it finds the lock free (seconds, under load).
  */
 struct db *db_sqlite_open(const char *path, int create)
 {
@@ -425,7 +443,7 @@ struct db *db_sqlite_open(const char *path, int create)
 		sqlite3_close(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s, 10000);
+	sqlite3_busy_timeout(s, 60000);
 	if (add_functions(s)) {
 		error("cannot open database '%s': %s", path, sqlite3_errmsg(s));
 		sqlite3_close(s);
@@ -436,10 +454,14 @@ struct db *db_sqlite_open(const char *path, int create)
 	db->impl = s;
 	/* auto_vacuum first: a new file takes it only before its first page
 	 * is written (journal_mode writes it); pages freed by `db prune` then
-	 * go back to the file system (incremental_vacuum). An existing file
-	 * keeps its mode. */
-	if (sq_exec(db, "PRAGMA auto_vacuum=INCREMENTAL;"
-			"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	 * go back to the file system (incremental_vacuum). Only on an empty
+	 * file: on an existing one the pragma changes nothing but takes the
+	 * write lock, and every report waited for a running ingest's batch. */
+	if (is_empty(s) && sq_exec(db, "PRAGMA auto_vacuum=INCREMENTAL")) {
+		db_close(db);
+		return NULL;
+	}
+	if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			"PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
 			/* reports read whole tables: map them instead of a read(2)
 			 * per page (time-window report on 10 M rows: 1.8 -> 1.5 s system) */

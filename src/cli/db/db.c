@@ -138,6 +138,8 @@ int db_commit(struct db *db)
 
 int db_rollback(struct db *db)
 {
+	if (!db->in_txn)        /* BEGIN failed: nothing to roll back */
+		return 0;
 	db->in_txn = 0;
 	return db->ops->exec(db, "ROLLBACK");
 }
@@ -481,20 +483,35 @@ int db_schema_version(struct db *db)
 	return v;
 }
 
+/*
+ * Each step reads the version inside its own transaction, under the
+ * writers' lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock):
+ * two first ingests into a new database at once used to both see version
+ * 0 and the second failed on "table schema_version already exists". The
+ * second now waits and finds the work done.
+ */
 int db_migrate(struct db *db)
 {
-	int v = db_schema_version(db);
+	int v = db_schema_version(db), pg = !strcmp(db->ops->kind, "postgresql");
 
 	if (v < 0)
 		return -1;
-	if (v > DB_SCHEMA_VERSION)
-		return error("database schema version %d is newer than this xalt (%d)",
-			     v, DB_SCHEMA_VERSION);
-	for (; v < DB_SCHEMA_VERSION; v++) {
-		const struct migration *m = &migrations[v];
+	while (v != DB_SCHEMA_VERSION) {
+		if (v > DB_SCHEMA_VERSION)
+			return error("database schema version %d is newer than this xalt (%d)",
+				     v, DB_SCHEMA_VERSION);
+		const struct migration *m;
 		int rc = db_begin(db) ||
-			 (m->pg_first && strcmp(db->ops->kind, "sqlite") && m->pg_first(db));
-		for (int i = 0; i < 2 && m->sql[i] && !rc; i++) {
+			 (pg && db_exec(db, "SELECT pg_advisory_xact_lock(" DB_MIGRATE_LOCK ")"));
+		if (!rc && (v = db_schema_version(db)) >= DB_SCHEMA_VERSION) {
+			if (db_commit(db))
+				return -1;
+			continue;       /* another process migrated meanwhile: v says how far */
+		}
+		rc = rc || v < 0;
+		m = rc ? NULL : &migrations[v];
+		rc = rc || (m->pg_first && pg && m->pg_first(db));
+		for (int i = 0; i < 2 && !rc && m->sql[i]; i++) {
 			char *sql = db_expand(db, m->sql[i]);
 			rc = db_exec(db, sql);
 			free(sql);
@@ -504,7 +521,7 @@ int db_migrate(struct db *db)
 			db_rollback(db);
 			return error("cannot migrate the database to schema version %d", v + 1);
 		}
-		cli_trace("database migrated to schema version %d", v + 1);
+		cli_trace("database migrated to schema version %d", ++v);
 	}
 	return 0;
 }

@@ -175,6 +175,8 @@ struct xbuf;
 void db_part_name(struct xbuf *sb, const char *table, const struct db_month *mo);
 /* The advisory lock key held while months are created or pruned. */
 #define DB_PART_LOCK "2019650676"      /* "xalt" */
+/* The advisory lock key held while a migration step runs (db_migrate). */
+#define DB_MIGRATE_LOCK "2019650677"
 /* PostgreSQL: create the partitions of day's month unless they exist, in a
  * transaction of its own (db must have none open). 0, or -1 after error(). */
 int db_part_ensure(struct db *db, int64_t day);
