@@ -85,6 +85,24 @@ test_expect_success '--jobs 3: the same database as one loader' '
 	echo "read 1200, loaded 0, duplicate 1200, rejected 0" >expect && test_cmp expect out
 '
 
+# Each migration step reads the schema version under an advisory lock, in
+# READ COMMITTED: read before it, every loader but one failed creating the
+# schema of an empty database.
+test_expect_success 'four first ingests into an empty database at once: all succeed, each run once' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	psql_q "ALTER ROLE xalt SET default_transaction_isolation = '\''repeatable read'\''" &&
+	pids= &&
+	for k in 1 2 3 4; do
+		{ xalt ingest -q --db "$PG_URL" $(cat a) 2>err.$k & pids="$pids $!"; } || return 1
+	done &&
+	for p in $pids; do wait $p || return 1; done &&
+	psql_q "ALTER ROLE xalt RESET default_transaction_isolation" &&
+	cat err.1 err.2 err.3 err.4 >err && test_must_be_empty err &&
+	test "$(psql_q "SELECT count(*) FROM runs")" = 400 &&
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = \
+		"$(sqlite3 -batch -noheader lite.db "SELECT max(version) FROM schema_version")"
+'
+
 test_expect_success '--jobs on SQLite loads with its one writer; misuse is a usage error' '
 	xalt ingest -v --jobs 4 --db lite2.db gen >out 2>err &&
 	echo "read 1200, loaded 1200, duplicate 0, rejected 0" >expect && test_cmp expect out &&

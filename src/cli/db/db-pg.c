@@ -318,7 +318,11 @@ static const struct db_ops pg_ops = {
 	.kind = "postgresql",
 	.close = pg_close,
 	.exec = pg_exec,
-	.sql_begin = "BEGIN",
+	/* whatever the site's default: our writers rely on it (ON CONFLICT waits
+	 * for the other loader, then sees its row; a read after a lock wait sees
+	 * what was committed meanwhile); REPEATABLE READ failed concurrent
+	 * loaders with serialization errors */
+	.sql_begin = "BEGIN ISOLATION LEVEL READ COMMITTED",
 	.set_durability = pg_set_durability,
 	.prepare = pg_prepare,
 	.bind = pg_bind,

@@ -9,7 +9,8 @@
  * and deletes the rest of the month holding DATE, in one transaction under
  * the partitions' advisory lock. When it drops a month it first takes the
  * parents ACCESS EXCLUSIVE without ever holding one while it waits for the
- * other (LOCK_PARENTS: loaders and reports take them in opposite orders);
+ * other long (LOCK_PARENTS: loaders and reports take them in opposite
+ * orders); its deletes take runs first, as a rebuild does;
  * that waits for the batches being moved, and loaders wait for it. No loader
  * holds a lock on runs while it waits for something of ours (load.c,
  * ensure_months), so nobody deadlocks and no batch is lost.
@@ -109,19 +110,24 @@ static int pg_old_months(struct db *db, int64_t day, struct xbuf *sb, size_t *n)
 
 /*
  * Both parents ACCESS EXCLUSIVE before a DROP, never holding one while
- * waiting for the other: loaders lock runs, then run_package (their move),
- * and reports on raw rows lock run_package, then runs (rp_filters), so any
- * fixed order deadlocks with one of them. It waits for runs, tries
- * run_package NOWAIT, and on failure lets runs go (the subtransaction
- * ends) and tries again 50 ms later, up to 2,400 times (2 minutes beyond
- * the waits for runs), then gives up with an error.
+ * waiting long for the other: loaders lock runs, then run_package (their
+ * move), and reports on raw rows lock run_package, then runs (rp_filters),
+ * so any fixed order deadlocks with one of them. It waits for runs, then
+ * for run_package 50 ms at most (below the server's deadlock_timeout, 1 s
+ * by default; waiting, not NOWAIT, so reports arriving meanwhile queue
+ * behind it); on failure it lets runs go (the subtransaction ends) and
+ * tries again 50 ms later, up to 1,200 times (about 2 minutes beyond the
+ * waits for runs), then gives up with an error.
  */
 #define LOCK_PARENTS \
-	"DO $$DECLARE tries int := 0; BEGIN LOOP BEGIN" \
+	"DO $$DECLARE tries int := 0; was text := current_setting('lock_timeout');" \
+	" BEGIN LOOP BEGIN" \
 	" LOCK TABLE ONLY runs IN ACCESS EXCLUSIVE MODE;" \
-	" LOCK TABLE ONLY run_package IN ACCESS EXCLUSIVE MODE NOWAIT; RETURN;" \
+	" PERFORM set_config('lock_timeout', '50ms', true);" \
+	" LOCK TABLE ONLY run_package IN ACCESS EXCLUSIVE MODE;" \
+	" PERFORM set_config('lock_timeout', was, true); RETURN;" \
 	" EXCEPTION WHEN lock_not_available THEN tries := tries + 1; END;" \
-	" IF tries >= 2400 THEN RAISE EXCEPTION 'run_package stayed in use for 2 minutes'; END IF;" \
+	" IF tries >= 1200 THEN RAISE EXCEPTION 'run_package stayed in use for 2 minutes'; END IF;" \
 	" PERFORM pg_sleep(0.05); END LOOP; END$$;\n"
 
 static int pg_prune(struct db *db, int64_t day)
@@ -139,8 +145,9 @@ static int pg_prune(struct db *db, int64_t day)
 		cli_trace("dropping %s", old.buf);
 		xbuf_addf(&sql, "%sDROP TABLE %s;\n", LOCK_PARENTS, old.buf);
 	}
-	xbuf_addf(&sql, "DELETE FROM run_package WHERE day < %" PRId64 ";\n"
-		  "DELETE FROM runs WHERE day < %" PRId64 ";\n", day, day);
+	/* runs first, as everyone else locks them (a rebuild's SHARE locks) */
+	xbuf_addf(&sql, "DELETE FROM runs WHERE day < %" PRId64 ";\n"
+		  "DELETE FROM run_package WHERE day < %" PRId64 ";\n", day, day);
 	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
 		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64 ";\n", day, day);
 	rc = db_exec(db, sql.buf) || db_commit(db) ? -1 : 0;

@@ -39,6 +39,30 @@ static int64_t one_int(struct db *db, const char *sql, const char *arg)
 	return v;
 }
 
+/*
+ * The rows and bytes of table. PostgreSQL: in a transaction that locks the
+ * parent first, as everyone does; pg_partition_tree locks the partitions
+ * without it, and a prune holding the parent to drop one deadlocked with
+ * us. 0, or -1.
+ */
+static int measure(struct db *db, const char *table, const char *size_sql, int64_t *rows,
+		   int64_t *bytes)
+{
+	struct xbuf sql = XBUF_INIT;
+	int pg = !strcmp(db_kind(db), "postgresql"), rc;
+
+	xbuf_addf(&sql, "LOCK TABLE ONLY %s IN ACCESS SHARE MODE", table);
+	rc = pg && (db_begin(db) || db_exec(db, sql.buf));
+	xbuf_reset(&sql);
+	xbuf_addf(&sql, "SELECT count(*) FROM %s", table);
+	rc = rc || (*rows = one_int(db, sql.buf, NULL)) < 0 ||
+	     (*bytes = one_int(db, size_sql, table)) < 0 || (pg && db_commit(db));
+	if (rc)
+		db_rollback(db);
+	xbuf_release(&sql);
+	return rc ? -1 : 0;
+}
+
 int db_stats_print(struct db *db, FILE *out)
 {
 	const char *size_sql = !strcmp(db_kind(db), "sqlite")
@@ -49,25 +73,18 @@ int db_stats_print(struct db *db, FILE *out)
 		  " FROM (SELECT CAST(? AS regclass) AS r) x,"
 		  " LATERAL (SELECT relid FROM pg_partition_tree(x.r) UNION SELECT x.r) t";
 	int64_t total_rows = 0, total_bytes = 0, pkg_rows = 0;
-	struct xbuf sql = XBUF_INIT;
 
 	fprintf(out, "%-16s %14s %16s\n", "table", "rows", "bytes");
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		int64_t rows, bytes;
-		xbuf_reset(&sql);
-		xbuf_addf(&sql, "SELECT count(*) FROM %s", tables[i]);
-		if ((rows = one_int(db, sql.buf, NULL)) < 0 ||
-		    (bytes = one_int(db, size_sql, tables[i])) < 0) {
-			xbuf_release(&sql);
+		if (measure(db, tables[i], size_sql, &rows, &bytes))
 			return error("cannot measure table '%s'", tables[i]);
-		}
 		fprintf(out, "%-16s %14" PRId64 " %16" PRId64 "\n", tables[i], rows, bytes);
 		total_rows += rows;
 		total_bytes += bytes;
 		if (!strcmp(tables[i], "run_package"))
 			pkg_rows = rows;
 	}
-	xbuf_release(&sql);
 	fprintf(out, "%-16s %14" PRId64 " %16" PRId64 "\n", "total", total_rows, total_bytes);
 	if (pkg_rows)
 		fprintf(out, "bytes per package record: %.1f\n", (double)total_bytes / pkg_rows);

@@ -492,7 +492,7 @@ int db_schema_version(struct db *db)
  */
 int db_migrate(struct db *db)
 {
-	int v = db_schema_version(db), pg = !strcmp(db->ops->kind, "postgresql");
+	int v = db_schema_version(db), pg = !strcmp(db->ops->kind, "postgresql"), to = v + 1;
 
 	if (v < 0)
 		return -1;
@@ -503,27 +503,34 @@ int db_migrate(struct db *db)
 		const struct migration *m;
 		int rc = db_begin(db) ||
 			 (pg && db_exec(db, "SELECT pg_advisory_xact_lock(" DB_MIGRATE_LOCK ")"));
-		if (!rc && (v = db_schema_version(db)) >= DB_SCHEMA_VERSION) {
-			if (db_commit(db))
-				return -1;
-			continue;       /* another process migrated meanwhile: v says how far */
+		to = v + 1;
+		if (!rc && (v = db_schema_version(db)) < 0)
+			rc = -1;
+		if (!rc && v >= to) {   /* another process migrated meanwhile: v says how far */
+			if (db_commit(db)) {
+				v = -1;
+				break;
+			}
+			continue;
 		}
-		rc = rc || v < 0;
-		m = rc ? NULL : &migrations[v];
-		rc = rc || (m->pg_first && pg && m->pg_first(db));
-		for (int i = 0; i < 2 && !rc && m->sql[i]; i++) {
-			char *sql = db_expand(db, m->sql[i]);
-			rc = db_exec(db, sql);
-			free(sql);
+		if (!rc) {
+			m = &migrations[v];
+			rc = m->pg_first && pg && m->pg_first(db);
+			for (int i = 0; i < 2 && !rc && m->sql[i]; i++) {
+				char *sql = db_expand(db, m->sql[i]);
+				rc = db_exec(db, sql);
+				free(sql);
+			}
+			rc = rc || (m->fill && m->fill(db)) || db_commit(db);
 		}
-		rc = rc || (m->fill && m->fill(db)) || db_commit(db);
-		if (rc) {
-			db_rollback(db);
-			return error("cannot migrate the database to schema version %d", v + 1);
-		}
+		if (rc)
+			break;
 		cli_trace("database migrated to schema version %d", ++v);
 	}
-	return 0;
+	if (v == DB_SCHEMA_VERSION)
+		return 0;
+	db_rollback(db);
+	return error("cannot migrate the database to schema version %d", to);
 }
 
 struct db *db_open_current(const char *spec)
