@@ -21,12 +21,6 @@
 # sanitizer options are passed on too (the sanitized library runs in every
 # program once the module is loaded), and they are the tests', not the user's.
 
-type test_must_be_empty >/dev/null 2>&1 ||
-test_must_be_empty() {
-	test -s "$1" || return 0
-	say_err "'$1' is not empty:"; sed 's/^/# /' "$1"; return 1
-}
-
 # Components other branches build: their steps run once those are merged.
 "$XALT_PREFIX/bin/xalt" help 2>/dev/null | grep -q "^  run " && test_set_prereq XALT_RUN
 test -f "$XALT_PREFIX/lib/libxalt_init.so" && test_set_prereq PRELOAD

@@ -8,7 +8,6 @@ command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
 
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 q() { sqlite3 -batch -noheader db.sqlite "$@"; }
-test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
 
 test_expect_success 'help goes to stdout and exits 0' '
 	xalt ingest --help >out 2>err &&

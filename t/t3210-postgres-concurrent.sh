@@ -16,15 +16,9 @@ same_reports() {
 		test_cmp expect actual || return 1
 	done
 }
-test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
-# "read N, loaded N, duplicate N, rejected N" -> "N N N N"
-counts() { sed -n 's/^read \([0-9]*\), loaded \([0-9]*\), duplicate \([0-9]*\), rejected \([0-9]*\)$/\1 \2 \3 \4/p' "$1"; }
 
 test_expect_success 'setup: 1,200 generated records in three sets of files' '
-	"$TEST_DIRECTORY/../bench/gen-records.py" --runs 1200 --seed 7 gen >gen.counts &&
-	find gen -name "run.*.json" | sort >all &&
-	sed -n 1,400p all >a && sed -n 401,800p all >b && sed -n 801,1200p all >c &&
-	read -r _ nruns _ npkgs <gen.counts && test "$nruns" = 1200
+	gen_thirds 1200 7
 '
 
 test_expect_success 'one record twice in one batch: stored once, counted once as duplicate' '
@@ -41,18 +35,7 @@ test_expect_success 'one record twice in one batch: stored once, counted once as
 
 test_expect_success 'two ingests at once, overlapping files, small batches: each run stored once' '
 	xalt db init --db "$PG_URL" >/dev/null &&
-	{ xalt ingest --batch 50 --db "$PG_URL" $(cat a b) >out1 2>err1 & pid1=$!; } &&
-	{ xalt ingest --batch 70 --db "$PG_URL" $(cat c b) >out2 2>err2 & pid2=$!; } &&
-	wait $pid1 && wait $pid2 &&
-	test_must_be_empty err1 && test_must_be_empty err2 &&
-	read -r r1 l1 d1 x1 <<-EOT &&
-	$(counts out1)
-	EOT
-	read -r r2 l2 d2 x2 <<-EOT &&
-	$(counts out2)
-	EOT
-	test "$r1 $r2 $x1 $x2" = "800 800 0 0" &&
-	test $((l1 + l2)) = 1200 && test $((d1 + d2)) = 400 &&
+	ingest_overlapping "$PG_URL" 50 70 &&
 	test "$(psql_q "SELECT count(*), count(DISTINCT uuid) FROM runs")" = "1200|1200" &&
 	read -r _ _ _ npkgs <gen.counts &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$npkgs" &&

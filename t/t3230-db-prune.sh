@@ -7,7 +7,6 @@ command -v sqlite3 >/dev/null || { skip_all='sqlite3 CLI missing'; test_done; }
 xalt() { "$XALT_PREFIX/bin/xalt" "$@"; }
 # run a command, succeed when it exits with status $1
 expect_code() { local want=$1; shift; "$@"; test $? = "$want"; }
-test_must_be_empty() { test -f "$1" && ! test -s "$1"; }
 GEN=$TEST_DIRECTORY/../bench/gen-records.py
 DBS=lite.db
 pg_start_or_say

@@ -104,6 +104,13 @@ test_expect_success() {
 
 test_cmp() { diff -u "$1" "$2"; }
 
+# FILE exists and is empty; else its text goes to the test's output
+test_must_be_empty() {
+	test -f "$1" || { echo "# '$1' is missing"; return 1; }
+	test -s "$1" || return 0
+	echo "# '$1' is not empty:"; sed 's/^/# /' "$1"; return 1
+}
+
 test_must_fail() {
 	"$@"
 	local rc=$?
