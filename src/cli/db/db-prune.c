@@ -110,24 +110,21 @@ static int pg_old_months(struct db *db, int64_t day, struct xbuf *sb, size_t *n)
 
 /*
  * Both parents ACCESS EXCLUSIVE before a DROP, never holding one while
- * waiting long for the other: loaders lock runs, then run_package (their
- * move), and reports on raw rows lock run_package, then runs (rp_filters),
- * so any fixed order deadlocks with one of them. It waits for runs, then
- * for run_package 50 ms at most (below the server's deadlock_timeout, 1 s
- * by default; waiting, not NOWAIT, so reports arriving meanwhile queue
- * behind it); on failure it lets runs go (the subtransaction ends) and
- * tries again 50 ms later, up to 1,200 times (about 2 minutes beyond the
- * waits for runs), then gives up with an error.
+ * waiting for the other: loaders lock runs, then run_package (their move),
+ * and reports on raw rows lock run_package, then runs (rp_filters), so any
+ * fixed order deadlocks with one of them. It waits for runs, tries
+ * run_package NOWAIT, and on failure lets runs go (the subtransaction ends)
+ * and tries again 50 ms later, up to 2,400 times (2 minutes beyond the
+ * waits for runs), then gives up with an error. Not a short wait for
+ * run_package instead: a report that had waited deadlock_timeout for runs
+ * checks for deadlocks at that moment, found the cycle and was cancelled.
  */
 #define LOCK_PARENTS \
-	"DO $$DECLARE tries int := 0; was text := current_setting('lock_timeout');" \
-	" BEGIN LOOP BEGIN" \
+	"DO $$DECLARE tries int := 0; BEGIN LOOP BEGIN" \
 	" LOCK TABLE ONLY runs IN ACCESS EXCLUSIVE MODE;" \
-	" PERFORM set_config('lock_timeout', '50ms', true);" \
-	" LOCK TABLE ONLY run_package IN ACCESS EXCLUSIVE MODE;" \
-	" PERFORM set_config('lock_timeout', was, true); RETURN;" \
+	" LOCK TABLE ONLY run_package IN ACCESS EXCLUSIVE MODE NOWAIT; RETURN;" \
 	" EXCEPTION WHEN lock_not_available THEN tries := tries + 1; END;" \
-	" IF tries >= 1200 THEN RAISE EXCEPTION 'run_package stayed in use for 2 minutes'; END IF;" \
+	" IF tries >= 2400 THEN RAISE EXCEPTION 'run_package stayed in use for 2 minutes'; END IF;" \
 	" PERFORM pg_sleep(0.05); END LOOP; END$$;\n"
 
 static int pg_prune(struct db *db, int64_t day)
