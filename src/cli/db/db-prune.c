@@ -8,10 +8,10 @@
  * PostgreSQL drops whole months (DROP TABLE of their partitions, db-part.c)
  * and deletes the rest of the month holding DATE, in one transaction under
  * the partitions' advisory lock. When it drops a month it first takes the
- * parents ACCESS EXCLUSIVE without ever holding one while it waits for the
- * other long (LOCK_PARENTS: loaders and reports take them in opposite
- * orders); its deletes take runs first, as a rebuild does;
- * that waits for the batches being moved, and loaders wait for it. No loader
+ * parents ACCESS EXCLUSIVE, never holding one while it waits for the other
+ * (LOCK_PARENTS: loaders and reports take them in opposite orders); its
+ * deletes take runs first, as a rebuild does. That waits for the batches
+ * being moved, and loaders wait for it. No loader
  * holds a lock on runs while it waits for something of ours (load.c,
  * ensure_months), so nobody deadlocks and no batch is lost.
  *
