@@ -7,10 +7,12 @@
 # ROUNDS runs of `xalt report KIND [WINDOW] --top 20`, without a window, over
 # the last week and over the last 30 days. Also each day's ingest time.
 #
-# usage: XALT_PREFIX=build/inst [KEEP=DIR] [RUNS_PER_DAY=N] bench/report-growth.sh DAYS [ROUNDS]
+# usage: XALT_PREFIX=build/inst [KEEP=DIR [FROM=DAY]] [RUNS_PER_DAY=N] bench/report-growth.sh DAYS [ROUNDS]
 #        XALT_PREFIX=build/inst bench/report-growth.sh --again DIR [ROUNDS]
 # KEEP=DIR keeps the databases in DIR (the PostgreSQL server stopped); --again
-# times the reports on such a DIR once more (after a change to them).
+# times the reports on such a DIR once more (after a change to them). FROM=DAY
+# goes on loading a KEEP directory from that day (ingest skips the runs a
+# stopped load had stored already).
 set -eu
 cd "$(dirname "$0")/.."
 : "${XALT_PREFIX:?the installed tree to measure}"
@@ -100,7 +102,7 @@ chmod 755 "$dir"   # the server runs as nobody
 start_pg
 echo "| day | package records | sqlite ingest (s) | postgresql ingest (s) |"
 echo "|---|---|---|---|"
-for d in $(seq 0 $((days - 1))); do
+for d in $(seq "${FROM:-0}" $((days - 1))); do
 	bench/gen-year --first-day "$d" --days 1 ${RUNS_PER_DAY:+--runs-per-day "$RUNS_PER_DAY"} --out "$dir/day" 2>"$dir/gen.counts"
 	lite=$(timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day")
 	pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day")

@@ -156,4 +156,24 @@ test_expect_success PG 'PostgreSQL: a prune dropping a month between a loader an
 	test "$(psql_q "SELECT count(*) FROM runs WHERE day < $D2 + 31")" = 0
 '
 
+# A prune that drops no month deletes rows; a rebuild locks runs, then
+# run_package, in SHARE mode (cmd-db.c, rebuild). Prune deleting run_package
+# first deadlocked with it: here a transaction taking the rebuild's locks in
+# its order, slowly, and a prune of half of February meanwhile.
+test_expect_success PG 'PostgreSQL: a prune deleting rows while a rebuild takes its locks deadlocks with neither' '
+	before=$(psql_q "SELECT count(*) FROM runs WHERE day >= $D2 + 38") &&
+	test "$before" -gt 0 &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE day < $D2 + 38")" -gt 0 &&
+	{ psql_q "BEGIN; LOCK TABLE runs IN SHARE MODE; SELECT pg_sleep(2);
+		LOCK TABLE run_package IN SHARE MODE; COMMIT" >out.hold 2>err.hold & hold=$!; } &&
+	sleep 0.5 &&
+	xalt db prune --before 2026-02-08 --db "$PG_URL" >out.prune 2>err.prune &&
+	wait $hold &&
+	test_must_be_empty err.hold && test_must_be_empty err.prune &&
+	test "$(psql_q "SELECT count(*) FROM pg_class WHERE relname = '\''runs_2026_02'\''")" = 1 &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE day < $D2 + 38")" = 0 &&
+	test "$(psql_q "SELECT count(*) FROM run_package WHERE day < $D2 + 38")" = 0 &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE day >= $D2 + 38")" = "$before"
+'
+
 test_done
