@@ -7,12 +7,16 @@
 # ROUNDS runs of `xalt report KIND [WINDOW] --top 20`, without a window, over
 # the last week and over the last 30 days. Also each day's ingest time.
 #
-# usage: XALT_PREFIX=build/inst [KEEP=DIR [FROM=DAY]] [RUNS_PER_DAY=N] bench/report-growth.sh DAYS [ROUNDS]
+# usage: XALT_PREFIX=build/inst [KEEP=DIR [FROM=DAY]] [CHECK="D..."] [TOGETHER=1] [RUNS_PER_DAY=N]
+#            bench/report-growth.sh DAYS [ROUNDS]
 #        XALT_PREFIX=build/inst bench/report-growth.sh --again DIR [ROUNDS]
 # KEEP=DIR keeps the databases in DIR (the PostgreSQL server stopped); --again
 # times the reports on such a DIR once more (after a change to them). FROM=DAY
 # goes on loading a KEEP directory from that day (ingest skips the runs a
-# stopped load had stored already).
+# stopped load had stored already). CHECK lists the numbers of loaded days
+# after which the reports are timed (default: a tenth, and all DAYS).
+# TOGETHER=1 ingests each day into both engines at once (a long load in
+# less time; each day's ingest times then include the other's load).
 set -eu
 cd "$(dirname "$0")/.."
 : "${XALT_PREFIX:?the installed tree to measure}"
@@ -104,11 +108,18 @@ echo "| day | package records | sqlite ingest (s) | postgresql ingest (s) |"
 echo "|---|---|---|---|"
 for d in $(seq "${FROM:-0}" $((days - 1))); do
 	bench/gen-year --first-day "$d" --days 1 ${RUNS_PER_DAY:+--runs-per-day "$RUNS_PER_DAY"} --out "$dir/day" 2>"$dir/gen.counts"
-	lite=$(timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day")
-	pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day")
+	if test -n "${TOGETHER:-}"; then
+		timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day" >"$dir/lite.time" &
+		pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day")
+		wait $!
+		lite=$(cat "$dir/lite.time")
+	else
+		lite=$(timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day")
+		pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day")
+	fi
 	rm -rf "$dir/day"
 	printf '| %d | %s | %.2f | %.2f |\n' "$d" "$(awk '{ print $6 }' "$dir/gen.counts")" "$lite" "$pg"
-	if test $((d + 1)) = "$tenth" || test $((d + 1)) = "$days"; then
+	if [[ " ${CHECK:-$tenth $days} " = *" $((d + 1)) "* ]]; then
 		# analyzed, as autovacuum would have it by then
 		pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qc "VACUUM ANALYZE" >/dev/null
 		time_reports "day$((d + 1))"
@@ -117,5 +128,7 @@ done
 for db in "$dir/y.db" "$PG_URL"; do
 	"$xalt" db stats --db "$db"
 done
-table "day$tenth" "day$days"
+# shellcheck disable=SC2086 # the list of days
+set -- ${CHECK:-$tenth $days}
+test -s "$dir/times.day$1" && table "day$1" "day$days"
 echo "$(uptime | sed 's/.*load/load/')"

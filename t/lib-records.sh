@@ -45,9 +45,9 @@ pkgs() {
 }
 
 # SQL taking a database of this version back to schema version 3 (for the
-# migration tests): the tables versions 4 and 5 added dropped. On PostgreSQL
+# migration tests): the tables versions 4, 5 and 8 added dropped. On PostgreSQL
 # run $pg_unpartition_sql (lib-pg.sh) first.
-summary_tables="sum_pkg pres_pkg sum_dep pres_dep sum_exec pres_exec sum_lib sum_kind pres_host"
+summary_tables="sum_pkg pres_pkg sum_dep pres_dep sum_exec pres_exec sum_lib lib_rank sum_kind pres_host"
 to_schema3_sql="DROP TABLE retention; $(for t in $summary_tables; do printf 'DROP TABLE %s; ' $t; done)
 	UPDATE schema_version SET version = 3;"
 

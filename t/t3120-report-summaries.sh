@@ -79,6 +79,21 @@ dump() {
 	fi
 }
 
+# ranks_are_sums DB: lib_rank holds each library's level-2 runs (summary.c)
+# and nothing else; SQLite's file or $PG.
+ranks_are_sums() {
+	local diff="SELECT library_id, runs FROM lib_rank EXCEPT SELECT library_id, SUM(runs) FROM sum_lib
+		WHERE lvl = 2 GROUP BY library_id" ranked="SELECT count(*) FROM lib_rank"
+	local sums="SELECT count(DISTINCT library_id) FROM sum_lib WHERE lvl = 2"
+	if test "$1" = "$PG"; then
+		psql_q "$diff" >rank.diff && test_must_be_empty rank.diff &&
+		test "$(psql_q "$ranked")" = "$(psql_q "$sums")" && test "$(psql_q "$ranked")" -gt 0
+	else
+		q "$1" "$diff" >rank.diff && test_must_be_empty rank.diff &&
+		test "$(q "$1" "$ranked")" = "$(q "$1" "$sums")" && test "$(q "$1" "$ranked")" -gt 0
+	fi
+}
+
 # seed 13: 150 more users, so user ids fill three words (summary.h)
 for seed in 11 12 13; do
 	more_users=$(test $seed = 13 && echo 150 || echo 0)
@@ -87,7 +102,7 @@ for seed in 11 12 13; do
 		read -r lo hi <days$seed && RANDOM=$seed && filters $lo $hi >filters.txt &&
 		xalt ingest -q --batch 23 --db s$seed.db c$seed &&
 		xalt ingest -q --batch 7 --db s$seed.db c$seed/d1 c$seed/d2 &&
-		same_answers s$seed.db &&
+		same_answers s$seed.db && ranks_are_sums s$seed.db &&
 		test $(grep -c "^== " from-raw.txt) = 204 &&
 		test $(grep -vc "^==\|^program\|^user\|^executable\|^library\|^runs" from-raw.txt) -gt 500
 	'
@@ -104,7 +119,7 @@ for seed in 11 12 13; do
 		{ xalt ingest -q --batch 17 --db "$PG" c$seed/d0 c$seed/d1 c$seed/d2 & p1=$!; } &&
 		{ xalt ingest -q --batch 29 --db "$PG" c$seed/d3 c$seed/d2 c$seed/d1 & p2=$!; } &&
 		wait $p1 && wait $p2 &&
-		test "$(psql_q "SELECT count(*) FROM runs")" = 400 &&
+		test "$(psql_q "SELECT count(*) FROM runs")" = 400 && ranks_are_sums "$PG" &&
 		reports "$PG" filters.txt >from-summaries.txt &&
 		XALT_REPORT_SOURCE=raw reports s$seed.db filters.txt >lite.txt &&
 		test_cmp lite.txt from-summaries.txt
@@ -147,6 +162,25 @@ test_expect_success PG 'libraries --top N on PostgreSQL: the same first N' '
 	done
 '
 
+test_expect_success 'migrate from schema 7: lib_rank filled from sum_lib, the rows of a fresh load' '
+	cp s12.db v7.db && q v7.db "DROP TABLE lib_rank; UPDATE schema_version SET version = 7" &&
+	xalt db migrate --db v7.db >out && grep "schema version 8" out &&
+	dump s12.db >expect && dump v7.db >actual && test_cmp expect actual &&
+	q v7.db "SELECT name FROM sqlite_master WHERE tbl_name = '"'"'lib_rank'"'"' ORDER BY 1" >actual &&
+	printf "%s\n" lib_rank lib_rank_runs >expect && test_cmp expect actual
+'
+
+test_expect_success PG 'migrate from schema 7 on PostgreSQL: lib_rank of a fresh load' '
+	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
+	xalt ingest -q --db "$PG" c12 && psql_q "SELECT * FROM lib_rank ORDER BY 1" >expect &&
+	psql_q "DROP TABLE lib_rank; UPDATE schema_version SET version = 7" &&
+	xalt db migrate --db "$PG" >out && grep "schema version 8" out &&
+	psql_q "SELECT * FROM lib_rank ORDER BY 1" >actual && test_cmp expect actual &&
+	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
+		WHERE tablename = '"'"'lib_rank'"'"'")" = "lib_rank_pkey lib_rank_runs" &&
+	ranks_are_sums "$PG"
+'
+
 test_expect_success 'a batch that fails leaves no summary row behind' '
 	xalt ingest -q --db fail.db c11/d0 &&
 	dump fail.db >expect &&
@@ -159,7 +193,7 @@ test_expect_success 'migrate from a populated schema 3 builds the summaries; reb
 	cp one11.db v3.db &&
 	q v3.db "$to_schema3_sql" &&
 	test_must_fail xalt report packages --db v3.db 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v3.db >out && grep "schema version 7" out &&
+	xalt db migrate --db v3.db >out && grep "schema version 8" out &&
 	dump one11.db >expect && dump v3.db >actual && test_cmp expect actual &&
 	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET dbits = bits - dbits" &&
 	xalt db rebuild --db v3.db >out && echo "summary tables rebuilt" >expect.out &&
@@ -170,7 +204,7 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 &&
 	psql_q "$pg_unpartition_sql" >/dev/null && psql_q "$to_schema3_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 8" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
@@ -193,7 +227,7 @@ done
 to_schema6_sql+="CREATE TABLE sum_lib_runs AS SELECT lvl, p, syshost, library_id,
 	CAST(SUM(runs) AS BIGINT) AS runs FROM sum_lib GROUP BY lvl, p, syshost, library_id;
 	DROP TABLE sum_lib; ALTER TABLE sum_lib_runs RENAME TO sum_lib;
-	UPDATE schema_version SET version = 6;"
+	DROP TABLE lib_rank; UPDATE schema_version SET version = 6;"
 # and on PostgreSQL the keys version 6 had, under their names
 pg_schema6_keys="ALTER TABLE pres_pkg ADD PRIMARY KEY (lvl, p, name_id, syshost, version, user_id);
 	ALTER TABLE pres_dep ADD PRIMARY KEY (lvl, p, name_id, syshost, by_id, user_id);
@@ -218,7 +252,7 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 	cp s13.db v5.db && q v5.db "$to_schema6_sql" && q v5.db "$to_schema5_sql" &&
 	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
 	test "$(q v5.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
-	xalt db migrate --db v5.db >out && grep "schema version 7" out &&
+	xalt db migrate --db v5.db >out && grep "schema version 8" out &&
 	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v5.db >actual && test_cmp expect actual &&
 	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
@@ -228,7 +262,7 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fresh load' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$to_schema5_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 8" out &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&
@@ -240,7 +274,7 @@ test_expect_success 'migrate from schema 6 (a presence row per user): the words 
 	test "$(q v6.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
 	test "$(q v6.db "SELECT count(*) FROM pres_pkg WHERE direct = 1")" -gt 100 &&
 	test "$(q v6.db "SELECT count(*) FROM pres_lib")" -gt 100 &&
-	xalt db migrate --db v6.db >out && grep "schema version 7" out &&
+	xalt db migrate --db v6.db >out && grep "schema version 8" out &&
 	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v6.db >actual && test_cmp expect actual &&
 	! q v6.db "SELECT 1 FROM pres_lib" 2>/dev/null
 '
@@ -248,7 +282,7 @@ test_expect_success 'migrate from schema 6 (a presence row per user): the words 
 test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fresh load' '
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$pg_schema6_keys" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 7" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 8" out &&
 	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
 		WHERE tablename LIKE '"'"'pres%'"'"' OR tablename = '"'"'sum_lib'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_pkg_pkey sum_lib_pkey" &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&

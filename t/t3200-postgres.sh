@@ -14,7 +14,7 @@ CORPUS=$TRASH_DIRECTORY/corpus
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&
 	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
-	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 7" out &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 8" out &&
 	xalt ingest --db "$PG_URL" corpus >out &&
 	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	xalt ingest -q --db lite.db corpus
@@ -23,7 +23,7 @@ test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
-	test "$(psql_q "SELECT max(version) FROM schema_version")" = 7
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 8
 '
 
 test_expect_success 'ingest is idempotent on PostgreSQL too' '

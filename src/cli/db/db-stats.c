@@ -20,7 +20,7 @@ static const char *const tables[] = {
 	"schema_version", "users", "hosts", "executables", "libraries", "libsets",
 	"libset_library", "package_names", "packages", "runs", "run_package", "retention",
 	"sum_pkg", "pres_pkg", "sum_dep", "pres_dep", "sum_exec", "pres_exec", "sum_lib",
-	"sum_kind", "pres_host",
+	"lib_rank", "sum_kind", "pres_host",
 };
 
 /* One integer from a statement of one row; -1 after error(). */

@@ -390,6 +390,9 @@ static const char schema_v6[] = "UPDATE schema_version SET version = 6;\n";
  */
 static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
 
+/* Version 8: libraries ranked by all-time runs (lib_rank; summary.c). */
+static const char schema_v8[] = "UPDATE schema_version SET version = 8;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -404,6 +407,7 @@ static const struct migration {
 	{ NULL, { summary_schema, schema_v5 }, summary_rebuild },
 	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
 	{ NULL, { schema_v7, NULL }, summary_users_as_words },
+	{ NULL, { summary_lib_rank, schema_v8 }, NULL },
 };
 
 char *db_expand(const struct db *db, const char *sql)

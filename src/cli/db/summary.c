@@ -60,6 +60,17 @@
 #define SUM_LIB(t) "CREATE TABLE " t " (" PER "syshost @TEXT@ NOT NULL, library_id @INT@ NOT NULL," \
 	" " WORD CNT("runs") "," KEY("lvl, p, syshost, library_id, w")
 
+/*
+ * Every library's runs over all time and clusters (the sum of its level-2
+ * sum_lib rows), indexed by runs: `libraries --top N` without a window or
+ * --syshost reads its first N by that index, not a sum of every library's
+ * rows, whose number grows every day with the users' own builds (some
+ * 3,000 new a day after the first month; bench/RESULTS.md). IF NOT
+ * EXISTS: the version-8 step creates it in older databases too.
+ */
+#define LIB_RANK "CREATE TABLE IF NOT EXISTS lib_rank (library_id @INT@ NOT NULL" CNT("runs") "," \
+	KEY("library_id") "CREATE INDEX IF NOT EXISTS lib_rank_runs ON lib_rank (runs);\n"
+
 const char summary_schema[] =
 	/* packages, by version: runs; runs with direct = 1, with direct = 1
 	 * and used = 1, with used = 1, with used known; runs with an import
@@ -78,6 +89,7 @@ const char summary_schema[] =
 	CNT("runs") CNT("rt_runs") CNT("run_ms") "," KEY("lvl, p, syshost, exec_id")
 	PRES_EXEC("pres_exec")
 	SUM_LIB("sum_lib")
+	LIB_RANK
 	/* interpreted runs per user by interpreter kind */
 	"CREATE TABLE sum_kind (" PER "interp @TEXT@ NOT NULL, syshost @TEXT@ NOT NULL,"
 	" user_id @INT@ NOT NULL" CNT("system_runs") CNT("venv_runs") CNT("conda_runs") CNT("runs") ","
@@ -263,6 +275,9 @@ static const char upserts[] =
 	" ON CONFLICT (lvl, p, syshost, library_id, w) DO UPDATE SET " OR_IN("sum_lib", "bits") ", "
 	ADD("sum_lib", "runs") ";\n"
 
+	"INSERT INTO lib_rank (library_id, runs) SELECT b.library_id, SUM(b.runs) FROM b_lib b"
+	" GROUP BY 1 ORDER BY 1 ON CONFLICT (library_id) DO UPDATE SET " ADD("lib_rank", "runs") ";\n"
+
 	"INSERT INTO sum_kind (lvl, p, interp, syshost, user_id, system_runs, venv_runs, conda_runs, runs)"
 	" SELECT lv.lvl, " PERIOD("r.day") ", r.interp, r.syshost, r.user_id,"
 	" SUM(CASE WHEN r.interp_kind = 'system' THEN 1 ELSE 0 END),"
@@ -305,7 +320,7 @@ int summary_add(struct db *db)
 /* The summary tables, emptied before a rebuild. */
 static const char *const summary_tables[] = {
 	"sum_pkg", "pres_pkg", "sum_dep", "pres_dep", "sum_exec", "pres_exec", "sum_lib",
-	"sum_kind", "pres_host",
+	"lib_rank", "sum_kind", "pres_host",
 };
 
 /*
@@ -443,3 +458,10 @@ int summary_libs_from_sets(struct db *db)
 	free(sql);
 	return rc;
 }
+
+/* === version 8 ============================================================= */
+
+const char summary_lib_rank[] =
+	LIB_RANK "DELETE FROM lib_rank;\n"
+	"INSERT INTO lib_rank (library_id, runs) SELECT library_id, SUM(runs) FROM sum_lib"
+	" WHERE lvl = 2 GROUP BY library_id ORDER BY library_id;\n";

@@ -1,5 +1,5 @@
 /*
- * Summary tables (schema versions 5 to 7): per period the counters and presence
+ * Summary tables (schema versions 5 to 8): per period the counters and presence
  * rows the reports answer from (docs/database.md, "Summary tables"). A
  * period is a level and a number: level 0 a day (db_day), level 1 a block
  * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
@@ -74,6 +74,13 @@ int summary_libs_from_sets(struct db *db);
  * version 7's form already. 0, or -1 after error().
  */
 int summary_users_as_words(struct db *db);
+
+/*
+ * Migration step to version 8 (SQL): lib_rank, every library's all-time
+ * runs, created when missing and filled from sum_lib's level 2, which it
+ * always equals.
+ */
+extern const char summary_lib_rank[];
 
 /* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
 static inline int64_t summary_block(int64_t day)
