@@ -110,8 +110,10 @@ for d in $(seq "${FROM:-0}" $((days - 1))); do
 	bench/gen-year --first-day "$d" --days 1 ${RUNS_PER_DAY:+--runs-per-day "$RUNS_PER_DAY"} --out "$dir/day" 2>"$dir/gen.counts"
 	if test -n "${TOGETHER:-}"; then
 		timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day" >"$dir/lite.time" &
-		pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day")
-		wait $!
+		lite_pid=$!
+		# on failure, the SQLite ingest ends before the exit trap cleans up
+		pg=$(timeit "$xalt" ingest -q --db "$PG_URL" "$dir/day") || { wait $lite_pid; exit 1; }
+		wait $lite_pid
 		lite=$(cat "$dir/lite.time")
 	else
 		lite=$(timeit "$xalt" ingest -q --db "$dir/y.db" "$dir/day")
@@ -128,7 +130,8 @@ done
 for db in "$dir/y.db" "$PG_URL"; do
 	"$xalt" db stats --db "$db"
 done
+# the first and the last timing of this load (of CHECK's days)
 # shellcheck disable=SC2086 # the list of days
 set -- ${CHECK:-$tenth $days}
-test -s "$dir/times.day$1" && table "day$1" "day$days"
+test -s "$dir/times.day$1" && test -s "$dir/times.day${!#}" && table "day$1" "day${!#}"
 echo "$(uptime | sed 's/.*load/load/')"

@@ -30,7 +30,8 @@ test_expect_success 'one record twice in one batch: stored once, counted once as
 	test "$(psql_q "SELECT count(*) FROM run_package")" = 1 &&
 	psql_q "DELETE FROM run_package; DELETE FROM runs" &&
 	xalt db rebuild --db "$PG_URL" >out && echo "summary tables rebuilt" >expect && test_cmp expect out &&
-	test "$(psql_q "SELECT count(*) FROM sum_pkg") $(psql_q "SELECT count(*) FROM pres_host")" = "0 0"
+	test "$(psql_q "SELECT count(*) FROM sum_pkg") $(psql_q "SELECT count(*) FROM pres_host")" = "0 0" &&
+	test "$(psql_q "SELECT count(*) FROM lib_rank")" = 0
 '
 
 test_expect_success 'two ingests at once, overlapping files, small batches: each run stored once' '

@@ -16,7 +16,8 @@
  * - Every row is kept at three levels (day, 32-day block, all time): a
  *   report over a window reads the blocks inside it and the days at its
  *   edges, a report without one reads the level-2 rows; the primary key
- *   starts (lvl, p) so it reads only those rows.
+ *   starts (lvl, p) so it reads only those rows. lib_rank, a ranking of
+ *   the level-2 library rows, is the one table without periods.
  * - The batch's package rows grouped once (b_rp), its libraries expanded
  *   once (b_lib), then an upsert per table and level set fed by those
  *   groups, its rows in key order (ORDER BY the key): two PostgreSQL
@@ -65,8 +66,9 @@
  * sum_lib rows), indexed by runs: `libraries --top N` without a window or
  * --syshost reads its first N by that index, not a sum of every library's
  * rows, whose number grows every day with the users' own builds (some
- * 3,000 new a day after the first month; bench/RESULTS.md). IF NOT
- * EXISTS: the version-8 step creates it in older databases too.
+ * 3,000 new a day after the first month of generated data;
+ * bench/RESULTS.md, "Libraries ranked"). IF NOT EXISTS: the version-8
+ * step creates it in older databases too.
  */
 #define LIB_RANK "CREATE TABLE IF NOT EXISTS lib_rank (library_id @INT@ NOT NULL" CNT("runs") "," \
 	KEY("library_id") "CREATE INDEX IF NOT EXISTS lib_rank_runs ON lib_rank (runs);\n"

@@ -125,6 +125,12 @@ static int from_summaries(const struct report_filter *f)
 	       (!f->has_until || fmod(f->until, 86400.0) == 0.0);
 }
 
+/* No window: the level-2 rows (periods), or lib_rank (q_libraries). */
+static int all_time(const struct report_filter *f)
+{
+	return !f->has_since && !f->has_until;
+}
+
 /* Beyond any day a report is asked about (2^40 days: no overflow below). */
 #define DAY_FAR ((int64_t)1 << 40)
 
@@ -146,7 +152,7 @@ static void periods(struct xbuf *sql, const struct report_filter *f, const char 
 	int64_t d1 = f->has_until ? (int64_t)(f->until / 86400) : DAY_FAR;
 	int64_t b0 = ceil_block(d0), b1 = summary_block(d1);
 
-	if (!f->has_since && !f->has_until) {
+	if (all_time(f)) {
 		xbuf_addf(sql, " AND %slvl = 2 AND %sp = 0", a, a);
 	} else if (b0 >= b1) {
 		xbuf_addf(sql, " AND %slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64,
@@ -522,11 +528,11 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 	if (from_summaries(f)) {
 		/* all time, every cluster: lib_rank itself, so that both engines
 		 * read its first N by index (a CTE named twice is materialized) */
-		int ranked = !f->has_since && !f->has_until && !f->syshost;
-		const char *r = ranked ? "lib_rank" : "r";
+		int from_rank = all_time(f) && !f->syshost;
+		const char *r = from_rank ? "lib_rank" : "r";
 
 		xbuf_addstr(sql, "WITH ");
-		if (!ranked) {
+		if (!from_rank) {
 			xbuf_addstr(sql, "r AS MATERIALIZED (SELECT library_id, SUM(runs) AS runs"
 				    " FROM sum_lib WHERE 1 = 1");
 			sum_filters(sql, p, f, "");
@@ -539,8 +545,10 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 			  " @BIT_OR@(bits) AS m FROM sum_lib WHERE library_id IN (SELECT library_id FROM c)",
 			  r, r, f->top - 1);
 		/* every cluster named, so that the key's library_id is looked up, not
-		 * filtered from every library's rows (hosts: never pruned) */
-		if (ranked)
+		 * filtered from every library's rows: each summary syshost is a
+		 * hosts.syshost, and no hosts row is ever deleted (prune keeps the
+		 * entities) */
+		if (from_rank)
 			xbuf_addstr(sql, " AND syshost IN (SELECT DISTINCT syshost FROM hosts)");
 		sum_filters(sql, p, f, "");
 		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) u ON u.library_id = c.library_id"
