@@ -84,14 +84,10 @@ dump() {
 ranks_are_sums() {
 	local diff="SELECT library_id, runs FROM lib_rank EXCEPT SELECT library_id, SUM(runs) FROM sum_lib
 		WHERE lvl = 2 GROUP BY library_id" ranked="SELECT count(*) FROM lib_rank"
-	local sums="SELECT count(DISTINCT library_id) FROM sum_lib WHERE lvl = 2"
-	if test "$1" = "$PG"; then
-		psql_q "$diff" >rank.diff && test_must_be_empty rank.diff &&
-		test "$(psql_q "$ranked")" = "$(psql_q "$sums")" && test "$(psql_q "$ranked")" -gt 0
-	else
-		q "$1" "$diff" >rank.diff && test_must_be_empty rank.diff &&
-		test "$(q "$1" "$ranked")" = "$(q "$1" "$sums")" && test "$(q "$1" "$ranked")" -gt 0
-	fi
+	local sums="SELECT count(DISTINCT library_id) FROM sum_lib WHERE lvl = 2" sql=(q "$1")
+	test "$1" = "$PG" && sql=(psql_q)
+	"${sql[@]}" "$diff" >rank.diff && test_must_be_empty rank.diff &&
+	test "$("${sql[@]}" "$ranked")" = "$("${sql[@]}" "$sums")" && test "$("${sql[@]}" "$ranked")" -gt 0
 }
 
 # seed 13: 150 more users, so user ids fill three words (summary.h)
