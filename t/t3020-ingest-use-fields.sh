@@ -99,7 +99,7 @@ test_expect_success 'migrate from a populated schema 1: reports as a fresh load,
 	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 8" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 9" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -120,7 +120,7 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	xalt ingest -q --db "$PG" old && psql_q "$pg_unpartition_sql" >/dev/null &&
 	psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 8" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 9" out &&
 	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&

@@ -14,7 +14,7 @@ CORPUS=$TRASH_DIRECTORY/corpus
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&
 	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
-	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 8" out &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 9" out &&
 	xalt ingest --db "$PG_URL" corpus >out &&
 	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	xalt ingest -q --db lite.db corpus
@@ -23,7 +23,12 @@ test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
-	test "$(psql_q "SELECT max(version) FROM schema_version")" = 8
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 9
+'
+
+test_expect_success 'the day rows the ranked reports read are indexed (PostgreSQL only)' '
+	psql_q "SELECT indexname FROM pg_indexes ORDER BY 1" | grep "_days\$" >actual &&
+	printf "%s\n" pres_pkg_days sum_lib_days >expect && test_cmp expect actual
 '
 
 test_expect_success 'ingest is idempotent on PostgreSQL too' '

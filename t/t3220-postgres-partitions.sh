@@ -68,7 +68,7 @@ test_expect_success 'migrate partitions a populated schema-3 database: same repo
 	psql_q "$layout_sql" >layout && test "$(cat layout)" = "run_package|r
 runs|r" &&
 	test_must_fail xalt report packages --db "$PG_URL" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG_URL" >out && grep "schema version 8" out &&
+	xalt db migrate --db "$PG_URL" >out && grep "schema version 9" out &&
 	psql_q "$layout_sql" >actual && test_cmp expect.layout actual &&
 	reports >actual && test_cmp expect actual &&
 	mkrec more/run.4.json 4 dave ".start_time = 1772323200.5" &&

@@ -366,9 +366,13 @@ struct db *db_pg_open(const char *conninfo)
 	 * (ON CONFLICT waits for the other loader, then sees its row; a read
 	 * after a lock wait sees what was committed meanwhile). Under
 	 * REPEATABLE READ concurrent loaders failed with serialization errors,
-	 * also in single statements (ON CONFLICT meeting an invisible row). */
+	 * also in single statements (ON CONFLICT meeting an invisible row).
+	 * No JIT: it compiles each large statement anew, 30-40 ms of a report
+	 * over a window; every PostgreSQL report of a fifth of a generated year
+	 * was 0-0.25 s faster without, ingest no slower (bench/RESULTS.md,
+	 * "Reports over a window on PostgreSQL"). */
 	if (pg_exec(db, "SET client_min_messages = warning; SET client_encoding = 'UTF8';"
-			" SET default_transaction_isolation = 'read committed'")) {
+			" SET default_transaction_isolation = 'read committed'; SET jit = off")) {
 		db_close(db);
 		return NULL;
 	}

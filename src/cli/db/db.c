@@ -393,6 +393,13 @@ static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
 /* Version 8: libraries ranked by all-time runs (lib_rank; summary.c). */
 static const char schema_v8[] = "UPDATE schema_version SET version = 8;\n";
 
+/*
+ * Version 9: PostgreSQL indexes the day rows of sum_lib and pres_pkg with
+ * the columns the ranked reports read (summary_day_indexes); SQLite's rows
+ * are in key order already.
+ */
+static const char schema_v9[] = "UPDATE schema_version SET version = 9;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -408,6 +415,7 @@ static const struct migration {
 	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
 	{ NULL, { schema_v7, NULL }, summary_users_as_words },
 	{ NULL, { summary_lib_rank, schema_v8 }, NULL },
+	{ summary_day_indexes, { schema_v9, NULL }, NULL },
 };
 
 char *db_expand(const struct db *db, const char *sql)

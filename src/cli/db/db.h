@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The

@@ -467,3 +467,26 @@ const char summary_lib_rank[] =
 	LIB_RANK "DELETE FROM lib_rank;\n"
 	"INSERT INTO lib_rank (library_id, runs) SELECT library_id, SUM(runs) FROM sum_lib"
 	" WHERE lvl = 2 GROUP BY library_id ORDER BY library_id;\n";
+
+/* === version 9 ============================================================= */
+
+/*
+ * PostgreSQL keeps a table's rows where there was room, not in key order,
+ * so a window's day rows lay scattered: a week's 234,000 sum_lib rows on
+ * 24,000 pages, each read at some 25 µs by `libraries` over a window (a
+ * generated fifth of a year; bench/RESULTS.md, "Reports over a window on
+ * PostgreSQL"). These indexes hold every column the ranked reports read of
+ * the day rows: the window's runs per library, then the first keys' users
+ * by (day, key) (report.c, rows_of_keys), from the index alone. Day rows
+ * only (lvl = 0): a window's blocks are few, and all time has lib_rank.
+ * Presence rows change only when a user is new to them, so their index
+ * costs ingest little; sum_lib's day rows each update. SQLite needs none:
+ * its tables are ordered by their keys (WITHOUT ROWID).
+ */
+int summary_day_indexes(struct db *db)
+{
+	return db_exec(db, "CREATE INDEX IF NOT EXISTS sum_lib_days ON sum_lib (p, library_id)"
+			   " INCLUDE (runs, syshost, w, bits) WHERE lvl = 0;\n"
+			   "CREATE INDEX IF NOT EXISTS pres_pkg_days ON pres_pkg (p, name_id)"
+			   " INCLUDE (syshost, version, w, bits, dbits) WHERE lvl = 0;\n");
+}

@@ -140,29 +140,47 @@ static int64_t ceil_block(int64_t day)
 }
 
 /*
+ * The periods of a window: the whole blocks [b0, b1) inside [d0, d1) and
+ * the days at its edges, [d0, b0 * SUMMARY_BLOCK_DAYS) and
+ * [b1 * SUMMARY_BLOCK_DAYS, d1); days [d0, d1) only when no block fits.
+ */
+struct periods {
+	int64_t d0, d1, b0, b1;
+};
+
+static struct periods periods_of(const struct report_filter *f)
+{
+	struct periods w;
+
+	w.d0 = f->has_since ? (int64_t)(f->since / 86400) : -DAY_FAR;
+	w.d1 = f->has_until ? (int64_t)(f->until / 86400) : DAY_FAR;
+	w.b0 = ceil_block(w.d0);
+	w.b1 = summary_block(w.d1);
+	return w;
+}
+
+/*
  * " AND <the periods of the window>" on the columns lvl and p of the
  * summary table aliased a (a "s." or ""): level 2 without a window (its one
  * period, 0, written too: the key's next column can then be looked up by
- * index), else the whole blocks inside [since, until) and the days at its
- * edges. The numbers are computed here, so they are written into the SQL.
+ * index), else the window's blocks and edge days as ranges. The numbers
+ * are computed here, so they are written into the SQL.
  */
 static void periods(struct xbuf *sql, const struct report_filter *f, const char *a)
 {
-	int64_t d0 = f->has_since ? (int64_t)(f->since / 86400) : -DAY_FAR;
-	int64_t d1 = f->has_until ? (int64_t)(f->until / 86400) : DAY_FAR;
-	int64_t b0 = ceil_block(d0), b1 = summary_block(d1);
+	struct periods w = periods_of(f);
 
 	if (all_time(f)) {
 		xbuf_addf(sql, " AND %slvl = 2 AND %sp = 0", a, a);
-	} else if (b0 >= b1) {
+	} else if (w.b0 >= w.b1) {
 		xbuf_addf(sql, " AND %slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64,
-			  a, a, d0, a, d1);
+			  a, a, w.d0, a, w.d1);
 	} else {
 		xbuf_addf(sql, " AND ((%slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64 ")"
 			  " OR (%slvl = 1 AND %sp >= %" PRId64 " AND %sp < %" PRId64 ")"
 			  " OR (%slvl = 0 AND %sp >= %" PRId64 " AND %sp < %" PRId64 "))",
-			  a, a, d0, a, b0 * SUMMARY_BLOCK_DAYS, a, a, b0, a, b1,
-			  a, a, b1 * SUMMARY_BLOCK_DAYS, a, d1);
+			  a, a, w.d0, a, w.b0 * SUMMARY_BLOCK_DAYS, a, a, w.b0, a, w.b1,
+			  a, a, w.b1 * SUMMARY_BLOCK_DAYS, a, w.d1);
 	}
 }
 
@@ -207,16 +225,106 @@ static void pkg_counters(struct xbuf *sql, struct params *p, const struct report
 	xbuf_addf(sql, " GROUP BY name_id HAVING SUM(%s) > 0", f->direct ? "direct_runs" : "runs");
 }
 
+/* Beyond this many days (eleven years: 62 edge days and 128 blocks at
+ * most), rows_of_keys names a window's periods by range. */
+#define LISTED_DAYS_MAX 4096
+
+/* each n in [from, to) into a list, after the *n items written before */
+static void add_each(struct xbuf *sql, int *n, int64_t from, int64_t to)
+{
+	for (int64_t v = from; v < to; v++)
+		xbuf_addf(sql, "%s%" PRId64, (*n)++ ? ", " : "", v);
+}
+
+/* The columns, table and keys of rows_of_keys: "SELECT cols FROM table
+ * WHERE key IN (SELECT key FROM keys)"; clusters: name every cluster, the
+ * table's key having syshost before key. */
+struct keyed {
+	const char *cols, *table, *key, *keys;
+	int clusters;
+};
+
+/*
+ * A branch of rows_of_keys, its periods left to the caller: on the
+ * --syshost cluster, or on each cluster named when q->clusters (a summary
+ * syshost is a hosts.syshost, and no hosts row is ever deleted: prune
+ * keeps the entities).
+ */
+static void keyed_branch(struct xbuf *sql, struct params *p, const struct report_filter *f,
+			 const struct keyed *q, int *branches)
+{
+	xbuf_addf(sql, "%sSELECT %s FROM %s WHERE %s IN (SELECT %s FROM %s)",
+		  (*branches)++ ? " UNION ALL " : "", q->cols, q->table, q->key, q->key, q->keys);
+	if (f->syshost) {
+		xbuf_addstr(sql, " AND syshost = ?");
+		param_str(p, f->syshost);
+	} else if (q->clusters) {
+		xbuf_addstr(sql, " AND syshost IN (SELECT DISTINCT syshost FROM hosts)");
+	}
+}
+
+/*
+ * The rows of a report's first keys (their users: q_packages' k,
+ * q_libraries' c) over the window: the periods of periods(), each named, a
+ * branch per level ("... AND lvl = 0 AND p IN (days) UNION ALL ... AND lvl
+ * = 1 AND p IN (blocks)"), so that each (period, key) is one descent of an
+ * index. A btree can't skip through a range of p to a key's later
+ * columns: a range read every key's rows of the window (PostgreSQL, a
+ * month: 950,000 presence rows for 40 packages' 309,000), and an OR of the
+ * levels made PostgreSQL read the table's pages. Ranges when the window is
+ * open, all time (one period) or longer than LISTED_DAYS_MAX.
+ */
+static void rows_of_keys(struct xbuf *sql, struct params *p, const struct report_filter *f,
+			 const struct keyed *q)
+{
+	struct periods w = periods_of(f);
+	int64_t e0 = w.b0 * SUMMARY_BLOCK_DAYS, e1 = w.b1 * SUMMARY_BLOCK_DAYS;
+	int branches = 0, n = 0;
+
+	if (all_time(f) || !f->has_since || !f->has_until || w.d0 >= w.d1 ||
+	    w.d1 - w.d0 > LISTED_DAYS_MAX) {
+		keyed_branch(sql, p, f, q, &branches);
+		periods(sql, f, "");
+		return;
+	}
+	if (w.b0 >= w.b1) {
+		e0 = w.d1;   /* days only: [d0, d1) */
+		e1 = w.d1;
+	}
+	if (w.d0 < e0 || e1 < w.d1) {
+		keyed_branch(sql, p, f, q, &branches);
+		xbuf_addstr(sql, " AND lvl = 0 AND p IN (");
+		add_each(sql, &n, w.d0, e0);
+		add_each(sql, &n, e1, w.d1);
+		xbuf_addstr(sql, ")");
+	}
+	if (w.b0 < w.b1) {
+		keyed_branch(sql, p, f, q, &branches);
+		xbuf_addstr(sql, " AND lvl = 1 AND p IN (");
+		n = 0;
+		add_each(sql, &n, w.b0, w.b1);
+		xbuf_addstr(sql, ")");
+	}
+}
+
 /* " (SELECT name_id, users FROM pres_pkg ...) u": users per package, of
  * those in keys (a table of name_id) when keys */
 static void pkg_users(struct xbuf *sql, struct params *p, const struct report_filter *f,
 		      const char *keys)
 {
+	const char *bits = f->direct ? "dbits" : "bits";
+
 	xbuf_addf(sql, " (SELECT name_id, " USERS " AS users FROM (SELECT name_id, @BIT_OR@(%s) AS m"
-		  " FROM pres_pkg WHERE 1 = 1", f->direct ? "dbits" : "bits");
-	if (keys)
-		xbuf_addf(sql, " AND name_id IN (SELECT name_id FROM %s)", keys);
-	sum_filters(sql, p, f, "");
+		  " FROM ", bits);
+	if (keys) {
+		xbuf_addstr(sql, "(");
+		rows_of_keys(sql, p, f, &(struct keyed){ f->direct ? "name_id, w, dbits" :
+							 "name_id, w, bits", "pres_pkg", "name_id", keys, 0 });
+		xbuf_addstr(sql, ") s");
+	} else {
+		xbuf_addstr(sql, "pres_pkg WHERE 1 = 1");
+		sum_filters(sql, p, f, "");
+	}
 	xbuf_addstr(sql, " GROUP BY name_id, w) y GROUP BY name_id) u");
 }
 
@@ -512,7 +620,10 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
  * PostgreSQL, expecting 200 libraries, looked every path up by index.
  * All time over every cluster, the runs come ranked from lib_rank
  * (summary.c): its first N by index, not a sum over every library ever
- * seen, whose number grows with the history.
+ * seen, whose number grows with the history. The N's users are looked up
+ * by key (rows_of_keys): PostgreSQL scanned the window's rows a second
+ * time for them. Over days, PostgreSQL reads both passes from the index
+ * sum_lib_days alone (summary.c), not from the table's scattered pages.
  */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
@@ -542,16 +653,11 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 			  " COALESCE((SELECT runs FROM %s ORDER BY runs DESC LIMIT 1 OFFSET %ld), 0))"
 			  " SELECT l.path, c.runs, u.users FROM c JOIN libraries l ON l.id = c.library_id"
 			  " JOIN (SELECT library_id, " USERS " AS users FROM (SELECT library_id,"
-			  " @BIT_OR@(bits) AS m FROM sum_lib WHERE library_id IN (SELECT library_id FROM c)",
-			  r, r, f->top - 1);
-		/* every cluster named, so that the key's library_id is looked up, not
-		 * filtered from every library's rows: each summary syshost is a
-		 * hosts.syshost, and no hosts row is ever deleted (prune keeps the
-		 * entities) */
-		if (from_rank)
-			xbuf_addstr(sql, " AND syshost IN (SELECT DISTINCT syshost FROM hosts)");
-		sum_filters(sql, p, f, "");
-		xbuf_addstr(sql, " GROUP BY library_id, w) y GROUP BY library_id) u ON u.library_id = c.library_id"
+			  " @BIT_OR@(bits) AS m FROM (", r, r, f->top - 1);
+		rows_of_keys(sql, p, f, &(struct keyed){ "library_id, w, bits", "sum_lib",
+							"library_id", "c", 1 });
+		xbuf_addstr(sql, ") s GROUP BY library_id, w) y GROUP BY library_id) u"
+			    " ON u.library_id = c.library_id"
 			    " ORDER BY c.runs DESC, l.path");
 		limit(sql, f);
 		return;
