@@ -38,6 +38,7 @@ filters() {
 	# whole blocks and no edge day; a block and an edge day each side
 	echo "--since $(day 20480) --until $(day 20544)"
 	echo "--since $(day 20479) --until $(day 20513) --syshost alpha --top 2"
+	echo "--since $(day 20479) --until $(day 20513)"
 }
 
 # reports DB FILTERS: every report kind under every filter line, csv, one
@@ -102,7 +103,7 @@ for seed in 11 12 13; do
 		xalt ingest -q --batch 23 --db s$seed.db c$seed &&
 		xalt ingest -q --batch 7 --db s$seed.db c$seed/d1 c$seed/d2 &&
 		same_answers s$seed.db && ranks_are_sums s$seed.db &&
-		test $(grep -c "^== " from-raw.txt) = 238 &&
+		test $(grep -c "^== " from-raw.txt) = 255 &&
 		test $(grep -vc "^==\|^program\|^user\|^executable\|^library\|^runs" from-raw.txt) -gt 500
 	'
 
@@ -134,6 +135,17 @@ test_expect_success 'the summaries are used when the filters allow, else the raw
 	done &&
 	XALT_REPORT_SOURCE=raw xalt report conda -v --db s11.db 2>err >/dev/null &&
 	grep "from raw rows" err
+'
+
+test_expect_success 'the users of the first N keys: each day and block of a closed window named' '
+	for kind in "libraries" "packages"; do
+		XALT_TRACING=yes xalt report $kind --top 3 --since 2026-01-02 --until 2026-03-01 \
+			--db s11.db 2>err >/dev/null &&
+		grep "lvl = 0 AND p IN (20455, 20456, .*, 20479, 20512)" err &&
+		grep "UNION ALL .*lvl = 1 AND p IN (640)" err &&
+		XALT_TRACING=yes xalt report $kind --top 3 --since 2026-01-02 --db s11.db 2>err >/dev/null &&
+		grep "report $kind from summaries" err && ! grep "p IN (" err || return 1
+	done
 '
 
 test_expect_success 'libraries --top N from the summaries: the first N, ties at the edge by path' '

@@ -477,11 +477,14 @@ const char summary_lib_rank[] =
  * generated fifth of a year; bench/RESULTS.md, "Reports over a window on
  * PostgreSQL"). These indexes hold every column the ranked reports read of
  * the day rows: the window's runs per library, then the first keys' users
- * by (day, key) (report.c, rows_of_keys), from the index alone. Day rows
- * only (lvl = 0): a window's blocks are few, and all time has lib_rank.
- * Presence rows change only when a user is new to them, so their index
- * costs ingest little; sum_lib's day rows each update. SQLite needs none:
- * its tables are ordered by their keys (WITHOUT ROWID).
+ * by (day, key) (report.c, rows_of_keys), from the index alone where the
+ * pages were vacuumed since their last update (all but the newest days);
+ * version too, which `versions` over days reads. Day rows only (lvl = 0):
+ * a window's blocks are few, and all time has lib_rank. The cost: an
+ * indexed column updated is never a HOT update, whatever the row's level,
+ * so no update of sum_lib (runs) is HOT any more, nor one of pres_pkg that
+ * changes bits (a user new to the row). SQLite needs none: its tables are
+ * ordered by their keys (WITHOUT ROWID).
  */
 int summary_day_indexes(struct db *db)
 {

@@ -1,5 +1,5 @@
 /*
- * Summary tables (schema versions 5 to 8): per period the counters and presence
+ * Summary tables (schema versions 5 to 9): per period the counters and presence
  * rows the reports answer from (docs/database.md, "Summary tables"). A
  * period is a level and a number: level 0 a day (db_day), level 1 a block
  * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).

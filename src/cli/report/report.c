@@ -272,7 +272,7 @@ static void keyed_branch(struct xbuf *sql, struct params *p, const struct report
  * columns: a range read every key's rows of the window (PostgreSQL, a
  * month: 950,000 presence rows for 40 packages' 309,000), and an OR of the
  * levels made PostgreSQL read the table's pages. Ranges when the window is
- * open, all time (one period) or longer than LISTED_DAYS_MAX.
+ * open (all time too: one period), empty, or longer than LISTED_DAYS_MAX.
  */
 static void rows_of_keys(struct xbuf *sql, struct params *p, const struct report_filter *f,
 			 const struct keyed *q)
@@ -281,7 +281,7 @@ static void rows_of_keys(struct xbuf *sql, struct params *p, const struct report
 	int64_t e0 = w.b0 * SUMMARY_BLOCK_DAYS, e1 = w.b1 * SUMMARY_BLOCK_DAYS;
 	int branches = 0, n = 0;
 
-	if (all_time(f) || !f->has_since || !f->has_until || w.d0 >= w.d1 ||
+	if (!f->has_since || !f->has_until || w.d0 >= w.d1 ||
 	    w.d1 - w.d0 > LISTED_DAYS_MAX) {
 		keyed_branch(sql, p, f, q, &branches);
 		periods(sql, f, "");
@@ -318,8 +318,9 @@ static void pkg_users(struct xbuf *sql, struct params *p, const struct report_fi
 		  " FROM ", bits);
 	if (keys) {
 		xbuf_addstr(sql, "(");
-		rows_of_keys(sql, p, f, &(struct keyed){ f->direct ? "name_id, w, dbits" :
-							 "name_id, w, bits", "pres_pkg", "name_id", keys, 0 });
+		rows_of_keys(sql, p, f, &(struct keyed){
+			.cols = f->direct ? "name_id, w, dbits" : "name_id, w, bits",
+			.table = "pres_pkg", .key = "name_id", .keys = keys });
 		xbuf_addstr(sql, ") s");
 	} else {
 		xbuf_addstr(sql, "pres_pkg WHERE 1 = 1");
@@ -654,8 +655,8 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 			  " SELECT l.path, c.runs, u.users FROM c JOIN libraries l ON l.id = c.library_id"
 			  " JOIN (SELECT library_id, " USERS " AS users FROM (SELECT library_id,"
 			  " @BIT_OR@(bits) AS m FROM (", r, r, f->top - 1);
-		rows_of_keys(sql, p, f, &(struct keyed){ "library_id, w, bits", "sum_lib",
-							"library_id", "c", 1 });
+		rows_of_keys(sql, p, f, &(struct keyed){ .cols = "library_id, w, bits",
+			.table = "sum_lib", .key = "library_id", .keys = "c", .clusters = 1 });
 		xbuf_addstr(sql, ") s GROUP BY library_id, w) y GROUP BY library_id) u"
 			    " ON u.library_id = c.library_id"
 			    " ORDER BY c.runs DESC, l.path");
