@@ -295,7 +295,7 @@ test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fr
 	xalt ingest -q --db "$PG" c13 && psql_q "$to_schema6_sql" && psql_q "$pg_schema6_keys" &&
 	xalt db migrate --db "$PG" >out && grep "schema version 9" out &&
 	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
-		WHERE tablename LIKE '"'"'pres%'"'"' OR tablename = '"'"'sum_lib'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_pkg_days pres_pkg_pkey sum_lib_days sum_lib_pkey" &&
+		WHERE tablename LIKE '"'"'pres%'"'"' OR tablename = '"'"'sum_lib'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_pkg_days pres_pkg_pkey sum_lib_pkey" &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&

@@ -26,9 +26,17 @@ test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT max(version) FROM schema_version")" = 9
 '
 
-test_expect_success 'the day rows the ranked reports read are indexed (PostgreSQL only)' '
-	psql_q "SELECT indexname FROM pg_indexes ORDER BY 1" | grep "_days\$" >actual &&
-	printf "%s\n" pres_pkg_days sum_lib_days >expect && test_cmp expect actual
+test_expect_success 'sum_lib by level, the day rows indexed for the ranked reports (PostgreSQL only)' '
+	psql_q "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = CAST(\$\$sum_lib\$\$ AS regclass) ORDER BY 1" >actual &&
+	printf "%s\n" sum_lib_all sum_lib_block sum_lib_day >expect && test_cmp expect actual &&
+	psql_q "SELECT tablename, indexname FROM pg_indexes ORDER BY 2" | grep "_days\$" >actual &&
+	printf "%s\n" "pres_pkg|pres_pkg_days" "sum_lib_day|sum_lib_days" >expect &&
+	test_cmp expect actual &&
+	test "$(psql_q "SELECT count(*) FROM sum_lib_day")" -gt 0 &&
+	test "$(psql_q "SELECT count(*) FROM sum_lib_day")" = \
+		"$(psql_q "SELECT count(*) FROM sum_lib WHERE lvl = 0")" &&
+	test "$(psql_q "SELECT count(DISTINCT lvl) FROM sum_lib_day")" = 1
 '
 
 test_expect_success 'ingest is idempotent on PostgreSQL too' '

@@ -394,9 +394,9 @@ static const char schema_v7[] = "UPDATE schema_version SET version = 7;\n";
 static const char schema_v8[] = "UPDATE schema_version SET version = 8;\n";
 
 /*
- * Version 9: PostgreSQL indexes the day rows of sum_lib and pres_pkg with
- * the columns the ranked reports read (summary_day_indexes); SQLite's rows
- * are in key order already.
+ * Version 9: PostgreSQL keeps sum_lib's day rows in a partition of their
+ * own, and indexes them and pres_pkg's with the columns the ranked reports
+ * read (summary_day_rows); SQLite's rows are in key order already.
  */
 static const char schema_v9[] = "UPDATE schema_version SET version = 9;\n";
 
@@ -415,7 +415,7 @@ static const struct migration {
 	{ NULL, { schema_v6, NULL }, summary_libs_from_sets },
 	{ NULL, { schema_v7, NULL }, summary_users_as_words },
 	{ NULL, { summary_lib_rank, schema_v8 }, NULL },
-	{ summary_day_indexes, { schema_v9, NULL }, NULL },
+	{ summary_day_rows, { schema_v9, NULL }, NULL },
 };
 
 char *db_expand(const struct db *db, const char *sql)

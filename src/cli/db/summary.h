@@ -83,11 +83,12 @@ int summary_users_as_words(struct db *db);
 extern const char summary_lib_rank[];
 
 /*
- * Migration step to version 9, PostgreSQL only: the day rows of sum_lib
- * and pres_pkg indexed with every column the ranked reports read of them
- * (summary.c), in the open transaction. 0, or -1 after error().
+ * Migration step to version 9, PostgreSQL only: sum_lib partitioned by
+ * level, its day rows (sum_lib_day) and pres_pkg's indexed with every
+ * column the ranked reports read of them (summary.c), in the open
+ * transaction. 0, or -1 after error().
  */
-int summary_day_indexes(struct db *db);
+int summary_day_rows(struct db *db);
 
 /* floor(day / SUMMARY_BLOCK_DAYS), the block of a day; can't fail. */
 static inline int64_t summary_block(int64_t day)

@@ -623,8 +623,8 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
  * (summary.c): its first N by index, not a sum over every library ever
  * seen, whose number grows with the history. The N's users are looked up
  * by key (rows_of_keys): PostgreSQL scanned the window's rows a second
- * time for them. Over days, PostgreSQL reads both passes from the index
- * sum_lib_days alone (summary.c), not from the table's scattered pages.
+ * time for them. On PostgreSQL the day rows are a partition of their own,
+ * indexed for both passes (summary.c, "version 9").
  */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
