@@ -237,11 +237,12 @@ static void add_each(struct xbuf *sql, int *n, int64_t from, int64_t to)
 }
 
 /* The columns, table and keys of rows_of_keys: "SELECT cols FROM table
- * WHERE key IN (SELECT key FROM keys)"; clusters: name every cluster, the
- * table's key having syshost before key. */
+ * WHERE key IN (SELECT key FROM keys)", or when correlated "... WHERE key
+ * = keys.key" (keys: a table of the enclosing query); clusters: name every
+ * cluster, the table's key having syshost before key. */
 struct keyed {
 	const char *cols, *table, *key, *keys;
-	int clusters;
+	int correlated, clusters;
 };
 
 /*
@@ -253,8 +254,12 @@ struct keyed {
 static void keyed_branch(struct xbuf *sql, struct params *p, const struct report_filter *f,
 			 const struct keyed *q, int *branches)
 {
-	xbuf_addf(sql, "%sSELECT %s FROM %s WHERE %s IN (SELECT %s FROM %s)",
-		  (*branches)++ ? " UNION ALL " : "", q->cols, q->table, q->key, q->key, q->keys);
+	xbuf_addf(sql, "%sSELECT %s FROM %s WHERE %s", (*branches)++ ? " UNION ALL " : "",
+		  q->cols, q->table, q->key);
+	if (q->correlated)
+		xbuf_addf(sql, " = %s.%s", q->keys, q->key);
+	else
+		xbuf_addf(sql, " IN (SELECT %s FROM %s)", q->key, q->keys);
 	if (f->syshost) {
 		xbuf_addstr(sql, " AND syshost = ?");
 		param_str(p, f->syshost);
@@ -623,8 +628,11 @@ static void q_executables(struct xbuf *sql, struct params *p, const struct repor
  * (summary.c): its first N by index, not a sum over every library ever
  * seen, whose number grows with the history. The N's users are looked up
  * by key (rows_of_keys): PostgreSQL scanned the window's rows a second
- * time for them. On PostgreSQL the day rows are a partition of their own,
- * indexed for both passes (summary.c, "version 9").
+ * time for them. A subquery per library (correlated), so that PostgreSQL
+ * looks each up whatever it guesses of their number: guessing 74,000 from
+ * "runs >=", it read the whole all-time partition instead. On PostgreSQL
+ * the day rows are a partition of their own, indexed for both passes
+ * (summary.c, "version 9").
  */
 static void q_libraries(struct xbuf *sql, struct params *p, const struct report_filter *f)
 {
@@ -652,13 +660,11 @@ static void q_libraries(struct xbuf *sql, struct params *p, const struct report_
 		}
 		xbuf_addf(sql, "c AS MATERIALIZED (SELECT library_id, runs FROM %s WHERE runs >="
 			  " COALESCE((SELECT runs FROM %s ORDER BY runs DESC LIMIT 1 OFFSET %ld), 0))"
-			  " SELECT l.path, c.runs, u.users FROM c JOIN libraries l ON l.id = c.library_id"
-			  " JOIN (SELECT library_id, " USERS " AS users FROM (SELECT library_id,"
-			  " @BIT_OR@(bits) AS m FROM (", r, r, f->top - 1);
-		rows_of_keys(sql, p, f, &(struct keyed){ .cols = "library_id, w, bits",
-			.table = "sum_lib", .key = "library_id", .keys = "c", .clusters = 1 });
-		xbuf_addstr(sql, ") s GROUP BY library_id, w) y GROUP BY library_id) u"
-			    " ON u.library_id = c.library_id"
+			  " SELECT l.path, c.runs, (SELECT " USERS " FROM (SELECT @BIT_OR@(bits) AS m"
+			  " FROM (", r, r, f->top - 1);
+		rows_of_keys(sql, p, f, &(struct keyed){ .cols = "w, bits", .table = "sum_lib",
+			.key = "library_id", .keys = "c", .correlated = 1, .clusters = 1 });
+		xbuf_addstr(sql, ") s GROUP BY w) y) AS users FROM c JOIN libraries l ON l.id = c.library_id"
 			    " ORDER BY c.runs DESC, l.path");
 		limit(sql, f);
 		return;
