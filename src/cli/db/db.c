@@ -92,7 +92,12 @@ int db_exec(struct db *db, const char *sql)
  * With the default sample (30,000 rows). A target of 10 (3,000) saved 2 of
  * the 42 s of server time of one generated day, but over ten days the move
  * then took up to 16 s for some batches, and the ingest was on course for
- * three times its 549 s: plans misled by the smaller sample.
+ * three times its 549 s: plans misled by the smaller sample. The callers
+ * name the columns their statements join, match, filter or group on: a
+ * column's statistics cost a sort of the sample, and the others (counters
+ * that are only summed, a run's environment and command line) steer no
+ * plan (ANALYZE of every column: 7.6 of 57 s of server time of one
+ * generated day; bench/RESULTS.md, "ANALYZE of the columns plans use").
  */
 int db_analyze_batch(struct db *db, const char *tables)
 {

@@ -68,9 +68,10 @@ const char *db_kind(const struct db *db);
 int db_exec(struct db *db, const char *sql);
 
 /*
- * Statistics for a batch's tables (tables: a comma-separated list) before
- * the statements that join them: PostgreSQL plans by them (SQLite: nothing
- * to do). 0 or -1.
+ * Statistics for a batch's tables before the statements that join them:
+ * PostgreSQL plans by them (SQLite: nothing to do). tables: a
+ * comma-separated list, each table with the columns to look at, "t (a, b)",
+ * or alone for all of them. 0 or -1.
  */
 int db_analyze_batch(struct db *db, const char *tables);
 

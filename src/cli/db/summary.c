@@ -306,8 +306,12 @@ int summary_add(struct db *db)
 	int rc;
 
 	/* the fills, statistics, then the upserts */
-	rc = db_analyze_batch(db, "new_runs, new_rp") || db_exec(db, join) ||
-	     db_analyze_batch(db, "b_runs, b_rp, b_lib") || db_exec(db, ups) ? -1 : 0;
+	rc = db_analyze_batch(db, "new_runs, new_rp (run_id, package_id, day, name_id, user_id,"
+			      " imported_by_id)") || db_exec(db, join) ||
+	     db_analyze_batch(db, "b_runs (id, day, syshost, host_id, exec_id, user_id, libset_id,"
+			      " interp, interp_kind), b_rp (day, name_id, syshost, version, user_id,"
+			      " by_id), b_lib (day, syshost, library_id, user_id)") ||
+	     db_exec(db, ups) ? -1 : 0;
 	free(join);
 	free(ups);
 	/* PostgreSQL empties them at commit (ON COMMIT DELETE ROWS) */
