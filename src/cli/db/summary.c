@@ -112,7 +112,7 @@ int summary_batch_tables(struct db *db)
 	/* new_runs, new_rp: the batch; b_runs, b_rp, b_lib: joined to what
 	 * the upserts group by (batch_join) */
 	static const char tables[] =
-		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@)@TEMP@;"
+		"CREATE TEMP TABLE IF NOT EXISTS new_runs (id @INT@, day @INT@)@TEMP@;"
 		" CREATE TEMP TABLE IF NOT EXISTS new_rp (name_id @INT@, user_id @INT@,"
 		" run_id @INT@, package_id @INT@, import_us @INT@, direct @INT@, startup @INT@,"
 		" used @INT@, functions_used @INT@, imported_by_id @INT@, day @INT@)@TEMP@;"
@@ -203,12 +203,16 @@ int summary_batch_tables(struct db *db)
 /*
  * The batch joined once to its runs, hosts and packages: each upsert
  * joining them again cost SQLite a b-tree descent per row and statement.
+ * A run is looked up by its id and day: PostgreSQL's runs is partitioned
+ * by month and keyed (id, day), so by id alone each run was a descent
+ * into every month's index (at 13 months, 425 ms a batch of 5,000 instead
+ * of 16 ms; bench/RESULTS.md, "A run looked up in its month").
  */
 static const char batch_join[] =
 	"INSERT INTO b_runs (id, day, syshost, host_id, exec_id, user_id, libset_id, interp,"
 	" interp_kind, run_ms) SELECT r.id, r.day, h.syshost, r.host_id, r.exec_id, r.user_id,"
 	" r.libset_id, r.interp_program, r.interp_kind, @RUN_MS@"
-	" FROM new_runs n JOIN runs r ON r.id = n.id JOIN hosts h ON h.id = r.host_id;\n"
+	" FROM new_runs n JOIN runs r ON r.id = n.id AND r.day = n.day JOIN hosts h ON h.id = r.host_id;\n"
 	"INSERT INTO b_rp (day, name_id, syshost, version, user_id, by_id, runs, direct_runs,"
 	" direct_used, used_runs, used_known, import_runs, import_us)"
 	" SELECT b.day, b.name_id, r.syshost, pk.version, b.user_id, b.imported_by_id, COUNT(*),"
@@ -340,7 +344,7 @@ int summary_rebuild(struct db *db)
 
 	for (size_t i = 0; i < sizeof(summary_tables) / sizeof(summary_tables[0]); i++)
 		xbuf_addf(&sql, "DELETE FROM %s;\n", summary_tables[i]);
-	xbuf_addstr(&sql, "INSERT INTO new_runs (id) SELECT id FROM runs;\nINSERT INTO new_rp (");
+	xbuf_addstr(&sql, "INSERT INTO new_runs (id, day) SELECT id, day FROM runs;\nINSERT INTO new_rp (");
 	for (int i = 0; i < SUMMARY_NRP_COLS; i++)
 		xbuf_addf(&sql, "%s%s", i ? ", " : "", summary_rp_cols[i]);
 	xbuf_addstr(&sql, ") SELECT ");

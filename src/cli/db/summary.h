@@ -4,8 +4,8 @@
  * period is a level and a number: level 0 a day (db_day), level 1 a block
  * of SUMMARY_BLOCK_DAYS days (floor(day / 32)), level 2 all time (0).
  *
- * They are kept from "a batch": the session temp tables new_runs (ids of
- * the runs the batch stored) and new_rp (their package rows, the columns of
+ * They are kept from "a batch": the session temp tables new_runs (ids and
+ * days of the runs the batch stored) and new_rp (their package rows, the columns of
  * run_package). The loader fills them (SQLite as it inserts, PostgreSQL
  * in its move), then summary_add folds them in inside the batch's
  * transaction; migrate and rebuild fill them from every raw row and run the
@@ -36,7 +36,7 @@ struct db;
 /* The summary tables of DB_SCHEMA_VERSION, @WORD@ DDL (created by db.c's version-5 step). */
 extern const char summary_schema[];
 
-/* The batch tables' columns: new_runs (id) and new_rp (these). */
+/* The batch tables' columns: new_runs (id, day) and new_rp (these). */
 extern const char *const summary_rp_cols[];
 #define SUMMARY_NRP_COLS 11
 

@@ -83,7 +83,7 @@ struct ingest {
 	struct entity_ids *ids;         /* users, hosts, ... */
 	size_t added;                   /* runs stored in the open batch (summary_add) */
 	/* SQLite only: the batch for the summaries (summary.h) */
-	struct db_bulk *new_runs;       /* ids of the runs stored */
+	struct db_bulk *new_runs;       /* ids and days of the runs stored */
 	struct db_bulk *new_rp;         /* their package rows */
 	/* PostgreSQL only */
 	struct db *edb;                 /* entities' own connection */
@@ -125,7 +125,7 @@ static int open_rowwise(struct ingest *in)
 	rc = (in->run = db_prepare(in->db, sql.buf)) &&
 	     (in->run_package = db_bulk_open(in->db, "run_package", rp_cols, NRP_COLS)) &&
 	     !summary_batch_tables(in->db) &&
-	     (in->new_runs = db_bulk_open(in->db, "new_runs", (const char *const[]){ "id" }, 1)) &&
+	     (in->new_runs = db_bulk_open(in->db, "new_runs", (const char *const[]){ "id", "day" }, 2)) &&
 	     (in->new_rp = db_bulk_open(in->db, "new_rp", rp_cols, NRP_COLS)) &&
 	     (in->ids = entity_ids_open(in->db, 0)) ? 0 : -1;
 	xbuf_release(&sql);
@@ -195,8 +195,8 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, ") SELECT id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
-	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id),"
-		    " nr AS (INSERT INTO new_runs (id) SELECT id FROM ins),"
+	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id, day),"
+		    " nr AS (INSERT INTO new_runs (id, day) SELECT id, day FROM ins),"
 		    " kept AS MATERIALIZED (SELECT s.* FROM stage_rp s JOIN ins i ON i.id = s.run_id),"
 		    " pkg AS (");
 	add_staged_rp_insert(&sql);
@@ -531,7 +531,7 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		int same = same_run(in, r, user);
 		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
 	}
-	if (db_bulk_row(in->new_runs, &run))
+	if (db_bulk_row(in->new_runs, (int64_t[]){ run, db_day(r->start_time) }))
 		return INGEST_ERROR;
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
