@@ -88,7 +88,8 @@ test_expect_success 'a batch larger than --batch commits in several transactions
 # at one row: joined first, it looped over the inserted runs for each
 # package row once it guessed the runs few (4.5 s for a batch of 2,000).
 # With --batch 500 over a generated day, 8 of 12 moves did before.
-test_expect_success 'the batch move never loops over the inserted runs per package row (plans)' '
+psql_q "LOAD 'auto_explain'" >/dev/null 2>&1 && test_set_prereq AUTO_EXPLAIN
+test_expect_success AUTO_EXPLAIN 'the batch move never loops over the inserted runs per package row (plans)' '
 	GEN_YEAR_BUILD=$TRASH_DIRECTORY/bin "$TEST_DIRECTORY/../bench/gen-year" --first-day 0 \
 		--days 1 --runs-per-day 5000 --out gy 2>gy.counts &&
 	psql_q "CREATE DATABASE plans" &&

@@ -96,8 +96,8 @@ int db_exec(struct db *db, const char *sql)
  * name the columns their statements join, match, filter or group on: a
  * column's statistics cost a sort of the sample, and the others (counters
  * that are only summed, a run's environment and command line) steer no
- * plan (ANALYZE of every column: 7.6 of 57 s of server time of one
- * generated day; bench/RESULTS.md, "ANALYZE of the columns plans use").
+ * plan (one generated day's ANALYZE: 5.3 s of every column, 3.3 s of
+ * those; bench/RESULTS.md, "ANALYZE of the columns plans use").
  */
 int db_analyze_batch(struct db *db, const char *tables)
 {

@@ -182,8 +182,8 @@ static void add_staged_rp_insert(struct xbuf *sql)
  * given their package ids: PostgreSQL guesses a join on three columns
  * (name, version, path) at one row, and with the staged rows joined to
  * packages first it looped over the inserted runs for each package row
- * once it guessed the runs few enough: 4.5 s instead of 0.25 s for the
- * last batch of 2,000 runs of every generated day (bench/RESULTS.md,
+ * once it guessed the runs few enough: 1.6-4.7 s instead of 0.17-0.27 s
+ * for the last batch of 2,000 runs of a generated day (bench/RESULTS.md,
  * "The move's plan").
  */
 static int prepare_move(struct ingest *in)
@@ -608,7 +608,9 @@ static int move_batch(struct ingest *in)
 	/* the staging tables' statistics before the statements that join them:
 	 * without, the planner guessed their size and could loop over the
 	 * move's CTE per package row, or scan all of runs. Only the columns
-	 * those statements join, match or group on (db_analyze_batch) */
+	 * those statements join, match or group on (db_analyze_batch); the
+	 * move reads stage_rp through a CTE (kept), so its three columns
+	 * serve the new packages' statement */
 	if (ensure_months(in) || db_flush(in->db) ||
 	    db_analyze_batch(in->db, "stage_runs (uuid), stage_rp (run_id, name_id, version, path)"))
 		return -1;
