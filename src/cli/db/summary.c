@@ -206,7 +206,8 @@ int summary_batch_tables(struct db *db)
  * A run is looked up by its id and day: PostgreSQL's runs is partitioned
  * by month and keyed (id, day), so by id alone each run was a descent
  * into every month's index (at 13 months, 0.56-0.63 s for 5,000 runs in
- * a nested loop instead of 0.16-0.19 s; bench/RESULTS.md, "A run looked up in its month").
+ * a nested loop instead of 0.16-0.19 s; bench/RESULTS.md, "A run looked
+ * up in its month").
  */
 static const char batch_join[] =
 	"INSERT INTO b_runs (id, day, syshost, host_id, exec_id, user_id, libset_id, interp,"

@@ -477,7 +477,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 {
 	struct row_out o = { .copy = in->stage_runs };
 	struct db_bulk *rp = in->run_package;
-	int64_t run = reserve_run_id(in);
+	int64_t run = reserve_run_id(in), day = db_day(r->start_time);
 
 	if (run < 0)
 		return INGEST_ERROR;
@@ -489,7 +489,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 	db_copy_int64(in->stage_runs, run);
 	put_run(&o, r, user, host, exec, libset, origin);
 	db_copy_end_row(in->stage_runs);
-	need_month(in, db_day(r->start_time));
+	need_month(in, day);
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		db_copy_int64(rp, pk->name_id);
@@ -503,7 +503,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 		db_copy_int64(rp, pk->used);
 		db_copy_int64(rp, pk->functions_used);
 		db_copy_int64(rp, pk->imported_by_id);
-		db_copy_int64(rp, db_day(r->start_time));
+		db_copy_int64(rp, day);
 		db_copy_end_row(rp);
 	}
 	in->queued++;
@@ -513,7 +513,7 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const char *origin)
 {
 	struct run_rec *r = ingest_parsed_record(p);
-	int64_t user, host, exec, libset, run;
+	int64_t user, host, exec, libset, run, day;
 
 	if (!r)
 		return INGEST_REJECTED;
@@ -531,13 +531,14 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		int same = same_run(in, r, user);
 		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
 	}
-	if (db_bulk_row(in->new_runs, (int64_t[]){ run, db_day(r->start_time) }))
+	day = db_day(r->start_time);
+	if (db_bulk_row(in->new_runs, (int64_t[]){ run, day }))
 		return INGEST_ERROR;
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		int64_t row[NRP_COLS] = { pk->name_id, user, run, pk->package_id, pk->import_us,
 					  pk->direct, pk->startup, pk->used, pk->functions_used,
-					  pk->imported_by_id, db_day(r->start_time) };
+					  pk->imported_by_id, day };
 		if (db_bulk_row(in->run_package, row) || db_bulk_row(in->new_rp, row))
 			return INGEST_ERROR;
 	}
