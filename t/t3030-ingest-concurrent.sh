@@ -48,4 +48,27 @@ test_expect_success 'four first ingests into a new database at once, ten times: 
 	done
 '
 
+# A newer xalt migrating while this one loads. A migration waits for the
+# batch being written (SQLite's write lock), so what a loader can meet is a
+# version moved on between two of its batches; the first batch's trigger
+# moves it, as such a migration would have. The next batch must not write.
+test_expect_success JQ 'a migration between two batches stops the load before the next one: its files left' '
+	xalt db init --db mig.db >/dev/null &&
+	v=$(q mig.db "SELECT max(version) FROM schema_version") &&
+	for i in 1 2 3 4; do mkrec mig/run.$i.json $i alice || return 1; done &&
+	q mig.db "CREATE TRIGGER newer AFTER INSERT ON runs
+		BEGIN UPDATE schema_version SET version = $((v + 1)); END" &&
+	test_must_fail xalt ingest --db mig.db --batch 2 --delete mig >out 2>err &&
+	grep "schema version $((v + 1)) now and this xalt writes version $v" err &&
+	grep "nothing of the open batch was committed" err &&
+	test "$(q mig.db "SELECT count(*) FROM runs")" = 2 &&
+	test "$(q mig.db "SELECT sum(runs) FROM sum_kind WHERE lvl = 2")" = 2 &&
+	ls mig >left && test "$(wc -l <left)" = 2 &&
+	q mig.db "DROP TRIGGER newer; UPDATE schema_version SET version = $v" &&
+	xalt ingest --db mig.db --delete mig >out &&
+	echo "read 2, loaded 2, duplicate 0, rejected 0" >expect && test_cmp expect out &&
+	test "$(q mig.db "SELECT count(*), count(DISTINCT uuid) FROM runs")" = "4|4" &&
+	ls mig >left && test_must_be_empty left
+'
+
 test_done

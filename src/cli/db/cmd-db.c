@@ -59,7 +59,7 @@ static int rebuild(struct db *db)
 	int64_t first;
 	int pruned;
 
-	if (db_begin(db) || (!strcmp(db_kind(db), "postgresql") &&
+	if (db_begin(db) || db_hold_schema(db) || (!strcmp(db_kind(db), "postgresql") &&
 			     db_exec(db, "LOCK TABLE runs, run_package IN SHARE MODE")) ||
 	    (pruned = db_first_raw_day(db, &first)) < 0) {
 		db_rollback(db);

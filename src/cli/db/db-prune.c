@@ -133,7 +133,8 @@ static int pg_prune(struct db *db, int64_t day)
 	size_t n = 0;
 	int rc;
 
-	if (db_begin(db) || db_exec(db, "SELECT pg_advisory_xact_lock(" DB_PART_LOCK ")") ||
+	if (db_begin(db) || db_hold_schema(db) ||
+	    db_exec(db, "SELECT pg_advisory_xact_lock(" DB_PART_LOCK ")") ||
 	    pg_old_months(db, day, &old, &n)) {
 		xbuf_release(&old);
 		return -1;
@@ -190,7 +191,7 @@ static int sqlite_prune_table(struct db *db, int nkey, const char *window_sql,
 		for (int i = 0; more && i < nkey; i++)
 			db_bind_int64(st, p++, key[i]);
 		db_bind_int64(st, p, day);
-		k = db_begin(db) || db_step(st) < 0 || db_commit(db);
+		k = db_begin(db) || db_hold_schema(db) || db_step(st) < 0 || db_commit(db);
 		db_reset(st);
 		if (k) {
 			db_rollback(db);
@@ -229,7 +230,7 @@ static int sqlite_prune(struct db *db, int64_t day)
 		return -1;
 	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
 		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64, day, day);
-	rc = db_begin(db) || db_exec(db, sql.buf) || db_commit(db) ||
+	rc = db_begin(db) || db_hold_schema(db) || db_exec(db, sql.buf) || db_commit(db) ||
 	     db_exec(db, "PRAGMA incremental_vacuum") ? -1 : 0;
 	xbuf_release(&sql);
 	return rc;

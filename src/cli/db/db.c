@@ -550,6 +550,31 @@ int db_migrate(struct db *db)
 	return error("cannot migrate the database to schema version %d", to);
 }
 
+/*
+ * A writer's transaction holds the schema it was written for: a migration
+ * running now is waited for and one starting later waits for this
+ * transaction (PostgreSQL: the migrators' advisory lock, shared; SQLite:
+ * the write lock every writer holds from BEGIN IMMEDIATE). A loader still
+ * running while a newer xalt migrates would otherwise go on writing the
+ * old schema's rows into the new one (the lib_rank of version 8 would
+ * have been left behind), so the version is read again here.
+ */
+int db_hold_schema(struct db *db)
+{
+	int v;
+
+	if (!strcmp(db->ops->kind, "postgresql") &&
+	    db_exec(db, "SELECT pg_advisory_xact_lock_shared(" DB_MIGRATE_LOCK ")"))
+		return -1;
+	if ((v = db_schema_version(db)) < 0)
+		return -1;
+	if (v != DB_SCHEMA_VERSION)
+		return error("the database is at schema version %d now and this xalt writes version %d"
+			     " (migrated meanwhile): nothing of this transaction was stored", v,
+			     DB_SCHEMA_VERSION);
+	return 0;
+}
+
 struct db *db_open_current(const char *spec)
 {
 	struct db *db = db_open(spec, 0);

@@ -149,6 +149,10 @@ struct db *db_open_again(const struct db *db);
  */
 int db_schema_version(struct db *db);
 int db_migrate(struct db *db);
+/* Inside a writing transaction: hold off migrations until it ends, and
+ * check the database is still at this xalt's version. 0, or -1 after
+ * error(). */
+int db_hold_schema(struct db *db);
 
 /* Whether the current schema has a table of this name: 1, 0, or -1 on error. */
 int db_table_exists(struct db *db, const char *name);

@@ -517,7 +517,9 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 
 	if (!r)
 		return INGEST_REJECTED;
-	if (!in->db->in_txn && db_begin(in->db))
+	/* a batch begins holding the schema: a migration since the last one
+	 * stops the load before this batch writes anything */
+	if (!in->db->in_txn && (db_begin(in->db) || db_hold_schema(in->db)))
 		return INGEST_ERROR;
 	if ((user = entity_user_id(in->ids, r)) < 0 || (host = entity_host_id(in->ids, r)) < 0 ||
 	    (exec = entity_exec_id(in->ids, r)) < 0 || (libset = entity_libset_id(in->ids, r)) == -1 ||
