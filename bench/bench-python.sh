@@ -163,3 +163,14 @@ if /usr/bin/python3 -c "import numpy, pandas, matplotlib" 2>/dev/null; then
 	"$T" -n $((NI / 2)) -w 2 "${NV[@]}" -- /usr/bin/python3 bench/python/npwork.py
 fi
 
+
+# --- the budgets in instructions: -c pass, tp30, per recorded import ----------------
+if command -v valgrind >/dev/null; then
+	echo
+	echo "### Issue 11's budgets in instructions"
+	echo
+	echo "\`PYTHONS=\"$(echo $PYTHONS)\" bench/python-instructions.sh $XALT_PREFIX\`"
+	echo "(the script's header says how each column is made):"
+	echo
+	PYTHONS="$PYTHONS" bench/python-instructions.sh "$XALT_PREFIX"
+fi

@@ -6,6 +6,16 @@
 # it). Instruction counts do not move with the machine's load, so two trees
 # compare exactly. Prints a markdown table, one row per Python and tree.
 #
+# Per recorded import: bench/python/per-import.py's 30 stdlib imports, done
+# again with the hook recording and with it returning at once, in one
+# process; the difference in instructions over the lines written is the
+# hook's cost per import (attribution and, on 3.12+, usage tracking set up
+# included). The microseconds are that count at the rate this machine runs
+# the same imports untracked (their instructions over their fastest CPU
+# time, so load can only raise the figure). The kernel's part of the spool
+# writes is not in it: about 1.3 µs per open/write/close on tmpfs
+# (docs/python.md), fewer than one per line.
+#
 # usage: bench/python-instructions.sh PREFIX... (installed trees, e.g. build/inst)
 #        PYTHONS="/usr/bin/python3 ..." to choose the interpreters
 set -eu
@@ -27,8 +37,35 @@ count() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
-echo "| python | tree | \`-c pass\` none | recorded | sampled out | \`tp30\` none | recorded |"
-echo "|---|---|---|---|---|---|---|"
+# inproc SITE PY ARGS...: PY tracked by the hook alone, its spool $tmp/pi.PID
+# (the hook records only into a spool named after its own process)
+inproc() {
+	rm -rf "$tmp"/pi.*
+	bash -c 'd=$1/pi.$$; mkdir -m 700 "$d"; XALT_RUN_UUID=u XALT_SPOOL_DIR=$d PYTHONPATH=$2 \
+		exec "${@:3}"' x "$tmp" "$@"
+}
+# inproc_count SITE PY ARGS...: instructions of one such run
+inproc_count() {
+	inproc "$1" env PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		"${@:2}" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+# per_import SITE PY: "instructions | µs" per recorded import
+per_import() {
+	local site=$1 py=$2 i0 ioff ion l0 l1 best
+	i0=$(inproc_count "$site" "$py" bench/python/per-import.py 0 off)
+	ioff=$(inproc_count "$site" "$py" bench/python/per-import.py 5 off)
+	l0=$(cat "$tmp"/pi.*/pkgs | wc -l)
+	ion=$(inproc_count "$site" "$py" bench/python/per-import.py 5 on)
+	l1=$(cat "$tmp"/pi.*/pkgs | wc -l)
+	best=$(inproc "$site" "$py" bench/python/per-import.py 20 off |
+		sed -n 's/.*import30 \([0-9]*\) us/\1/p')
+	awk -v i0="$i0" -v ioff="$ioff" -v ion="$ion" -v n=$((l1 - l0)) -v best="$best" 'BEGIN {
+		per = (ion - ioff) / n; rate = (ioff - i0) / 5 / best
+		printf "%.0f | %.1f", per, per / rate }'
+}
+
+echo "| python | tree | \`-c pass\` none | recorded | sampled out | \`tp30\` none | recorded | per import: instructions | µs |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for py in $PYTHONS; do
 	ver=$("$py" -c 'import sys; print(sys.version.split()[0])')
 	n=$(count X=1 -- "$py" -c pass)
@@ -41,6 +78,7 @@ for py in $PYTHONS; do
 		o=$(count "${track[@]}" PYTHONPATH="$p/site" -- "$py" -c pass)
 		tr=$(count "${track[@]}" PYTHONPATH="$p/site:$TP" XALT_SAMPLING=no -- "$py" "$tmp/tp30.py")
 		rm -rf "$tmp/rec"
-		echo "| $py ($ver) | $prefix | $n | $(ratio "$r" "$n") | $(ratio "$o" "$n") | $tn | $(ratio "$tr" "$tn") |"
+		pi=$(per_import "$p/site" "$py")
+		echo "| $py ($ver) | $prefix | $n | $(ratio "$r" "$n") | $(ratio "$o" "$n") | $tn | $(ratio "$tr" "$tn") | $pi |"
 	done
 done

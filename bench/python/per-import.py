@@ -1,9 +1,15 @@
 # Cost per recorded import, measured inside one tracked process
-# (bench/bench-python.sh): the import30 workload is imported again and again,
-# with the hook recording (on) and with it returning at once (off), alternated,
-# timed in CPU time (process_time), keeping the fastest repetition of each:
-# other developers' load only ever adds time. Whole-process timings differ by
-# a few ms from run to run on a shared machine; this isolates the hook's share.
+# (bench/bench-python.sh, bench/python-instructions.sh): the import30 workload
+# is imported again and again, with the hook recording (on) and with it
+# returning at once (off).
+#
+# per-import.py REPS          both alternated, timed in CPU time (process_time),
+#                             keeping the fastest repetition of each: other
+#                             developers' load only ever adds time.
+# per-import.py REPS on|off   REPS of one only, after the same warm-up, and
+#                             the fastest repetition's CPU time: run under
+#                             callgrind, on minus off is the hook's share in
+#                             instructions, which load does not move.
 import os
 import sys
 import time
@@ -35,6 +41,11 @@ def lines():
 once(True)
 once(False)
 reps = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+if len(sys.argv) > 2:
+    on = sys.argv[2] == 'on'
+    best = min([once(on) for i in range(reps)] or [0])
+    print('%s, best of %d: import30 %.0f us' % (sys.argv[2], reps, best * 1e6))
+    sys.exit(0)
 res = {True: [], False: []}
 n0 = lines()
 for i in range(reps):
