@@ -116,25 +116,32 @@ test_expect_success 'one batch of new, duplicate and conflicting records: each f
 	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid IN ('\''$(rec_uuid 103)'\'', '\''$(rec_uuid 104)'\'')")" = 2
 '
 
-# A newer xalt's migration step running when a loader begins a batch: this
-# psql session holds the migrators' lock (DB_MIGRATE_LOCK) with the version
-# moved on, and commits once a loader waits for that lock. The loader must
-# wait for it, then stop before writing anything.
+# A newer xalt's migration step running now: a psql session holds the
+# migrators' lock (DB_MIGRATE_LOCK, 2019650677) with the version moved on,
+# and commits once someone waits for that lock. migrating_now returns when
+# the lock is held (fails if it never is); wait for the session afterwards.
+MIGRATE_LOCK="locktype = 'advisory' AND classid = 0 AND objid = 2019650677"
+migrating_now() {
+	psql_q "BEGIN; SELECT pg_advisory_xact_lock(2019650677);
+		UPDATE schema_version SET version = $1;
+		DO \$\$BEGIN FOR i IN 1..1200 LOOP
+			EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE $MIGRATE_LOCK AND NOT granted);
+			PERFORM pg_sleep(0.05); END LOOP; END\$\$;
+		COMMIT" >migrator.out 2>&1 &
+	for i in $(seq 1200); do
+		test "$(psql_q "SELECT count(*) FROM pg_locks WHERE $MIGRATE_LOCK
+			AND mode = 'ExclusiveLock' AND granted")" = 1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The loader must wait for the migration, then stop before writing anything.
 test_expect_success 'a loader waits for a migration running now, then stops: nothing stored, files left' '
 	v=$(psql_q "SELECT max(version) FROM schema_version") &&
 	before=$(psql_q "SELECT count(*) FROM runs") &&
 	for i in 201 202; do mkrec mig/run.$i.json $i alice || return 1; done &&
-	{ psql_q "BEGIN; SELECT pg_advisory_xact_lock(2019650677);
-		UPDATE schema_version SET version = $((v + 1));
-		DO \$\$BEGIN FOR i IN 1..1200 LOOP
-			EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = '\''advisory'\'' AND NOT granted);
-			PERFORM pg_sleep(0.05); END LOOP; END\$\$;
-		COMMIT" >migrator.out 2>&1 & } &&
-	for i in $(seq 1200); do
-		test "$(psql_q "SELECT count(*) FROM pg_locks WHERE locktype = '\''advisory'\''
-			AND mode = '\''ExclusiveLock'\'' AND granted")" = 1 && break
-		sleep 0.05
-	done &&
+	migrating_now $((v + 1)) &&
 	test_must_fail xalt ingest --db "$PG_URL" --delete mig >out 2>err &&
 	wait &&
 	grep "schema version $((v + 1)) now and this xalt writes version $v" err &&
@@ -145,6 +152,26 @@ test_expect_success 'a loader waits for a migration running now, then stops: not
 	xalt ingest --db "$PG_URL" --delete mig >out &&
 	echo "read 2, loaded 2, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	ls mig >left && test_must_be_empty left
+'
+
+# Rebuild and prune write too: each waits, then stops with nothing done.
+test_expect_success 'a rebuild and a prune wait for a migration running now, then stop: nothing changed' '
+	v=$(psql_q "SELECT max(version) FROM schema_version") &&
+	state="SELECT (SELECT count(*) FROM runs) || '\'' '\'' || (SELECT sum(runs) FROM sum_kind)
+		|| '\'' '\'' || (SELECT coalesce(first_raw_day, -1) FROM retention)" &&
+	psql_q "$state" >expect &&
+	migrating_now $((v + 1)) &&
+	test_must_fail xalt db rebuild --db "$PG_URL" 2>err &&
+	wait &&
+	grep "schema version $((v + 1)) now and this xalt writes version $v" err &&
+	psql_q "UPDATE schema_version SET version = $v" &&
+	psql_q "$state" >actual && test_cmp expect actual &&
+	migrating_now $((v + 1)) &&
+	test_must_fail xalt db prune --before 2099-01-01 --db "$PG_URL" 2>err &&
+	wait &&
+	grep "schema version $((v + 1)) now and this xalt writes version $v" err &&
+	psql_q "UPDATE schema_version SET version = $v" &&
+	psql_q "$state" >actual && test_cmp expect actual
 '
 
 test_done

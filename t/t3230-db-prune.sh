@@ -176,4 +176,29 @@ test_expect_success PG 'PostgreSQL: a prune deleting rows while a rebuild takes 
 	test "$(psql_q "SELECT count(*) FROM runs WHERE day >= $D2 + 38")" = "$before"
 '
 
+# SQLite prunes in many transactions. One stopped between two of them (here
+# a newer xalt's migration, which the next transaction finds: the trigger
+# moves the version as the first window's delete commits) has deleted some
+# old rows and not others; the first day kept was recorded before any went,
+# so a rebuild still refuses and pruning again finishes the work.
+test_expect_success 'SQLite: a prune stopped partway leaves retention set; rebuild refuses, prune again finishes' '
+	xalt ingest -q --db stop.db old &&
+	v=$(q stop.db "SELECT max(version) FROM schema_version") &&
+	summarized stop.db >expect.summarized &&
+	q stop.db "CREATE TRIGGER newer AFTER DELETE ON run_package
+		BEGIN UPDATE schema_version SET version = $((v + 1)); END" &&
+	test_must_fail xalt db prune --before 2025-12-15 --db stop.db 2>err &&
+	grep "schema version $((v + 1)) now and this xalt writes version $v" err &&
+	grep "stopped partway: some raw rows before 2025-12-15 are deleted" err &&
+	test "$(q stop.db "SELECT count(*) FROM run_package WHERE day < $D")" = 0 &&
+	test "$(q stop.db "SELECT count(*) FROM runs WHERE day < $D")" -gt 0 &&
+	test "$(q stop.db "SELECT first_raw_day FROM retention")" = $D &&
+	q stop.db "DROP TRIGGER newer; UPDATE schema_version SET version = $v" &&
+	test_must_fail xalt db rebuild --db stop.db 2>err &&
+	grep "raw rows before 2025-12-15 were pruned" err &&
+	xalt db prune --before 2025-12-15 --db stop.db >/dev/null &&
+	test "$(q stop.db "SELECT count(*) FROM runs WHERE day < $D")" = 0 &&
+	summarized stop.db >actual && test_cmp expect.summarized actual
+'
+
 test_done

@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <postgresql/libpq-fe.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ static int pg_set_durability(struct db *db, enum db_durability d)
 
 static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 {
-	static unsigned counter;
+	static atomic_uint counter;  /* --jobs: each loader thread prepares its own */
 	struct xbuf q = XBUF_INIT;
 	struct pg_stmt *ps = xcalloc(1, sizeof(*ps));
 	struct db_stmt *st;
@@ -101,7 +102,7 @@ static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 		else
 			xbuf_addch(&q, *p);
 	}
-	snprintf(ps->name, sizeof(ps->name), "xalt_%u", ++counter);
+	snprintf(ps->name, sizeof(ps->name), "xalt_%u", atomic_fetch_add(&counter, 1) + 1);
 	r = PQprepare(PG(db), ps->name, q.buf, 0, NULL);
 	xbuf_release(&q);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {

@@ -207,11 +207,24 @@ out:
 	return rc;
 }
 
+/*
+ * The first day kept is recorded before any row goes: a prune stopped
+ * between two windows (an error, a signal, a migration: db_hold_schema)
+ * leaves some old rows deleted, and a rebuild from them would quietly lose
+ * their summaries; with retention written first it refuses, and the
+ * reports say what they cannot see. Pruning again finishes the work.
+ */
 static int sqlite_prune(struct db *db, int64_t day)
 {
 	struct xbuf sql = XBUF_INIT;
 	int rc;
 
+	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
+		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64, day, day);
+	rc = db_begin(db) || db_hold_schema(db) || db_exec(db, sql.buf) || db_commit(db);
+	xbuf_release(&sql);
+	if (rc)
+		return -1;
 	/* run_package by its key (name_id, user_id, run_id); runs by id, which
 	 * follows the load order, not the day: a window may delete nothing */
 	rc = sqlite_prune_table(db, 3,
@@ -226,14 +239,13 @@ static int sqlite_prune(struct db *db, int64_t day)
 		"SELECT id FROM runs WHERE id > ? ORDER BY id LIMIT 1 OFFSET " PRUNE_WINDOW_LAST,
 		"DELETE FROM runs WHERE id > ? AND id <= ? AND day < ?",
 		"DELETE FROM runs WHERE id > ? AND day < ?", day);
-	if (rc)
-		return -1;
-	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
-		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64, day, day);
-	rc = db_begin(db) || db_hold_schema(db) || db_exec(db, sql.buf) || db_commit(db) ||
-	     db_exec(db, "PRAGMA incremental_vacuum") ? -1 : 0;
-	xbuf_release(&sql);
-	return rc;
+	if (rc) {
+		char date[DB_DATE_MAX];
+		db_format_day(day, date);
+		return error("the prune stopped partway: some raw rows before %s are deleted,"
+			     " others not (run it again to finish)", date);
+	}
+	return db_exec(db, "PRAGMA incremental_vacuum");
 }
 
 /* === prune =================================================================== */

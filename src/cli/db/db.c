@@ -501,6 +501,22 @@ int db_schema_version(struct db *db)
 }
 
 /*
+ * The schema version, read in the open transaction once it holds the
+ * migrators' lock (PostgreSQL: DB_MIGRATE_LOCK, exclusive for a migration
+ * step, shared for a writer; SQLite: the write lock its BEGIN IMMEDIATE
+ * took already). The lock and the read are two statements: one would read
+ * with the snapshot taken before it waited, and miss the migration.
+ */
+static int locked_schema_version(struct db *db, int shared)
+{
+	if (!strcmp(db->ops->kind, "postgresql") &&
+	    db_exec(db, shared ? "SELECT pg_advisory_xact_lock_shared(" DB_MIGRATE_LOCK ")"
+			       : "SELECT pg_advisory_xact_lock(" DB_MIGRATE_LOCK ")"))
+		return -1;
+	return db_schema_version(db);
+}
+
+/*
  * Each step reads the version inside its own transaction, under the
  * writers' lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock):
  * two first ingests into a new database at once used to both see version
@@ -518,10 +534,9 @@ int db_migrate(struct db *db)
 			return error("database schema version %d is newer than this xalt (%d)",
 				     v, DB_SCHEMA_VERSION);
 		const struct migration *m;
-		int rc = db_begin(db) ||
-			 (pg && db_exec(db, "SELECT pg_advisory_xact_lock(" DB_MIGRATE_LOCK ")"));
+		int rc = db_begin(db);
 		to = v + 1;
-		if (!rc && (v = db_schema_version(db)) < 0)
+		if (!rc && (v = locked_schema_version(db, 0)) < 0)
 			rc = -1;
 		if (!rc && v >= to) {   /* another process migrated meanwhile: v says how far */
 			if (db_commit(db)) {
@@ -561,17 +576,14 @@ int db_migrate(struct db *db)
  */
 int db_hold_schema(struct db *db)
 {
-	int v;
+	int v = locked_schema_version(db, 1);
 
-	if (!strcmp(db->ops->kind, "postgresql") &&
-	    db_exec(db, "SELECT pg_advisory_xact_lock_shared(" DB_MIGRATE_LOCK ")"))
-		return -1;
-	if ((v = db_schema_version(db)) < 0)
+	if (v < 0)
 		return -1;
 	if (v != DB_SCHEMA_VERSION)
 		return error("the database is at schema version %d now and this xalt writes version %d"
-			     " (migrated meanwhile): nothing of this transaction was stored", v,
-			     DB_SCHEMA_VERSION);
+			     " (changed since it was opened): nothing of this transaction was stored;"
+			     " go on with the xalt that writes version %d", v, DB_SCHEMA_VERSION, v);
 	return 0;
 }
 

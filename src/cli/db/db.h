@@ -180,7 +180,13 @@ struct xbuf;
 void db_part_name(struct xbuf *sb, const char *table, const struct db_month *mo);
 /* The advisory lock key held while months are created or pruned. */
 #define DB_PART_LOCK "2019650676"      /* "xalt" */
-/* The advisory lock key held while a migration step runs (db_migrate). */
+/* The advisory lock key held while a migration step runs (db_migrate,
+ * exclusive) and while a writer's transaction runs (db_hold_schema,
+ * shared). Order: a transaction takes it first, before DB_PART_LOCK or any
+ * table lock. A prune holding DB_PART_LOCK while it waited for this one
+ * behind a migration, which waits for a loader's batch, whose entities'
+ * connection waits for DB_PART_LOCK, would be a cycle PostgreSQL cannot
+ * see (the loader's two connections wait for each other in the client). */
 #define DB_MIGRATE_LOCK "2019650677"
 /* PostgreSQL: create the partitions of day's month unless they exist, in a
  * transaction of its own (db must have none open). 0, or -1 after error(). */
