@@ -60,6 +60,27 @@ test_expect_success 'the hook is installed' '
 	test -f "$SITE/sitecustomize.py"
 '
 
+# The hook's own dirname (fewer calls per import) must be os.path.dirname:
+# every path of up to 6 of "/", "a", ".", as str and bytes (2.7: unicode).
+# The file is run by path (Debian's Python has a sitecustomize of its own,
+# which ours chains to).
+test_expect_success 'the hook'"'"'s _dirname is os.path.dirname, on every Python' '
+	for PY in $ALL_PY; do
+		$PY -S -c "
+import itertools, os
+f = \"$SITE/sitecustomize.py\"
+g = {\"__name__\": \"xalt_hook\", \"__file__\": f}
+exec(compile(open(f).read(), f, \"exec\"), g)
+d = g[\"_dirname\"]
+for n in range(7):
+    for t in itertools.product(\"/a.\", repeat=n):
+        p = \"\".join(t)
+        for q in (p, p.encode(\"ascii\"), p.decode(\"ascii\") if bytes is str else p):
+            assert d(q) == os.path.dirname(q), repr(q)
+" || return 1
+	done
+'
+
 # The hook takes its directory off sys.path once loaded (each import would
 # look into it first); the environment keeps it, for child Pythons.
 for PY in $ALL_PY; do

@@ -158,10 +158,11 @@ class _State(object):
         lines = []
         held = self.held
         try:
-            while True:
+            while held:  # not ended by raising IndexError: a raise costs
+                         # each library import more than this test
                 lines.append(held.pop())
         except IndexError:
-            pass
+            pass  # another thread took the last one meanwhile
         finally:
             if lines:
                 lines.reverse()
@@ -172,6 +173,9 @@ class _State(object):
 
     def write_lines(self, lines):
         """Whole lines in writes of < 4 KiB."""
+        if len(lines) == 1:  # a package without submodules
+            self.write(lines[0])
+            return
         chunk, size = [], 0
         for line in lines:
             if size + len(line) > 4000 and chunk:
@@ -214,6 +218,18 @@ _clock = None  # time.perf_counter, imported only by tracked runs
 
 # --- where a module came from, and its version --------------------------------
 
+def _dirname(p):
+    """os.path.dirname(p), without its two calls for the common case (a
+    str with a directory part): that is rpartition's head without its
+    trailing separators, unless nothing is left (dirname then gives the
+    root, or '')."""
+    if isinstance(p, str):
+        head = p.rpartition(os.sep)[0].rstrip(os.sep)
+        if head:
+            return head
+    return os.path.dirname(p)
+
+
 def _spec_path(spec):
     """File or directory a spec loads from.
 
@@ -225,7 +241,7 @@ def _spec_path(spec):
     locs = getattr(spec, 'submodule_search_locations', None)
     if origin and getattr(spec, 'has_location', False):
         if locs is not None:
-            return os.path.dirname(origin)  # a package: its directory
+            return _dirname(origin)  # a package: its directory
         return origin
     if locs is not None:
         for loc in locs:  # a namespace package: its first portion
@@ -408,15 +424,13 @@ def _version(name, path, mod):
     None (the I line carries the interpreter's).
     """
     # Most modules at a start are the interpreter's: told by their file's
-    # directory, found with one call (dirname makes eight; it is still asked
-    # below, for paths like a//b).
-    if (not path or path in _ORIGINS
-            or isinstance(path, str) and path.rpartition(os.sep)[0] in _st.stdlib):
+    # directory.
+    if not path or path in _ORIGINS:
         return None
-    hit = None
-    site = os.path.dirname(path)
+    site = _dirname(path)
     if site in _st.stdlib:
         return None
+    hit = None
     # A private name is never looked up in the dir: no distribution name
     # starts with '_' (PEP 508: a letter or digit), and top_level.txt is not
     # read for it (skipped by the default filters). Debian's setuptools
