@@ -14,8 +14,9 @@
 #  - third-party package: the first import of one of tp30's packages in a
 #    process (each one line, and a package of its own), tracked minus not
 #    tracked at all: the slope from tp10 to tp30, so the start and json's
-#    lines drop out. Attribution, the version lookup, usage tracking (3.12+)
-#    and the spool write included: what a program pays per package.
+#    lines drop out. Attribution, the version lookup, usage tracking (3.12+),
+#    the spool write and the preload library's work on the line at exit
+#    included: what a program pays per package.
 # The microseconds are those counts at the rate this machine runs the stdlib
 # imports untracked (their instructions over the fastest CPU time of 100
 # repetitions in 5 processes, so load can only raise the figure). The kernel's part of the spool writes is
@@ -61,13 +62,16 @@ per_import() {
 	local site=$1 py=$2 i0 ioff ion l0 l1 best
 	i0=$(inproc_count "$site" "$py" bench/python/per-import.py 0 off)
 	ioff=$(inproc_count "$site" "$py" bench/python/per-import.py 5 off)
-	l0=$(cat "$tmp"/pi.*/pkgs | wc -l)
+	# P lines only: the recording run also writes U lines at exit (3.12+)
+	l0=$(grep -c '^P' "$tmp"/pi.*/pkgs)
 	ion=$(inproc_count "$site" "$py" bench/python/per-import.py 5 on)
-	l1=$(cat "$tmp"/pi.*/pkgs | wc -l)
+	l1=$(grep -c '^P' "$tmp"/pi.*/pkgs)
 	best=$(for i in 1 2 3 4 5; do
 		inproc "$site" "$py" bench/python/per-import.py 20 off |
 			sed -n 's/.*import30 \([0-9]*\) us/\1/p'
 	done | sort -n | head -1)
+	test -n "$best" && test -n "$i0" && test -n "$ioff" && test -n "$ion" ||
+		{ echo "$0: per-import.py failed with $py" >&2; return 1; }
 	awk -v i0="$i0" -v ioff="$ioff" -v ion="$ion" -v n=$((l1 - l0)) -v best="$best" 'BEGIN {
 		per = (ion - ioff) / n; rate = (ioff - i0) / 5 / best
 		printf "%.0f %.1f %.1f", per, per / rate, rate }'
@@ -91,7 +95,8 @@ for py in $PYTHONS; do
 		tr=$(count "${track[@]}" PYTHONPATH="$p/site:$TP" XALT_SAMPLING=no -- "$py" "$tmp/tp30.py")
 		tr10=$(count "${track[@]}" PYTHONPATH="$p/site:$TP" XALT_SAMPLING=no -- "$py" "$tmp/tp10.py")
 		rm -rf "$tmp/rec"
-		read -r pi piu rate <<<"$(per_import "$p/site" "$py")"
+		pi=$(per_import "$p/site" "$py") || exit 1
+		read -r pi piu rate <<<"$pi"
 		# tpkg11..30's first imports in a process: tracked minus untracked
 		tp=$(( ((tr - tr10) - (tn - tn10)) / 20 ))
 		echo "| $py ($ver) | $prefix | $n | $(ratio "$r" "$n") | $(ratio "$o" "$n") | $tn | $(ratio "$tr" "$tn") | $pi | $piu | $tp | $(awk -v a=$tp -v r="$rate" 'BEGIN { printf "%.1f", a / r }') |"

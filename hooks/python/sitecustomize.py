@@ -154,7 +154,8 @@ class _State(object):
         """Write the held lines. Each is taken by one pop, which is atomic:
         two releases at once (an import ending while another thread's
         package() releases) never write a line twice or drop one; what was
-        taken is written even if a signal handler raises meanwhile."""
+        taken is written even if a signal handler raises meanwhile (one
+        raising between a pop and its append loses that line)."""
         lines = []
         held = self.held
         try:

@@ -84,6 +84,14 @@ int db_first_raw_day(struct db *db, int64_t *day)
 	return rc;
 }
 
+/* Append the statement recording day as the first day kept (never moving
+ * it back: pruning before an earlier day changes nothing). */
+static void add_retention(struct xbuf *sql, int64_t day)
+{
+	xbuf_addf(sql, "UPDATE retention SET first_raw_day = %" PRId64
+		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64 ";\n", day, day);
+}
+
 /* === PostgreSQL ============================================================== */
 
 /* Every partition of runs and run_package wholly before day: their names,
@@ -146,8 +154,7 @@ static int pg_prune(struct db *db, int64_t day)
 	/* runs first, as everyone else locks them (a rebuild's SHARE locks) */
 	xbuf_addf(&sql, "DELETE FROM runs WHERE day < %" PRId64 ";\n"
 		  "DELETE FROM run_package WHERE day < %" PRId64 ";\n", day, day);
-	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
-		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64 ";\n", day, day);
+	add_retention(&sql, day);
 	rc = db_exec(db, sql.buf) || db_commit(db) ? -1 : 0;
 	xbuf_release(&sql);
 	xbuf_release(&old);
@@ -219,8 +226,7 @@ static int sqlite_prune(struct db *db, int64_t day)
 	struct xbuf sql = XBUF_INIT;
 	int rc;
 
-	xbuf_addf(&sql, "UPDATE retention SET first_raw_day = %" PRId64
-		  " WHERE first_raw_day IS NULL OR first_raw_day < %" PRId64, day, day);
+	add_retention(&sql, day);
 	rc = db_begin(db) || db_hold_schema(db) || db_exec(db, sql.buf) || db_commit(db);
 	xbuf_release(&sql);
 	if (rc)
@@ -242,10 +248,14 @@ static int sqlite_prune(struct db *db, int64_t day)
 	if (rc) {
 		char date[DB_DATE_MAX];
 		db_format_day(day, date);
-		return error("the prune stopped partway: some raw rows before %s are deleted,"
-			     " others not (run it again to finish)", date);
+		return error("the prune stopped partway: raw rows before %s may be partly deleted"
+			     " (run it again to finish)", date);
 	}
-	return db_exec(db, "PRAGMA incremental_vacuum");
+	/* every old row is gone by now: a failure here only keeps the pages */
+	if (db_exec(db, "PRAGMA incremental_vacuum"))
+		warning("the raw rows are pruned, but their pages were not given back"
+			" to the file system (the next rows reuse them)");
+	return 0;
 }
 
 /* === prune =================================================================== */

@@ -519,8 +519,8 @@ static int locked_schema_version(struct db *db, int shared)
 			       : "SELECT pg_advisory_xact_lock(" DB_MIGRATE_LOCK ")"))
 		return -1;
 	/* A writer (shared) opened a database at this version, so the table is
-	 * there: asking PostgreSQL's catalog first tripled the cost (0.6 against
-	 * 0.2 ms a batch, pgbench). A migration may start from an empty one. */
+	 * there: asking PostgreSQL's catalog first cost more than the rest of
+	 * the hold (docs/database.md). A migration may start from an empty one. */
 	return shared ? read_schema_version(db) : db_schema_version(db);
 }
 
