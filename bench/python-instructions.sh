@@ -19,9 +19,10 @@
 #    included: what a program pays per package.
 # The microseconds are those counts at the rate this machine runs the stdlib
 # imports untracked (their instructions over the fastest CPU time of 100
-# repetitions in 5 processes, so load can only raise the figure). The kernel's part of the spool writes is
-# not in them: about 1.3 µs per open/write/close on tmpfs (docs/python.md),
-# one per package imported from the user's code.
+# repetitions in 5 processes, so load can only raise the figure). The
+# kernel's part of the spool writes is not in them: about 1.3 µs per
+# open/write/close on tmpfs (docs/python.md), one per package imported from
+# the user's code.
 #
 # usage: bench/python-instructions.sh PREFIX... (installed trees, e.g. build/inst)
 #        PYTHONS="/usr/bin/python3 ..." to choose the interpreters
@@ -34,13 +35,16 @@ tmp=$(mktemp -d /tmp/xalt-bench-icount.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 TP=$(bench/python/make-tp30.sh "$tmp")
 
+# A command prefix counting a run's instructions (stderr: collected), with
+# the same dict and set layouts in every run
+CALLGRIND=(env PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null)
+collected() { sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
 # count VAR=VALUE... -- PY ARGS...: instructions of one run
 count() {
 	local e=()
 	while [ "$1" != -- ]; do e+=("$1"); shift; done
 	shift
-	env "${e[@]}" PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	env "${e[@]}" "${CALLGRIND[@]}" "$@" 2>&1 >/dev/null | collected
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
@@ -53,8 +57,7 @@ inproc() {
 }
 # inproc_count SITE PY ARGS...: instructions of one such run
 inproc_count() {
-	inproc "$1" env PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"${@:2}" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	inproc "$1" "${CALLGRIND[@]}" "${@:2}" 2>&1 >/dev/null | collected
 }
 # per_import SITE PY: "instructions µs rate" per recorded stdlib import, and
 # the rate (instructions per µs) the machine ran the untracked imports at

@@ -217,7 +217,7 @@ out:
 /*
  * The first day kept is recorded before any row goes: a prune stopped
  * between two windows (an error, a signal, a migration: db_hold_schema)
- * leaves some old rows deleted, and a rebuild from them would quietly lose
+ * may leave some old rows deleted, and a rebuild from them would quietly lose
  * their summaries; with retention written first it refuses, and the
  * reports say what they cannot see. Pruning again finishes the work.
  */
