@@ -98,6 +98,25 @@ test_expect_success 'prune again, or before an earlier day: nothing changes' '
 	done
 '
 
+test_expect_success 'ingest of pruned runs again: rejected with the first day kept, counted once, files kept' '
+	for db in $DBS; do
+		summarized "$db" >expect.summarized &&
+		kept=$(q "$db" "SELECT count(*) FROM runs") &&
+		rm -rf again && cp -r old again &&
+		test_must_fail xalt ingest --delete --db "$db" again >out 2>err &&
+		echo "read 800, loaded 0, duplicate $kept, rejected $((800 - kept))" >expect &&
+		test_cmp expect out &&
+		test "$(grep -c "the run started before 2025-12-15, the first day whose raw rows are kept" err)" = $((800 - kept)) &&
+		test "$(find again -name "run.*.json" | wc -l)" = $((800 - kept)) &&
+		summarized "$db" >actual && test_cmp expect.summarized actual &&
+		test "$(q "$db" "SELECT count(*) FROM runs")" = $kept || return 1
+	done
+'
+
+test_expect_success PG 'PostgreSQL: no month before the first day kept is made again' '
+	test "$(psql_q "SELECT count(*) FROM pg_class WHERE relname LIKE '\''run%_2025_11'\''")" = 0
+'
+
 test_expect_success 'rebuild refuses a pruned database: the pruned months would lose their summaries' '
 	for db in $DBS; do
 		summarized "$db" >expect &&

@@ -111,6 +111,29 @@ static void test_load_duplicate_commit(void **state)
 	xbuf_release(&why);
 }
 
+/* A run from before the first day kept (xalt db prune) is not loaded again,
+ * with that day in its reason (what ingest --syslog prints); one from that
+ * day on is a duplicate as before. */
+static void test_pruned_not_loaded(void **state)
+{
+	struct xbuf why = XBUF_INIT;
+
+	(void)state;
+	assert_int_equal(load(U1, "alice", "86399.5", "", &why), INGEST_LOADED);     /* day 0 */
+	assert_int_equal(load(U2, "bob", "86400", "", &why), INGEST_LOADED);         /* day 1 */
+	assert_int_equal(ingest_commit(in), 0);
+	assert_int_equal(db_prune(db, 1), 0);
+	assert_int_equal(load(U1, "alice", "86399.5", "", &why), INGEST_PRUNED);
+	assert_non_null(strstr(why.buf, "the run started before 1970-01-02, the first day whose raw"
+				  " rows are kept (xalt db prune): not loaded"));
+	assert_int_equal(load(U2, "bob", "86400", "", &why), INGEST_DUPLICATE);
+	assert_int_equal(ingest_commit(in), 0);
+	assert_int_equal(count("SELECT count(*) FROM runs"), 1);
+	assert_int_equal(count("SELECT count(*) FROM sum_exec WHERE lvl = 2"), 1);
+	assert_int_equal(count("SELECT runs FROM sum_exec WHERE lvl = 2"), 2);
+	xbuf_release(&why);
+}
+
 /* A valid record's head, and its exec and start time, for the cases below. */
 #define HEAD "{\"schema\":\"xalt-run/1\",\"run_uuid\":\"" U3 "\",\"syshost\":\"s\",\"host\":\"h\",\"user\":\"u\""
 #define EXEC ",\"exec\":{\"path\":\"/x\"},\"start_time\":1"
@@ -315,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_duplicate_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pruned_not_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_in_arena, setup, teardown),
 		cmocka_unit_test(test_json_scan),
 		cmocka_unit_test(test_durability),

@@ -128,8 +128,8 @@ static void done_with(struct ingest_run *ir, size_t file)
 }
 
 /* Commit the open batch, then count its queued records as the commit found
- * them (ingest_commit_results), and delete/archive its files (a conflict is
- * rejected, never deleted). Dies on a database failure: the batch's records
+ * them (ingest_commit_results), and delete/archive its files (a conflict or
+ * a pruned run is rejected, never deleted). Dies on a database failure: the batch's records
  * stay in their files for the next ingest. */
 static void commit_batch(struct ingest_run *ir)
 {
@@ -145,8 +145,9 @@ static void commit_batch(struct ingest_run *ir)
 		done_with(ir, ir->pending[i]);
 	for (size_t k = 0; k < n; k++) {
 		struct queued_rec *q = &ir->queued[k];
-		if (res[k] == INGEST_CONFLICT) {
-			reject(ir, q, INGEST_CONFLICT_REASON);
+		if (res[k] == INGEST_CONFLICT || res[k] == INGEST_PRUNED) {
+			reject(ir, q, res[k] == INGEST_PRUNED ? ingest_pruned_reason(ir->in)
+							      : INGEST_CONFLICT_REASON);
 		} else {
 			*(res[k] == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
 			if (!q->run)
@@ -182,8 +183,9 @@ static void count_result(struct ingest_run *ir, int res)
 /* === files ================================================================== */
 
 /* Account for file i of the walk: load its parsed record, or report why
- * not. A conflict (its uuid stored for another run) is rejected like an
- * invalid file: never deleted or archived as a duplicate. */
+ * not. A conflict (its uuid stored for another run) or a run from before
+ * the first day kept is rejected like an invalid file: never deleted or
+ * archived as a duplicate. */
 static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 		     const char *readerr)
 {
@@ -212,9 +214,11 @@ static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 			commit_batch(ir);
 		break;
 	case INGEST_REJECTED:
-	case INGEST_CONFLICT: {
+	case INGEST_CONFLICT:
+	case INGEST_PRUNED: {
 		struct queued_rec q = { .file = i };
 		reject(ir, &q, readerr ? readerr : res == INGEST_CONFLICT ? INGEST_CONFLICT_REASON
+					 : res == INGEST_PRUNED ? ingest_pruned_reason(ir->in)
 					 : ingest_parsed_error(p));
 		break;
 	}
@@ -260,7 +264,7 @@ static int syslog_record(void *ctx, const char *uuid, const char *text, size_t l
 			count_result(ir, res);
 		if (++ir->in_batch >= ir->batch)
 			commit_batch(ir);
-	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT) {
+	} else if (res == INGEST_REJECTED || res == INGEST_CONFLICT || res == INGEST_PRUNED) {
 		struct queued_rec q = { .run = run.buf };
 		reject(ir, &q, why.buf);
 	} else {

@@ -30,9 +30,20 @@ enum ingest_result {
 	                           user, start time, cwd or command line): nothing written,
 	                           and the record is no duplicate to delete */
 	INGEST_QUEUED = 4,      /* PostgreSQL: valid and staged; ingest_commit stores it,
-				 * or finds it a duplicate or a conflict
+				 * or finds it a duplicate, a conflict or pruned
 				 * (ingest_commit_results) */
+	INGEST_PRUNED = 5,      /* the run's day is before the first day whose raw rows
+				 * are kept (`xalt db prune`): nothing written, and no
+				 * duplicate to delete (ingest_pruned_reason) */
 };
+
+/*
+ * The reason given for INGEST_PRUNED, naming the first day kept. A pruned
+ * run's summaries were kept: loading it again would count it twice if it
+ * was loaded before the prune, and nothing tells a late record from one
+ * loaded then. Valid until the next ingest_load or ingest_commit.
+ */
+const char *ingest_pruned_reason(struct ingest *in);
 
 /* The reason given for INGEST_CONFLICT. */
 #define INGEST_CONFLICT_REASON "run_uuid already stored for another run (another uid, user," \
@@ -51,8 +62,8 @@ struct ingest *ingest_open(struct db *db);
 /*
  * Validate and load one record. text need not be NUL-terminated. A
  * transaction is opened when none is; rows become durable at ingest_commit.
- * On INGEST_REJECTED and INGEST_CONFLICT, why holds a one-line reason (no
- * path).
+ * On INGEST_REJECTED, INGEST_CONFLICT and INGEST_PRUNED, why holds a
+ * one-line reason (no path).
  */
 enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len,
 				 const char *origin, struct xbuf *why);
@@ -80,8 +91,8 @@ int ingest_commit(struct ingest *in);
 /*
  * What the last successful ingest_commit did with each INGEST_QUEUED
  * record of its batch, in the order ingest_load queued them:
- * INGEST_LOADED, INGEST_DUPLICATE, or INGEST_CONFLICT (not stored, and no
- * duplicate to delete: see INGEST_CONFLICT_REASON). *n is 0 after a commit
+ * INGEST_LOADED, INGEST_DUPLICATE, INGEST_CONFLICT (not stored, and no
+ * duplicate to delete: see INGEST_CONFLICT_REASON) or INGEST_PRUNED. *n is 0 after a commit
  * with none. Valid until the next ingest_load or ingest_commit.
  */
 const enum ingest_result *ingest_commit_results(const struct ingest *in, size_t *n);

@@ -39,6 +39,12 @@
  * ingest_commit_results. A uuid another loader stores between that question
  * and the move, or twice in one batch, is counted a duplicate unchecked
  * (docs/security.md).
+ *
+ * A run from before the first day whose raw rows are kept (`xalt db prune`)
+ * is not loaded (INGEST_PRUNED): its run was likely loaded and pruned, and
+ * its summaries were kept, so loading it again would count it twice. SQLite
+ * asks per record, under the batch's write lock; PostgreSQL at commit, for
+ * the batch (PRUNED_SQL).
  */
 #include "ingest.h"
 #include "arena.h"
@@ -51,6 +57,7 @@
 #include "xbuf.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -82,6 +89,11 @@ struct ingest {
 	struct db_bulk *run_package;    /* package rows (PG: staged, stage_rp_cols) */
 	struct entity_ids *ids;         /* users, hosts, ... */
 	size_t added;                   /* runs stored in the open batch (summary_add) */
+	/* retention (db_first_raw_day) as the open batch began, or as its move
+	 * found it (PostgreSQL): pruned 1 when first_day is set */
+	int pruned;
+	int64_t first_day;
+	char pruned_reason[200];        /* ingest_pruned_reason */
 	/* SQLite only: the batch for the summaries (summary.h) */
 	struct db_bulk *new_runs;       /* ids and days of the runs stored */
 	struct db_bulk *new_rp;         /* their package rows */
@@ -100,6 +112,7 @@ struct ingest {
 	int64_t *staged;                /* run id of each queued record, in queue order */
 	size_t astaged;
 	struct db_stmt *check;          /* the batch's stored uuids out of staging (SAME_RUN_SQL) */
+	struct db_stmt *pruned_out;     /* its runs before the first day kept out (PRUNED_SQL) */
 	enum ingest_result *results;    /* of the last commit's queued records */
 	size_t nresults, aresults;
 };
@@ -156,6 +169,18 @@ static const char *const stage_rp_cols[] = {
 	" AND r.cmdline IS NOT DISTINCT FROM s.cmdline)"
 
 /*
+ * PostgreSQL, at commit after SAME_RUN_SQL: the staged runs before the first
+ * day whose raw rows are kept, taken out of staging (INGEST_PRUNED). After
+ * it because that statement locks runs, which a prune dropping months locks
+ * exclusively: none commits between the two. One deleting rows may; what
+ * the move then loads before its day was not stored at the check, so it is
+ * counted once (docs/database.md, "Ingest after a prune").
+ */
+#define PRUNED_SQL \
+	"DELETE FROM stage_runs s USING retention t WHERE s.day < t.first_raw_day" \
+	" RETURNING s.id, t.first_raw_day"
+
+/*
  * "INSERT INTO run_package (rp_cols) SELECT ..." of the staged package rows
  * in kept (those of the runs inserted), with the package id resolved from
  * packages.
@@ -208,6 +233,7 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "", rp_cols, NRP_COLS);
 	xbuf_addstr(&sql, " FROM pkg) SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
+	     (in->pruned_out = db_prepare(in->db, PRUNED_SQL)) &&
 	     (in->new_packages = db_prepare(in->db,
 		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
 		" FROM stage_rp s WHERE NOT EXISTS (SELECT 1 FROM packages p WHERE p.name_id = s.name_id"
@@ -414,6 +440,23 @@ static int64_t reserve_run_id(struct ingest *in)
 	return in->ids_left[--in->nids_left];
 }
 
+/* Is day before the first day kept, as the open batch began? */
+static int before_kept(const struct ingest *in, int64_t day)
+{
+	return in->pruned && day < in->first_day;
+}
+
+const char *ingest_pruned_reason(struct ingest *in)
+{
+	char date[DB_DATE_MAX];
+
+	db_format_day(in->first_day, date);
+	snprintf(in->pruned_reason, sizeof(in->pruned_reason),
+		 "the run started before %s, the first day whose raw rows are kept (xalt db prune):"
+		 " not loaded (the summaries may count it already), and not a duplicate", date);
+	return in->pruned_reason;
+}
+
 /* Is the month holding day known to have its partitions? */
 static int month_known(const struct ingest *in, int64_t day)
 {
@@ -489,7 +532,8 @@ static enum ingest_result stage_run(struct ingest *in, const struct run_rec *r, 
 	db_copy_int64(in->stage_runs, run);
 	put_run(&o, r, user, host, exec, libset, origin);
 	db_copy_end_row(in->stage_runs);
-	need_month(in, day);
+	if (!before_kept(in, day))  /* else its move takes it out: no month made again */
+		need_month(in, day);
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct run_pkg *pk = &r->pkgs[i];
 		db_copy_int64(rp, pk->name_id);
@@ -518,9 +562,14 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 	if (!r)
 		return INGEST_REJECTED;
 	/* a batch begins holding the schema: a migration since the last one
-	 * stops the load before this batch writes anything */
-	if (!in->db->in_txn && (db_begin(in->db) || db_hold_schema(in->db)))
+	 * stops the load before this batch writes anything; and reads how far
+	 * raw rows were pruned (SQLite: exact, the batch holds the write lock) */
+	if (!in->db->in_txn && (db_begin(in->db) || db_hold_schema(in->db) ||
+				(in->pruned = db_first_raw_day(in->db, &in->first_day)) < 0))
 		return INGEST_ERROR;
+	day = db_day(r->start_time);
+	if (!in->stage_runs && before_kept(in, day))
+		return INGEST_PRUNED;
 	if ((user = entity_user_id(in->ids, r)) < 0 || (host = entity_host_id(in->ids, r)) < 0 ||
 	    (exec = entity_exec_id(in->ids, r)) < 0 || (libset = entity_libset_id(in->ids, r)) == -1 ||
 	    (in->stage_runs ? entity_package_name_ids(in->ids, r) : entity_package_ids(in->ids, r)))
@@ -533,7 +582,6 @@ enum ingest_result ingest_load(struct ingest *in, struct ingest_parsed *p, const
 		int same = same_run(in, r, user);
 		return same < 0 ? INGEST_ERROR : same ? INGEST_DUPLICATE : INGEST_CONFLICT;
 	}
-	day = db_day(r->start_time);
 	if (db_bulk_row(in->new_runs, (int64_t[]){ run, day }))
 		return INGEST_ERROR;
 	for (size_t i = 0; i < r->npkgs; i++) {
@@ -557,9 +605,9 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 	if (res == INGEST_REJECTED) {
 		xbuf_reset(why);
 		xbuf_addstr(why, ingest_parsed_error(p));
-	} else if (res == INGEST_CONFLICT) {
+	} else if (res == INGEST_CONFLICT || res == INGEST_PRUNED) {
 		xbuf_reset(why);
-		xbuf_addstr(why, INGEST_CONFLICT_REASON);
+		xbuf_addstr(why, res == INGEST_PRUNED ? ingest_pruned_reason(in) : INGEST_CONFLICT_REASON);
 	}
 	ingest_parsed_free(p);
 	return res;
@@ -592,7 +640,7 @@ static int cmp_id(const void *a, const void *b)
 /*
  * PostgreSQL: check, then move the open batch, and set in->results: per
  * queued record, INGEST_CONFLICT or INGEST_DUPLICATE (its uuid stored:
- * SAME_RUN_SQL), INGEST_LOADED (inserted by the move) or INGEST_DUPLICATE
+ * SAME_RUN_SQL), INGEST_PRUNED (PRUNED_SQL), INGEST_LOADED (inserted by the move) or INGEST_DUPLICATE
  * (not inserted: stored meanwhile by another loader, or twice in the batch).
  * Staged ids ascend in queue order (reserve_run_id). 0, or -1 after error().
  */
@@ -624,6 +672,16 @@ static int move_batch(struct ingest *in)
 										 : INGEST_CONFLICT;
 	}
 	db_reset(in->check);
+	if (rc < 0)
+		return -1;
+	while ((rc = db_step(in->pruned_out)) == DB_ROW) {
+		ssize_t k = find_id(in->staged, n, db_column_int64(in->pruned_out, 0));
+		in->pruned = 1;
+		in->first_day = db_column_int64(in->pruned_out, 1);
+		if (k >= 0)
+			in->results[k] = INGEST_PRUNED;
+	}
+	db_reset(in->pruned_out);
 	if (rc < 0 || db_step(in->new_packages) < 0)
 		return -1;
 	db_reset(in->new_packages);
@@ -681,6 +739,7 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->reserve);
 	db_finalize(in->new_packages);
 	db_finalize(in->check);
+	db_finalize(in->pruned_out);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
 	free(in->months);
