@@ -130,8 +130,8 @@ static void done_with(struct ingest_run *ir, size_t file)
 
 /* Commit the open batch, then count its queued records as the commit found
  * them (ingest_commit_results), and delete/archive its files (a conflict or
- * a pruned run is rejected, never deleted). Dies on a database failure: the batch's records
- * stay in their files for the next ingest. */
+ * a pruned run is rejected, never deleted). Dies on a database failure: the
+ * batch's records stay in their files for the next ingest. */
 static void commit_batch(struct ingest_run *ir)
 {
 	const enum ingest_result *res;
@@ -147,8 +147,7 @@ static void commit_batch(struct ingest_run *ir)
 	for (size_t k = 0; k < n; k++) {
 		struct queued_rec *q = &ir->queued[k];
 		if (res[k] == INGEST_CONFLICT || res[k] == INGEST_PRUNED) {
-			reject(ir, q, res[k] == INGEST_PRUNED ? ingest_pruned_reason(ir->in)
-							      : INGEST_CONFLICT_REASON);
+			reject(ir, q, ingest_refusal(ir->in, res[k]));
 		} else {
 			*(res[k] == INGEST_LOADED ? &ir->loaded : &ir->duplicate) += 1;
 			if (!q->run)
@@ -218,9 +217,8 @@ static void one_file(struct ingest_run *ir, size_t i, struct ingest_parsed *p,
 	case INGEST_CONFLICT:
 	case INGEST_PRUNED: {
 		struct queued_rec q = { .file = i };
-		reject(ir, &q, readerr ? readerr : res == INGEST_CONFLICT ? INGEST_CONFLICT_REASON
-					 : res == INGEST_PRUNED ? ingest_pruned_reason(ir->in)
-					 : ingest_parsed_error(p));
+		reject(ir, &q, readerr ? readerr : res == INGEST_REJECTED ? ingest_parsed_error(p)
+					 : ingest_refusal(ir->in, res));
 		break;
 	}
 	default:

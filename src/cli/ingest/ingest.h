@@ -34,16 +34,17 @@ enum ingest_result {
 				 * (ingest_commit_results) */
 	INGEST_PRUNED = 5,      /* the run's day is before the first day whose raw rows
 				 * are kept (`xalt db prune`): nothing written, and no
-				 * duplicate to delete (ingest_pruned_reason) */
+				 * duplicate to delete (ingest_refusal) */
 };
 
 /*
- * The reason given for INGEST_PRUNED, naming the first day kept. A pruned
- * run's summaries were kept: loading it again would count it twice if it
- * was loaded before the prune, and nothing tells a late record from one
- * loaded then. Valid until the next ingest_load or ingest_commit.
+ * The reason given for INGEST_CONFLICT (INGEST_CONFLICT_REASON) or
+ * INGEST_PRUNED (naming the first day kept: a pruned run's summaries were
+ * kept, so loading it again would count it twice if it was loaded before
+ * the prune, and nothing tells a late record from one loaded then). Valid
+ * until the next ingest_load or ingest_commit.
  */
-const char *ingest_pruned_reason(struct ingest *in);
+const char *ingest_refusal(struct ingest *in, enum ingest_result res);
 
 /* The reason given for INGEST_CONFLICT. */
 #define INGEST_CONFLICT_REASON "run_uuid already stored for another run (another uid, user," \
@@ -91,9 +92,9 @@ int ingest_commit(struct ingest *in);
 /*
  * What the last successful ingest_commit did with each INGEST_QUEUED
  * record of its batch, in the order ingest_load queued them:
- * INGEST_LOADED, INGEST_DUPLICATE, INGEST_CONFLICT (not stored, and no
- * duplicate to delete: see INGEST_CONFLICT_REASON) or INGEST_PRUNED. *n is 0 after a commit
- * with none. Valid until the next ingest_load or ingest_commit.
+ * INGEST_LOADED, INGEST_DUPLICATE, INGEST_CONFLICT or INGEST_PRUNED (not
+ * stored, and no duplicate to delete: ingest_refusal). *n is 0 after a
+ * commit with none. Valid until the next ingest_load or ingest_commit.
  */
 const enum ingest_result *ingest_commit_results(const struct ingest *in, size_t *n);
 

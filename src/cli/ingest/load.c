@@ -93,7 +93,7 @@ struct ingest {
 	 * found it (PostgreSQL): pruned 1 when first_day is set */
 	int pruned;
 	int64_t first_day;
-	char pruned_reason[200];        /* ingest_pruned_reason */
+	char pruned_reason[200];        /* ingest_refusal */
 	/* SQLite only: the batch for the summaries (summary.h) */
 	struct db_bulk *new_runs;       /* ids and days of the runs stored */
 	struct db_bulk *new_rp;         /* their package rows */
@@ -443,13 +443,15 @@ static int64_t reserve_run_id(struct ingest *in)
 /* Is day before the first day kept, as the open batch began? */
 static int before_kept(const struct ingest *in, int64_t day)
 {
-	return in->pruned && day < in->first_day;
+	return in->pruned > 0 && day < in->first_day;
 }
 
-const char *ingest_pruned_reason(struct ingest *in)
+const char *ingest_refusal(struct ingest *in, enum ingest_result res)
 {
 	char date[DB_DATE_MAX];
 
+	if (res != INGEST_PRUNED)
+		return INGEST_CONFLICT_REASON;
 	db_format_day(in->first_day, date);
 	snprintf(in->pruned_reason, sizeof(in->pruned_reason),
 		 "the run started before %s, the first day whose raw rows are kept (xalt db prune):"
@@ -607,7 +609,7 @@ enum ingest_result ingest_record(struct ingest *in, const char *text, size_t len
 		xbuf_addstr(why, ingest_parsed_error(p));
 	} else if (res == INGEST_CONFLICT || res == INGEST_PRUNED) {
 		xbuf_reset(why);
-		xbuf_addstr(why, res == INGEST_PRUNED ? ingest_pruned_reason(in) : INGEST_CONFLICT_REASON);
+		xbuf_addstr(why, ingest_refusal(in, res));
 	}
 	ingest_parsed_free(p);
 	return res;
@@ -640,8 +642,9 @@ static int cmp_id(const void *a, const void *b)
 /*
  * PostgreSQL: check, then move the open batch, and set in->results: per
  * queued record, INGEST_CONFLICT or INGEST_DUPLICATE (its uuid stored:
- * SAME_RUN_SQL), INGEST_PRUNED (PRUNED_SQL), INGEST_LOADED (inserted by the move) or INGEST_DUPLICATE
- * (not inserted: stored meanwhile by another loader, or twice in the batch).
+ * SAME_RUN_SQL), INGEST_PRUNED (PRUNED_SQL), INGEST_LOADED (inserted by the
+ * move) or INGEST_DUPLICATE (not inserted: stored meanwhile by another
+ * loader, or twice in the batch).
  * Staged ids ascend in queue order (reserve_run_id). 0, or -1 after error().
  */
 static int move_batch(struct ingest *in)
