@@ -86,12 +86,17 @@ void db_part_name(struct xbuf *sb, const char *table, const struct db_month *mo)
 /* The partitioned tables, in the order a month is created. */
 static const char *const part_tables[] = { "runs", "run_package" };
 
-/* Append the statement creating mo's partitions when missing. */
-static void add_month_sql(struct xbuf *sql, const struct db_month *mo)
+/* Append the statement creating mo's partitions when missing; with
+ * unless_pruned, not when the whole month is before the first day whose raw
+ * rows are kept (retention). */
+static void add_month_sql(struct xbuf *sql, const struct db_month *mo, int unless_pruned)
 {
 	struct xbuf name = XBUF_INIT;
 
 	xbuf_addstr(sql, "DO $$BEGIN\n");
+	if (unless_pruned)
+		xbuf_addf(sql, "IF EXISTS (SELECT 1 FROM retention WHERE first_raw_day >= %" PRId64 ")"
+			  " THEN RETURN; END IF;\n", mo->end);
 	for (size_t t = 0; t < sizeof(part_tables) / sizeof(part_tables[0]); t++) {
 		xbuf_reset(&name);
 		db_part_name(&name, part_tables[t], mo);
@@ -109,7 +114,10 @@ static void add_month_sql(struct xbuf *sql, const struct db_month *mo)
  * Create the partitions of the month holding day unless they exist, in a
  * transaction of its own on db (which must have none open: a loader uses
  * its autocommit connection). Two processes at once: the second waits for
- * the first's commit, then finds the month there. 0, or -1 after error().
+ * the first's commit, then finds the month there. Nor when a prune dropped
+ * the month: the loader read retention as its batch began, and a prune
+ * since then (it holds the same lock) is seen here; the batch's move
+ * rejects the month's runs as pruned. 0, or -1 after error().
  */
 int db_part_ensure(struct db *db, int64_t day)
 {
@@ -119,13 +127,13 @@ int db_part_ensure(struct db *db, int64_t day)
 
 	db_month_of_day(day, &mo);
 	xbuf_addstr(&sql, "SELECT pg_advisory_xact_lock(" DB_PART_LOCK ");\n");
-	add_month_sql(&sql, &mo);
+	add_month_sql(&sql, &mo, 1);
 	rc = db_begin(db) || db_exec(db, sql.buf) || db_commit(db) ? -1 : 0;
 	if (rc) {
 		db_rollback(db);
 		error("cannot create the partitions of %04" PRId64 "-%02d", mo.year, mo.month);
 	} else {
-		cli_trace("partitions of %04" PRId64 "-%02d present", mo.year, mo.month);
+		cli_trace("partitions of %04" PRId64 "-%02d present, or pruned", mo.year, mo.month);
 	}
 	xbuf_release(&sql);
 	return rc;
@@ -190,7 +198,7 @@ int db_part_layout(struct db *db)
 		if (day < done_end)
 			continue;
 		db_month_of_day(day, &mo);
-		add_month_sql(&sql, &mo);
+		add_month_sql(&sql, &mo, 0);
 		done_end = mo.end;
 	}
 	db_finalize(st);
