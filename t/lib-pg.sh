@@ -22,7 +22,10 @@ PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=
 PG_URL=
 
-pg_unpartition_sql="CREATE TABLE runs_flat (LIKE runs); INSERT INTO runs_flat SELECT * FROM runs;
+# SQL taking a PostgreSQL database of this version back to schema version 9:
+# no table of the runs' uuids, runs unique by (uuid, day)
+pg_to_schema9_sql="DROP TABLE run_uuids; ALTER TABLE runs ADD CONSTRAINT runs_uuid_day UNIQUE (uuid, day);"
+pg_unpartition_sql="$pg_to_schema9_sql CREATE TABLE runs_flat (LIKE runs); INSERT INTO runs_flat SELECT * FROM runs;
 	CREATE TABLE rp_flat (LIKE run_package); INSERT INTO rp_flat SELECT * FROM run_package;
 	DROP TABLE runs, run_package; ALTER TABLE runs_flat RENAME TO runs;
 	ALTER TABLE rp_flat RENAME TO run_package;

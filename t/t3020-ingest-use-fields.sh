@@ -99,7 +99,7 @@ test_expect_success 'migrate from a populated schema 1: reports as a fresh load,
 	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 9" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 10" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -120,7 +120,7 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	xalt ingest -q --db "$PG" old && psql_q "$pg_unpartition_sql" >/dev/null &&
 	psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 9" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
 	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -144,7 +144,7 @@ test_expect_success 'db stats: exact rows, bytes of every table, bytes per packa
 	$(stat_of stats run_package)
 	EOT
 	test "$rows" = "$(q "SELECT count(*) FROM run_package")" &&
-	test $(grep -c . stats) = 25 &&
+	test $(grep -c . stats) = 25 && ! grep "^run_uuids " stats &&
 	grep "^bytes per package record: [0-9]*\.[0-9]$" stats &&
 	xalt db stats --db empty.sqlite 2>err; test $? = 1 && grep "empty" err
 '
@@ -155,9 +155,11 @@ test_expect_success PG 'db stats on PostgreSQL' '
 	$(stat_of stats run_package)
 	EOT
 	test "$rows" = "$(psql_q "SELECT count(*) FROM run_package")" && test "$bytes" -gt 8000 &&
-	for t in users packages runs sum_pkg pres_pkg; do
+	for t in users packages runs run_uuids sum_pkg pres_pkg; do
 		test "$(stat_of stats $t | cut -d" " -f2)" -gt 0 || return 1
 	done &&
+	test "$(stat_of stats run_uuids | cut -d" " -f1)" = "$(psql_q "SELECT count(*) FROM runs")" &&
+	test $(grep -c . stats) = 26 &&
 	grep "^bytes per package record: " stats
 '
 

@@ -136,6 +136,40 @@ migrating_now() {
 	return 1
 }
 
+# runs is partitioned by month and unique by (uuid, day) at most; run_uuids
+# keeps a uuid once whatever its day. Two loaders with one uuid in two
+# months (two start times: a conflict when loaded in turn), held by a lock
+# on packages after both checked the uuid was new, then let go at once:
+# one loads it, the other finds it inserted meanwhile. Without run_uuids both
+# stored a run.
+test_expect_success 'one new uuid under two months in two loaders at once: stored once' '
+	mkrec two1/run.1.json 300 alice ".start_time = 1772323200.5" &&
+	mkrec two2/run.1.json 300 alice ".start_time = 1775001600.5 | .packages[0].version = \"9.9\"" &&
+	waiting="SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = '\''packages'\'' AND NOT l.granted" &&
+	{ pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt \
+		-c "BEGIN" -c "LOCK TABLE packages IN EXCLUSIVE MODE" \
+		-c "DO \$\$BEGIN FOR i IN 1..600 LOOP EXIT WHEN ($waiting) = 2;
+			PERFORM pg_sleep(0.05); END LOOP; END\$\$" \
+		-c "SELECT ($waiting)" -c "COMMIT" >out.hold 2>err.hold & hold=$!; } &&
+	for i in $(seq 100); do
+		test "$(psql_q "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE c.relname = '\''packages'\'' AND l.mode = '\''ExclusiveLock'\''")" = 1 && break
+		sleep 0.1
+	done &&
+	{ xalt ingest --db "$PG_URL" two1 >out1 2>err1 & pid1=$!; } &&
+	{ xalt ingest --db "$PG_URL" two2 >out2 2>err2 & pid2=$!; } &&
+	wait $pid1 && wait $pid2 && wait $hold &&
+	echo 2 >expect && test_cmp expect out.hold &&
+	test_must_be_empty err1 && test_must_be_empty err2 &&
+	cat out1 out2 | sort >actual &&
+	printf "%s\n" "read 1, loaded 0, duplicate 1, rejected 0" "read 1, loaded 1, duplicate 0, rejected 0" >expect &&
+	test_cmp expect actual &&
+	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid = '\''$(rec_uuid 300)'\''")" = 1 &&
+	test "$(psql_q "SELECT count(*) FROM run_uuids u JOIN runs r ON r.id = u.id AND r.day = u.day
+		WHERE u.uuid = '\''$(rec_uuid 300)'\''")" = 1
+'
+
 # The loader must wait for the migration, then stop before writing anything.
 test_expect_success 'a loader waits for a migration running now, then stops: nothing stored, files left' '
 	v=$(psql_q "SELECT max(version) FROM schema_version") &&

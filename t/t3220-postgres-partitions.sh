@@ -68,13 +68,19 @@ test_expect_success 'migrate partitions a populated schema-3 database: same repo
 	psql_q "$layout_sql" >layout && test "$(cat layout)" = "run_package|r
 runs|r" &&
 	test_must_fail xalt report packages --db "$PG_URL" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG_URL" >out && grep "schema version 9" out &&
+	xalt db migrate --db "$PG_URL" >out && grep "schema version 10" out &&
 	psql_q "$layout_sql" >actual && test_cmp expect.layout actual &&
 	reports >actual && test_cmp expect actual &&
+	# every run once in run_uuids, which took over from runs_uuid_day
+	pairs="SELECT count(*) FROM run_uuids u JOIN runs r
+		ON r.id = u.id AND r.day = u.day AND r.uuid = CAST(u.uuid AS text)" &&
+	test "$(psql_q "$pairs") $(psql_q "SELECT count(*) FROM run_uuids")" = "303 303" &&
+	test "$(psql_q "SELECT count(*) FROM pg_constraint WHERE conname = '\''runs_uuid_day'\''")" = 0 &&
 	mkrec more/run.4.json 4 dave ".start_time = 1772323200.5" &&
 	xalt ingest --db "$PG_URL" more >out &&
 	echo "read 1, loaded 1, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	test "$(psql_q "SELECT count(*), count(DISTINCT id) FROM runs")" = "304|304" &&
+	test "$(psql_q "$pairs") $(psql_q "SELECT count(*) FROM run_uuids")" = "304 304" &&
 	test "$(psql_q "SELECT count(*) FROM runs_2026_03")" = 1
 '
 

@@ -80,7 +80,11 @@ test_expect_success 'prune: raw rows before DATE gone, the kept range answers by
 test_expect_success PG 'PostgreSQL: the months before DATE are dropped, the month holding it kept' '
 	test "$(psql_q "SELECT count(*) FROM pg_class WHERE relname IN (
 		'\''runs_2025_11'\'', '\''run_package_2025_11'\'')")" = 0 &&
-	test "$(psql_q "SELECT count(*) FROM runs_2025_12")" -gt 0
+	test "$(psql_q "SELECT count(*) FROM runs_2025_12")" -gt 0 &&
+	test "$(psql_q "SELECT count(*) FROM run_uuids u JOIN runs r ON r.id = u.id AND r.day = u.day")" = \
+		"$(psql_q "SELECT count(*) FROM runs")" &&
+	test "$(psql_q "SELECT count(*) FROM run_uuids WHERE day < $D")" = 0 &&
+	test "$(psql_q "SELECT count(*) FROM run_uuids")" = "$(psql_q "SELECT count(*) FROM runs")"
 '
 
 test_expect_success 'SQLite: the freed pages went back (auto_vacuum incremental)' '

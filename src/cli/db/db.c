@@ -405,6 +405,13 @@ static const char schema_v8[] = "UPDATE schema_version SET version = 8;\n";
  */
 static const char schema_v9[] = "UPDATE schema_version SET version = 9;\n";
 
+/*
+ * Version 10: PostgreSQL keeps every stored run's uuid once (run_uuids,
+ * db-part.c), which runs, unique per day only, cannot; SQLite's runs are
+ * unique by uuid already.
+ */
+static const char schema_v10[] = "UPDATE schema_version SET version = 10;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -421,6 +428,7 @@ static const struct migration {
 	{ NULL, { schema_v7, NULL }, summary_users_as_words },
 	{ NULL, { summary_lib_rank, schema_v8 }, NULL },
 	{ summary_day_rows, { schema_v9, NULL }, NULL },
+	{ db_part_uuids, { schema_v10, NULL }, NULL },
 };
 
 char *db_expand(const struct db *db, const char *sql)

@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 10
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -194,6 +194,9 @@ int db_part_ensure(struct db *db, int64_t day);
 /* PostgreSQL, inside the migration to schema 4: partition runs and
  * run_package, moving their rows. 0, or -1 after error(). */
 int db_part_layout(struct db *db);
+/* PostgreSQL, inside the migration to schema 10: the table of every stored
+ * run's uuid (run_uuids), filled from runs. 0, or -1 after error(). */
+int db_part_uuids(struct db *db);
 
 /* --- db-prune.c: `xalt db prune` (docs/database.md, "Retention") ------- */
 

@@ -17,8 +17,10 @@
  *   execution per run (3.9-5.4x SQLite's time, docs/database.md). Each run
  *   gets an id reserved from the runs sequence; its row and its package rows
  *   go by COPY into session-private staging tables; at commit one statement
- *   moves them: runs inserted ON CONFLICT (uuid, day) DO NOTHING, in uuid order
- *   (two loaders lock the same uuids in the same order: no deadlock), then
+ *   moves them: the runs' uuids inserted into run_uuids ON CONFLICT DO
+ *   NOTHING, in uuid order (two loaders lock the same uuids in the same
+ *   order: no deadlock), one staged run per uuid; the runs whose uuid it
+ *   inserted (run_uuids is what keeps a uuid stored once: db-part.c), then
  *   the package rows of exactly the runs inserted; the same statement
  *   writes both to the summaries' batch tables too (new_runs, new_rp:
  *   summary.h). A uuid another loader inserts meanwhile makes this one
@@ -159,11 +161,13 @@ static const char *const stage_rp_cols[] = {
  * any month: a different run under a stored uuid is a conflict whatever its
  * day), taken out of staging, with whether the stored run is the same run
  * (same_run's fields: uid, user, start time, cwd, command line). A join of
- * the batch to the runs' (uuid, day) indexes, one probe per kept month, in
- * place of a round trip per record.
+ * the batch to run_uuids, which gives the stored run's id and day, then to
+ * runs' primary key in that day's month, in place of a round trip per
+ * record.
  */
 #define SAME_RUN_SQL \
-	"DELETE FROM stage_runs s USING runs r WHERE r.uuid = s.uuid" \
+	"DELETE FROM stage_runs s USING run_uuids u, runs r WHERE u.uuid = s.uuid::uuid" \
+	" AND r.id = u.id AND r.day = u.day" \
 	" RETURNING s.id, (r.uid IS NOT DISTINCT FROM s.uid AND r.user_id = s.user_id" \
 	" AND r.start_time = s.start_time AND r.cwd IS NOT DISTINCT FROM s.cwd" \
 	" AND r.cmdline IS NOT DISTINCT FROM s.cmdline)"
@@ -199,9 +203,10 @@ static void add_staged_rp_insert(struct xbuf *sql)
 
 /*
  * The batch's move, at commit (see the top of the file): new packages first,
- * in key order, then the runs in uuid order and the package rows of the runs
- * inserted. Every loader takes its row locks in that one order (packages,
- * then runs, each sorted), so two loaders at once wait, never deadlock.
+ * in key order, then the runs' uuids in uuid order, then the runs whose
+ * uuid was inserted and their package rows. Every loader takes its row
+ * locks in that one order (packages, then uuids, each sorted), so two
+ * loaders at once wait, never deadlock.
  *
  * The package rows of the runs inserted are taken first (kept), then
  * given their package ids: PostgreSQL guesses a join on three columns
@@ -216,11 +221,15 @@ static int prepare_move(struct ingest *in)
 	struct xbuf sql = XBUF_INIT;
 	int rc;
 
-	xbuf_addstr(&sql, "WITH ins AS (INSERT INTO runs (id, ");
+	xbuf_addstr(&sql, "WITH one AS MATERIALIZED (SELECT DISTINCT ON (uuid) id, uuid::uuid AS u, day"
+		    " FROM stage_runs ORDER BY uuid, id),"
+		    " uu AS (INSERT INTO run_uuids (uuid, id, day) SELECT u, id, day FROM one ORDER BY u"
+		    " ON CONFLICT DO NOTHING RETURNING id),"
+		    " ins AS (INSERT INTO runs (id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
-	xbuf_addstr(&sql, ") SELECT id, ");
-	add_cols(&sql, "", run_cols, NRUN_COLS);
-	xbuf_addstr(&sql, " FROM stage_runs ORDER BY uuid ON CONFLICT (uuid, day) DO NOTHING RETURNING id, day),"
+	xbuf_addstr(&sql, ") SELECT s.id, ");
+	add_cols(&sql, "s.", run_cols, NRUN_COLS);
+	xbuf_addstr(&sql, " FROM stage_runs s JOIN uu ON uu.id = s.id RETURNING id, day),"
 		    " nr AS (INSERT INTO new_runs (id, day) SELECT id, day FROM ins),"
 		    " kept AS MATERIALIZED (SELECT s.* FROM stage_rp s JOIN ins i ON i.id = s.run_id),"
 		    " pkg AS (");
