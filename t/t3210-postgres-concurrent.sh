@@ -21,14 +21,25 @@ test_expect_success 'setup: 1,200 generated records in three sets of files' '
 	gen_thirds 1200 7
 '
 
-test_expect_success 'one record twice in one batch: stored once, counted once as duplicate' '
+test_expect_success 'one record twice in one batch: stored once, counted once as duplicate; another run under its uuid a conflict' '
 	mkrec one/run.1.json 1 alice &&
 	cp one/run.1.json one/run.1-copy.json &&
 	xalt ingest --db "$PG_URL" one >out &&
 	echo "read 2, loaded 1, duplicate 1, rejected 0" >expect && test_cmp expect out &&
 	test "$(psql_q "SELECT count(*) FROM runs")" = 1 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = 1 &&
-	psql_q "DELETE FROM run_package; DELETE FROM runs" &&
+	mkrec other/run.1.json 1 alice ".cwd = \"/elsewhere\"" &&
+	cp one/run.1.json other/run.0.json &&
+	test_must_fail xalt ingest --delete --db "$PG_URL" other >out 2>err &&
+	echo "read 2, loaded 0, duplicate 1, rejected 1" >expect && test_cmp expect out &&
+	grep "rejected .other/run.1.json.: run_uuid already stored for another run" err &&
+	ls other >actual && echo run.1.json >expect && test_cmp expect actual &&
+	mkrec other2/run.0.json 2 alice && mkrec other2/run.1.json 2 alice ".cwd = \"/elsewhere\"" &&
+	test_must_fail xalt ingest --delete --db "$PG_URL" other2 >out 2>err &&
+	echo "read 2, loaded 1, duplicate 0, rejected 1" >expect && test_cmp expect out &&
+	grep "rejected .other2/run.1.json.: run_uuid already stored for another run" err &&
+	ls other2 >actual && echo run.1.json >expect && test_cmp expect actual &&
+	psql_q "DELETE FROM run_package; DELETE FROM runs; DELETE FROM run_uuids" &&
 	xalt db rebuild --db "$PG_URL" >out && echo "summary tables rebuilt" >expect && test_cmp expect out &&
 	test "$(psql_q "SELECT count(*) FROM sum_pkg") $(psql_q "SELECT count(*) FROM pres_host")" = "0 0" &&
 	test "$(psql_q "SELECT count(*) FROM lib_rank")" = 0
@@ -136,12 +147,14 @@ migrating_now() {
 	return 1
 }
 
-# runs is partitioned by month and unique by (uuid, day) at most; run_uuids
-# keeps a uuid once whatever its day. Two loaders with one uuid in two
-# months (two start times: a conflict when loaded in turn), held by a lock
-# on packages after both checked the uuid was new, then let go at once:
-# one loads it, the other finds it inserted meanwhile. Without run_uuids both
-# stored a run.
+# runs is partitioned by month, so its key cannot hold a uuid alone;
+# run_uuids keeps a uuid once whatever its day. Two loaders with one uuid in
+# two months (two start times: a conflict when loaded in turn), held by a
+# lock on packages after both checked the uuid was new, then let go at once:
+# one loads it, the other finds it inserted meanwhile, and then that the
+# stored run is another: a conflict, its file kept under --delete. Without
+# run_uuids both stored a run; without the check after the move the second
+# was a duplicate, its file deleted.
 test_expect_success 'one new uuid under two months in two loaders at once: stored once' '
 	mkrec two1/run.1.json 300 alice ".start_time = 1772323200.5" &&
 	mkrec two2/run.1.json 300 alice ".start_time = 1775001600.5 | .packages[0].version = \"9.9\"" &&
@@ -157,14 +170,16 @@ test_expect_success 'one new uuid under two months in two loaders at once: store
 			WHERE c.relname = '\''packages'\'' AND l.mode = '\''ExclusiveLock'\''")" = 1 && break
 		sleep 0.1
 	done &&
-	{ xalt ingest --db "$PG_URL" two1 >out1 2>err1 & pid1=$!; } &&
-	{ xalt ingest --db "$PG_URL" two2 >out2 2>err2 & pid2=$!; } &&
-	wait $pid1 && wait $pid2 && wait $hold &&
+	{ xalt ingest --delete --db "$PG_URL" two1 >out1 2>err1 & pid1=$!; } &&
+	{ xalt ingest --delete --db "$PG_URL" two2 >out2 2>err2 & pid2=$!; } &&
+	{ wait $pid1; rc1=$?; wait $pid2; rc2=$?; } && wait $hold &&
 	echo 2 >expect && test_cmp expect out.hold &&
-	test_must_be_empty err1 && test_must_be_empty err2 &&
+	{ test "$rc1$rc2" = 01 || test "$rc1$rc2" = 10; } &&
 	cat out1 out2 | sort >actual &&
-	printf "%s\n" "read 1, loaded 0, duplicate 1, rejected 0" "read 1, loaded 1, duplicate 0, rejected 0" >expect &&
+	printf "%s\n" "read 1, loaded 0, duplicate 0, rejected 1" "read 1, loaded 1, duplicate 0, rejected 0" >expect &&
 	test_cmp expect actual &&
+	cat err1 err2 >err && test "$(grep -c "already stored for another run" err)" = 1 &&
+	test "$(ls two1 two2 | grep -c "run\.1\.json")" = 1 &&
 	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid = '\''$(rec_uuid 300)'\''")" = 1 &&
 	test "$(psql_q "SELECT count(*) FROM run_uuids u JOIN runs r ON r.id = u.id AND r.day = u.day
 		WHERE u.uuid = '\''$(rec_uuid 300)'\''")" = 1

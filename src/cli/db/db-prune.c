@@ -165,8 +165,8 @@ static int pg_prune(struct db *db, int64_t day)
 	 * a loader inserting one of them waits for this delete, and it may be
 	 * holding runs (its move), which the drop above needed. Until then a
 	 * pruned uuid stays claimed: a record under it before the first day
-	 * kept is rejected as pruned anyway, a different run after it counted a
-	 * duplicate. A prune stopped here deletes them when run again.
+	 * kept is rejected as pruned anyway, one after it as a conflict. A
+	 * prune stopped here deletes them when run again.
 	 */
 	xbuf_addf(&sql, "DELETE FROM run_uuids WHERE day < %" PRId64, day);
 	rc = db_begin(db) || db_hold_schema(db) || db_exec(db, sql.buf) || db_commit(db) ? -1 : 0;

@@ -39,8 +39,8 @@
  * uuid is stored leave the staging table as duplicates or conflicts before
  * the move, and the callers learn each queued record's fate from
  * ingest_commit_results. A uuid another loader stores between that question
- * and the move, or twice in one batch, is counted a duplicate unchecked
- * (docs/security.md).
+ * and the move, or twice in one batch, is asked about after the move
+ * (LATE_SAME_RUN_SQL), when the stored run is visible.
  *
  * A run from before the first day whose raw rows are kept (`xalt db prune`)
  * is not loaded (INGEST_PRUNED): its run was likely loaded and pruned, and
@@ -115,6 +115,7 @@ struct ingest {
 	size_t astaged;
 	struct db_stmt *check;          /* the batch's stored uuids out of staging (SAME_RUN_SQL) */
 	struct db_stmt *pruned_out;     /* its runs before the first day kept out (PRUNED_SQL) */
+	struct db_stmt *late_check;     /* the runs the move skipped (LATE_SAME_RUN_SQL) */
 	enum ingest_result *results;    /* of the last commit's queued records */
 	size_t nresults, aresults;
 };
@@ -165,12 +166,25 @@ static const char *const stage_rp_cols[] = {
  * runs' primary key in that day's month, in place of a round trip per
  * record.
  */
-#define SAME_RUN_SQL \
-	"DELETE FROM stage_runs s USING run_uuids u, runs r WHERE u.uuid = s.uuid::uuid" \
-	" AND r.id = u.id AND r.day = u.day" \
-	" RETURNING s.id, (r.uid IS NOT DISTINCT FROM s.uid AND r.user_id = s.user_id" \
+#define SAME_RUN_FIELDS \
+	"(r.uid IS NOT DISTINCT FROM s.uid AND r.user_id = s.user_id" \
 	" AND r.start_time = s.start_time AND r.cwd IS NOT DISTINCT FROM s.cwd" \
 	" AND r.cmdline IS NOT DISTINCT FROM s.cmdline)"
+#define SAME_RUN_SQL \
+	"DELETE FROM stage_runs s USING run_uuids u, runs r WHERE u.uuid = s.uuid::uuid" \
+	" AND r.id = u.id AND r.day = u.day RETURNING s.id, " SAME_RUN_FIELDS
+
+/*
+ * PostgreSQL, after the move, when it skipped staged runs: their uuids were
+ * stored meanwhile by another loader (the move waited for its commit; this
+ * statement's snapshot sees it), or are twice in the batch. Each such run
+ * with whether the stored run is the same run, so none is counted a
+ * duplicate (and deleted by --delete) unchecked.
+ */
+#define LATE_SAME_RUN_SQL \
+	"SELECT s.id, " SAME_RUN_FIELDS " FROM stage_runs s" \
+	" JOIN run_uuids u ON u.uuid = s.uuid::uuid AND u.id <> s.id" \
+	" JOIN runs r ON r.id = u.id AND r.day = u.day"
 
 /*
  * PostgreSQL, at commit after SAME_RUN_SQL: the staged runs before the first
@@ -242,6 +256,7 @@ static int prepare_move(struct ingest *in)
 	add_cols(&sql, "", rp_cols, NRP_COLS);
 	xbuf_addstr(&sql, " FROM pkg) SELECT id FROM ins");
 	rc = (in->check = db_prepare(in->db, SAME_RUN_SQL)) &&
+	     (in->late_check = db_prepare(in->db, LATE_SAME_RUN_SQL)) &&
 	     (in->pruned_out = db_prepare(in->db, PRUNED_SQL)) &&
 	     (in->new_packages = db_prepare(in->db,
 		"INSERT INTO packages (name_id, version, path) SELECT DISTINCT s.name_id, s.version, s.path"
@@ -652,8 +667,10 @@ static int cmp_id(const void *a, const void *b)
  * PostgreSQL: check, then move the open batch, and set in->results: per
  * queued record, INGEST_CONFLICT or INGEST_DUPLICATE (its uuid stored:
  * SAME_RUN_SQL), INGEST_PRUNED (PRUNED_SQL), INGEST_LOADED (inserted by the
- * move) or INGEST_DUPLICATE (not inserted: stored meanwhile by another
- * loader, or twice in the batch).
+ * move), or for one not inserted (stored meanwhile by another loader, or
+ * twice in the batch) INGEST_DUPLICATE or INGEST_CONFLICT as
+ * LATE_SAME_RUN_SQL finds it; a conflict when it finds no stored run (a
+ * uuid a prune stopped between its two transactions left claimed).
  * Staged ids ascend in queue order (reserve_run_id). 0, or -1 after error().
  */
 static int move_batch(struct ingest *in)
@@ -707,10 +724,20 @@ static int move_batch(struct ingest *in)
 	in->added = nins;
 	if (rc == DB_DONE) {
 		int64_t *ins = (int64_t *)ids.buf;
+		size_t skipped = 0;
 		qsort(ins, nins, sizeof(*ins), cmp_id);
 		for (size_t k = 0; k < n; k++)
-			if (in->results[k] == INGEST_LOADED && find_id(ins, nins, in->staged[k]) < 0)
+			if (in->results[k] == INGEST_LOADED && find_id(ins, nins, in->staged[k]) < 0) {
+				in->results[k] = INGEST_CONFLICT;
+				skipped++;
+			}
+		while (skipped && (rc = db_step(in->late_check)) == DB_ROW) {
+			ssize_t k = find_id(in->staged, n, db_column_int64(in->late_check, 0));
+			if (k >= 0 && in->results[k] == INGEST_CONFLICT &&
+			    !strcmp(db_column_text(in->late_check, 1), "t"))
 				in->results[k] = INGEST_DUPLICATE;
+		}
+		db_reset(in->late_check);
 	}
 	xbuf_release(&ids);
 	return rc == DB_DONE ? 0 : -1;
@@ -752,6 +779,7 @@ void ingest_close(struct ingest *in)
 	db_finalize(in->new_packages);
 	db_finalize(in->check);
 	db_finalize(in->pruned_out);
+	db_finalize(in->late_check);
 	entity_ids_close(in->ids);
 	db_close(in->edb);
 	free(in->months);
