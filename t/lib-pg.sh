@@ -90,6 +90,24 @@ pg_start_or_say() {
 	fi
 }
 
+# pg_hold TAKE HELD WAITING N THEN: one session runs the SQL TAKE (which
+# takes a lock), waits up to 30 s until the query WAITING counts N (sessions
+# waiting for that lock), prints that count, then runs THEN (which lets the
+# lock go); in the background (pid in PG_HOLD, output in out.hold and
+# err.hold). Returns once the query HELD counts 1 (the lock is taken).
+pg_hold() {
+	pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt -c "$1" \
+		-c "DO \$\$BEGIN FOR i IN 1..600 LOOP EXIT WHEN ($3) >= $4;
+			PERFORM pg_sleep(0.05); END LOOP; END\$\$" \
+		-c "SELECT ($3)" -c "$5" >out.hold 2>err.hold &
+	PG_HOLD=$!
+	for i in $(seq 100); do
+		test "$(psql_q "$2")" = 1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 psql_q() {
 	pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtF'|' -c "$1"
 }

@@ -99,7 +99,7 @@ test_expect_success AUTO_EXPLAIN 'the batch move never loops over the inserted r
 	PGOPTIONS="-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0" \
 		xalt ingest -q --batch 500 --db "$url" gy &&
 	tail -n +$((n + 1)) "$PG_DIR/server.log" >plans &&
-	test "$(grep -c "Query Text: WITH one" plans)" -ge 10 &&
+	test "$(grep -c "Query Text: WITH uu" plans)" -ge 10 &&
 	! grep -E "Join Filter: \((s\.run_id = i\.id|i\.id = s\.run_id)\)" plans
 '
 

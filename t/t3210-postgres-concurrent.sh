@@ -158,21 +158,14 @@ migrating_now() {
 test_expect_success 'one new uuid under two months in two loaders at once: stored once' '
 	mkrec two1/run.1.json 300 alice ".start_time = 1772323200.5" &&
 	mkrec two2/run.1.json 300 alice ".start_time = 1775001600.5 | .packages[0].version = \"9.9\"" &&
-	waiting="SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-		WHERE c.relname = '\''packages'\'' AND NOT l.granted" &&
-	{ pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt \
-		-c "BEGIN" -c "LOCK TABLE packages IN EXCLUSIVE MODE" \
-		-c "DO \$\$BEGIN FOR i IN 1..600 LOOP EXIT WHEN ($waiting) = 2;
-			PERFORM pg_sleep(0.05); END LOOP; END\$\$" \
-		-c "SELECT ($waiting)" -c "COMMIT" >out.hold 2>err.hold & hold=$!; } &&
-	for i in $(seq 100); do
-		test "$(psql_q "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-			WHERE c.relname = '\''packages'\'' AND l.mode = '\''ExclusiveLock'\''")" = 1 && break
-		sleep 0.1
-	done &&
+	lock="SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = '\''packages'\''" &&
+	pg_hold "BEGIN; LOCK TABLE packages IN EXCLUSIVE MODE" \
+		"$lock AND l.mode = '\''ExclusiveLock'\'' AND l.granted" "$lock AND NOT l.granted" 2 \
+		"COMMIT" &&
 	{ xalt ingest --delete --db "$PG_URL" two1 >out1 2>err1 & pid1=$!; } &&
 	{ xalt ingest --delete --db "$PG_URL" two2 >out2 2>err2 & pid2=$!; } &&
-	{ wait $pid1; rc1=$?; wait $pid2; rc2=$?; } && wait $hold &&
+	{ wait $pid1; rc1=$?; wait $pid2; rc2=$?; } && wait $PG_HOLD &&
 	echo 2 >expect && test_cmp expect out.hold &&
 	{ test "$rc1$rc2" = 01 || test "$rc1$rc2" = 10; } &&
 	cat out1 out2 | sort >actual &&

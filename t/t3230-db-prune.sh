@@ -134,21 +134,13 @@ test_expect_success PG 'PostgreSQL: no month before the first day kept is made a
 # would, past March 2026, the month of the batch's runs.
 test_expect_success PG 'PostgreSQL: a month a prune drops while a batch stages is not made again' '
 	"$GEN" --runs 20 --seed 3 --start 1772323200 --days 5 march >/dev/null &&
-	waiting="SELECT count(*) FROM pg_locks WHERE locktype = '\''advisory'\''
-		AND objid = 2019650676 AND NOT granted" &&
-	{ pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAt \
-		-c "SELECT pg_advisory_lock(2019650676)" \
-		-c "DO \$\$BEGIN FOR i IN 1..600 LOOP EXIT WHEN ($waiting) > 0;
-			PERFORM pg_sleep(0.05); END LOOP; END\$\$" \
-		-c "UPDATE retention SET first_raw_day = $D2 + 90" \
-		-c "SELECT pg_advisory_unlock(2019650676)" >out.hold 2>err.hold & hold=$!; } &&
-	for i in $(seq 100); do
-		test "$(psql_q "SELECT count(*) FROM pg_locks WHERE locktype = '\''advisory'\''
-			AND objid = 2019650676 AND granted")" = 1 && break
-		sleep 0.1
-	done &&
+	lock="locktype = '\''advisory'\'' AND objid = 2019650676" &&
+	pg_hold "SELECT pg_advisory_lock(2019650676)" \
+		"SELECT count(*) FROM pg_locks WHERE $lock AND granted" \
+		"SELECT count(*) FROM pg_locks WHERE $lock AND NOT granted" 1 \
+		"UPDATE retention SET first_raw_day = $D2 + 90; SELECT pg_advisory_unlock(2019650676)" &&
 	expect_code 1 xalt ingest --db "$PG_URL" march >out 2>err &&
-	wait $hold && test_must_be_empty err.hold &&
+	wait $PG_HOLD && test_must_be_empty err.hold &&
 	echo "read 20, loaded 0, duplicate 0, rejected 20" >expect && test_cmp expect out &&
 	test "$(grep -c "the run started before 2026-04-01" err)" = 20 &&
 	test "$(psql_q "SELECT count(*) FROM pg_class WHERE relname LIKE '\''run%_2026_03'\''")" = 0 &&

@@ -19,7 +19,7 @@
  *   go by COPY into session-private staging tables; at commit one statement
  *   moves them: the runs' uuids inserted into run_uuids ON CONFLICT DO
  *   NOTHING, in uuid order (two loaders lock the same uuids in the same
- *   order: no deadlock), one staged run per uuid; the runs whose uuid it
+ *   order: no deadlock); the runs whose uuid it
  *   inserted (run_uuids is what keeps a uuid stored once: db-part.c), then
  *   the package rows of exactly the runs inserted; the same statement
  *   writes both to the summaries' batch tables too (new_runs, new_rp:
@@ -235,10 +235,10 @@ static int prepare_move(struct ingest *in)
 	struct xbuf sql = XBUF_INIT;
 	int rc;
 
-	xbuf_addstr(&sql, "WITH one AS MATERIALIZED (SELECT DISTINCT ON (uuid) id, uuid::uuid AS u, day"
-		    " FROM stage_runs ORDER BY uuid, id),"
-		    " uu AS (INSERT INTO run_uuids (uuid, id, day) SELECT u, id, day FROM one ORDER BY u"
-		    " ON CONFLICT DO NOTHING RETURNING id),"
+	/* a uuid twice in the batch: its first staged run's row goes in, the
+	 * second meets it and is skipped (DO NOTHING within one statement) */
+	xbuf_addstr(&sql, "WITH uu AS (INSERT INTO run_uuids (uuid, id, day) SELECT uuid::uuid, id, day"
+		    " FROM stage_runs ORDER BY uuid, id ON CONFLICT DO NOTHING RETURNING id),"
 		    " ins AS (INSERT INTO runs (id, ");
 	add_cols(&sql, "", run_cols, NRUN_COLS);
 	xbuf_addstr(&sql, ") SELECT s.id, ");
@@ -664,6 +664,25 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /*
+ * PostgreSQL: each staged run st (SAME_RUN_SQL, LATE_SAME_RUN_SQL) returns,
+ * with whether its stored run is the same run, a duplicate or a conflict
+ * in in->results. DB_DONE, or -1.
+ */
+static int same_run_results(struct ingest *in, struct db_stmt *st, size_t n)
+{
+	int rc;
+
+	while ((rc = db_step(st)) == DB_ROW) {
+		ssize_t k = find_id(in->staged, n, db_column_int64(st, 0));
+		if (k >= 0)
+			in->results[k] = !strcmp(db_column_text(st, 1), "t") ? INGEST_DUPLICATE
+									      : INGEST_CONFLICT;
+	}
+	db_reset(st);
+	return rc;
+}
+
+/*
  * PostgreSQL: check, then move the open batch, and set in->results: per
  * queued record, INGEST_CONFLICT or INGEST_DUPLICATE (its uuid stored:
  * SAME_RUN_SQL), INGEST_PRUNED (PRUNED_SQL), INGEST_LOADED (inserted by the
@@ -694,14 +713,7 @@ static int move_batch(struct ingest *in)
 	if (ensure_months(in) || db_flush(in->db) ||
 	    db_analyze_batch(in->db, "stage_runs (uuid), stage_rp (run_id, name_id, version, path)"))
 		return -1;
-	while ((rc = db_step(in->check)) == DB_ROW) {
-		ssize_t k = find_id(in->staged, n, db_column_int64(in->check, 0));
-		if (k >= 0)
-			in->results[k] = !strcmp(db_column_text(in->check, 1), "t") ? INGEST_DUPLICATE
-										 : INGEST_CONFLICT;
-	}
-	db_reset(in->check);
-	if (rc < 0)
+	if (same_run_results(in, in->check, n) < 0)
 		return -1;
 	while ((rc = db_step(in->pruned_out)) == DB_ROW) {
 		ssize_t k = find_id(in->staged, n, db_column_int64(in->pruned_out, 0));
@@ -731,13 +743,8 @@ static int move_batch(struct ingest *in)
 				in->results[k] = INGEST_CONFLICT;
 				skipped++;
 			}
-		while (skipped && (rc = db_step(in->late_check)) == DB_ROW) {
-			ssize_t k = find_id(in->staged, n, db_column_int64(in->late_check, 0));
-			if (k >= 0 && in->results[k] == INGEST_CONFLICT &&
-			    !strcmp(db_column_text(in->late_check, 1), "t"))
-				in->results[k] = INGEST_DUPLICATE;
-		}
-		db_reset(in->late_check);
+		if (skipped)
+			rc = same_run_results(in, in->late_check, n);
 	}
 	xbuf_release(&ids);
 	return rc == DB_DONE ? 0 : -1;
