@@ -132,6 +132,13 @@ test_expect_success '--delete removes files once committed, --archive moves them
 	test "$(q "SELECT count(*) FROM runs WHERE uuid IN ('\''$(rec_uuid 40)'\'','\''$(rec_uuid 41)'\'','\''$(rec_uuid 42)'\'')")" = 3
 '
 
+test_expect_success 'SQLite commits every 5000 records unless --batch says otherwise' '
+	xalt ingest -v --db db.sqlite arc 2>err.default >/dev/null &&
+	grep "committing every 5000 records" err.default &&
+	xalt ingest -v --batch 3 --db db.sqlite arc 2>err.three >/dev/null &&
+	grep "committing every 3 records" err.three
+'
+
 strace -o /dev/null true 2>/dev/null && test_set_prereq STRACE
 
 # WAL with synchronous=NORMAL syncs at checkpoints only; FULL syncs the WAL

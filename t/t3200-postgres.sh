@@ -83,6 +83,13 @@ test_expect_success 'a batch larger than --batch commits in several transactions
 	test "$(psql_q "SELECT count(*) FROM runs")" = 70
 '
 
+test_expect_success 'PostgreSQL commits every 20000 records unless --batch says otherwise' '
+	xalt ingest -v --db "$PG_URL" big 2>err.default >/dev/null &&
+	grep "committing every 20000 records" err.default &&
+	xalt ingest -v --batch 9 --db "$PG_URL" big 2>err.nine >/dev/null &&
+	grep "committing every 9 records" err.nine
+'
+
 # The move of a batch joins its staged package rows to the runs it inserted
 # and to packages. PostgreSQL guesses the join to packages (three columns)
 # at one row: joined first, it looped over the inserted runs for each
