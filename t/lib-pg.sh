@@ -13,6 +13,8 @@
 #                   say why the PostgreSQL parts are skipped
 #   psql_q SQL      run SQL as xalt on the test's database; rows unaligned,
 #                   fields separated by '|', no headers
+#   pg_run_package_types_are_narrow   run_package's columns have the types
+#                   this version gives them (32 and 16 bits: db-part.c)
 #   $pg_unpartition_sql  SQL putting schema 3's plain runs and run_package back
 #                   in place of the monthly partitions (to build an older
 #                   database from a loaded one; the partition key cannot be
@@ -22,9 +24,15 @@ PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=
 PG_URL=
 
-# SQL taking a PostgreSQL database of this version back to schema version 9:
-# no table of the runs' uuids, runs unique by (uuid, day)
-pg_to_schema9_sql="DROP TABLE run_uuids; ALTER TABLE runs ADD CONSTRAINT runs_uuid_day UNIQUE (uuid, day);"
+# SQL taking a PostgreSQL database of this version back to schema version 10:
+# run_package's columns all BIGINT
+pg_to_schema10_sql="ALTER TABLE run_package ALTER COLUMN name_id TYPE BIGINT, ALTER COLUMN user_id TYPE BIGINT,
+	ALTER COLUMN package_id TYPE BIGINT, ALTER COLUMN direct TYPE BIGINT, ALTER COLUMN startup TYPE BIGINT,
+	ALTER COLUMN used TYPE BIGINT, ALTER COLUMN functions_used TYPE BIGINT,
+	ALTER COLUMN imported_by_id TYPE BIGINT; UPDATE schema_version SET version = 10;"
+# and back to 9: no table of the runs' uuids, runs unique by (uuid, day)
+pg_to_schema9_sql="$pg_to_schema10_sql DROP TABLE run_uuids;
+	ALTER TABLE runs ADD CONSTRAINT runs_uuid_day UNIQUE (uuid, day);"
 pg_unpartition_sql="$pg_to_schema9_sql CREATE TABLE runs_flat (LIKE runs); INSERT INTO runs_flat SELECT * FROM runs;
 	CREATE TABLE rp_flat (LIKE run_package); INSERT INTO rp_flat SELECT * FROM run_package;
 	DROP TABLE runs, run_package; ALTER TABLE runs_flat RENAME TO runs;
@@ -110,4 +118,14 @@ pg_hold() {
 
 psql_q() {
 	pg_as "$PG_BIN/psql" -h "$PG_DIR/sock" -U xalt -d xalt -qAtF'|' -c "$1"
+}
+
+pg_run_package_types_are_narrow() {
+	printf "%s\n" "name_id integer" "user_id integer" "run_id bigint" "package_id integer" \
+		"import_us bigint" "direct smallint" "startup smallint" "used smallint" \
+		"functions_used integer" "imported_by_id integer" "day bigint" >expect.types &&
+	psql_q "SELECT column_name || ' ' || data_type FROM information_schema.columns
+		WHERE table_name = 'run_package' AND table_schema = current_schema()
+		ORDER BY ordinal_position" >actual.types &&
+	test_cmp expect.types actual.types
 }

@@ -62,6 +62,14 @@ test_expect_success PG 'PostgreSQL: the same rows' '
 	psql_q "$run_row_sql" >actual && test_cmp expect.runs actual
 '
 
+test_expect_success PG 'the largest functions_used a record may carry is stored on both engines' '
+	mkrec big/run.18.json 18 x ".packages[0].functions_used = 2147483647" &&
+	xalt ingest -q --db big.sqlite big && xalt ingest -q --db "$PG" big &&
+	uuid18="SELECT max(rp.functions_used) FROM run_package rp JOIN runs r ON r.id = rp.run_id
+		WHERE r.uuid = '\''$(rec_uuid 18)'\''" &&
+	test "$(DB=big.sqlite q "$uuid18")" = 2147483647 && test "$(psql_q "$uuid18")" = 2147483647
+'
+
 test_expect_success 'malformed new fields reject the record, naming the field' '
 	mkrec bad/run.11.json 11 x ".parent_run_uuid = \"../../etc\"" &&
 	mkrec bad/run.12.json 12 x ".packages[0].direct = 1" &&
@@ -69,10 +77,12 @@ test_expect_success 'malformed new fields reject the record, naming the field' '
 	mkrec bad/run.14.json 14 x ".packages[0].imported_by = 5" &&
 	mkrec bad/run.15.json 15 x ".packages_lost = \"yes\"" &&
 	mkrec bad/run.16.json 16 x ".packages[0].used = \"true\"" &&
+	mkrec bad/run.17.json 17 x ".packages[0].functions_used = 2147483648" &&
 	test_must_fail xalt ingest -q --db db.sqlite bad 2>err &&
 	grep "run.11.json.*parent_run_uuid. is not a lower-case UUID" err &&
 	grep "run.12.json.*packages\[0\].direct. is not a boolean" err &&
-	grep "run.13.json.*packages\[0\].functions_used. is negative" err &&
+	grep "run.13.json.*packages\[0\].functions_used. is out of range" err &&
+	grep "run.17.json.*packages\[0\].functions_used. is out of range" err &&
 	grep "run.14.json.*packages\[0\].imported_by. is not a string" err &&
 	grep "run.15.json.*packages_lost. is not a boolean" err &&
 	grep "run.16.json.*packages\[0\].used. is not a boolean" err &&
@@ -99,7 +109,7 @@ test_expect_success 'migrate from a populated schema 1: reports as a fresh load,
 	mkrec old/run.24.json 24 carol ".start_time = 86399.75" &&
 	xalt ingest -q --db v1.sqlite old && DB=v1.sqlite q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db v1.sqlite 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v1.sqlite >out && grep "schema version 10" out &&
+	xalt db migrate --db v1.sqlite >out && grep "schema version 11" out &&
 	xalt ingest -q --db fresh.sqlite old &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&
@@ -120,7 +130,8 @@ test_expect_success PG 'migrate from a populated schema 1 on PostgreSQL' '
 	xalt ingest -q --db "$PG" old && psql_q "$pg_unpartition_sql" >/dev/null &&
 	psql_q "$to_schema1_sql" &&
 	test_must_fail xalt report packages --db "$PG" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 11" out &&
+	pg_run_package_types_are_narrow &&
 	psql_q "$days_sql" >actual && test_cmp expect.days actual &&
 	for kind in packages conda import-time executables libraries summary; do
 		xalt report $kind --db fresh.sqlite --format csv >expect &&

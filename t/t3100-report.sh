@@ -141,8 +141,8 @@ test_expect_success 'hostile names are shown verbatim; csv quotes them' '
 '
 
 test_expect_success 'db init and migrate are idempotent; report on an empty database' '
-	xalt db init --db empty.db >out && grep "schema version 10" out &&
-	xalt db migrate --db empty.db >out && grep "schema version 10" out &&
+	xalt db init --db empty.db >out && grep "schema version 11" out &&
+	xalt db migrate --db empty.db >out && grep "schema version 11" out &&
 	xalt report packages --db empty.db >out && echo "program  package  runs  users  direct  used" >expect && test_cmp expect out &&
 	xalt db frobnicate --db empty.db 2>err; test $? = 2 && grep "unknown action" err &&
 	sqlite3 empty.db "UPDATE schema_version SET version = 99" &&

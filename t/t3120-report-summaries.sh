@@ -175,7 +175,7 @@ test_expect_success PG 'libraries --top N on PostgreSQL: the same first N' '
 
 test_expect_success 'migrate from schema 7: lib_rank filled from sum_lib, the rows of a fresh load' '
 	cp s12.db v7.db && q v7.db "DROP TABLE lib_rank; UPDATE schema_version SET version = 7" &&
-	xalt db migrate --db v7.db >out && grep "schema version 10" out &&
+	xalt db migrate --db v7.db >out && grep "schema version 11" out &&
 	dump s12.db >expect && dump v7.db >actual && test_cmp expect actual &&
 	q v7.db "SELECT name FROM sqlite_master WHERE tbl_name = '"'"'lib_rank'"'"' ORDER BY 1" >actual &&
 	printf "%s\n" lib_rank lib_rank_runs >expect && test_cmp expect actual
@@ -185,7 +185,7 @@ test_expect_success PG 'migrate from schema 7 on PostgreSQL: lib_rank of a fresh
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c12 && psql_q "SELECT * FROM lib_rank ORDER BY 1" >expect &&
 	psql_q "$pg_to_schema9_sql DROP TABLE lib_rank; UPDATE schema_version SET version = 7" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 11" out &&
 	psql_q "SELECT * FROM lib_rank ORDER BY 1" >actual && test_cmp expect actual &&
 	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
 		WHERE tablename = '"'"'lib_rank'"'"'")" = "lib_rank_pkey lib_rank_runs" &&
@@ -204,7 +204,7 @@ test_expect_success 'migrate from a populated schema 3 builds the summaries; reb
 	cp one11.db v3.db &&
 	q v3.db "$to_schema3_sql" &&
 	test_must_fail xalt report packages --db v3.db 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db v3.db >out && grep "schema version 10" out &&
+	xalt db migrate --db v3.db >out && grep "schema version 11" out &&
 	dump one11.db >expect && dump v3.db >actual && test_cmp expect actual &&
 	q v3.db "DELETE FROM sum_pkg; UPDATE pres_pkg SET dbits = bits - dbits" &&
 	xalt db rebuild --db v3.db >out && echo "summary tables rebuilt" >expect.out &&
@@ -215,7 +215,7 @@ test_expect_success PG 'migrate from schema 3 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c11 &&
 	psql_q "$pg_unpartition_sql" >/dev/null && psql_q "$to_schema3_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 11" out &&
 	RANDOM=11 && read -r lo hi <days11 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s11.db filters.txt >expect &&
@@ -263,7 +263,7 @@ test_expect_success 'migrate from schema 5 (libraries per set): the per-library 
 	cp s13.db v5.db && q v5.db "$to_schema6_sql" && q v5.db "$to_schema5_sql" &&
 	test "$(q v5.db "SELECT count(*) FROM pres_libset")" -gt 100 &&
 	test "$(q v5.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
-	xalt db migrate --db v5.db >out && grep "schema version 10" out &&
+	xalt db migrate --db v5.db >out && grep "schema version 11" out &&
 	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v5.db >actual && test_cmp expect actual &&
 	! q v5.db "SELECT 1 FROM sum_libset" 2>/dev/null &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
@@ -274,7 +274,7 @@ test_expect_success PG 'migrate from schema 5 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c13 && psql_q "$pg_to_schema9_sql" &&
 	psql_q "$to_schema6_sql" && psql_q "$to_schema5_sql" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 11" out &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&
 	reports "$PG" filters.txt >actual &&
 	XALT_REPORT_SOURCE=raw reports s13.db filters.txt >expect &&
@@ -286,7 +286,7 @@ test_expect_success 'migrate from schema 6 (a presence row per user): the words 
 	test "$(q v6.db "SELECT count(DISTINCT user_id / 64) FROM pres_pkg")" = 3 &&
 	test "$(q v6.db "SELECT count(*) FROM pres_pkg WHERE direct = 1")" -gt 100 &&
 	test "$(q v6.db "SELECT count(*) FROM pres_lib")" -gt 100 &&
-	xalt db migrate --db v6.db >out && grep "schema version 10" out &&
+	xalt db migrate --db v6.db >out && grep "schema version 11" out &&
 	dump_lib=sums dump s13.db >expect && dump_lib=sums dump v6.db >actual && test_cmp expect actual &&
 	! q v6.db "SELECT 1 FROM pres_lib" 2>/dev/null
 '
@@ -295,7 +295,7 @@ test_expect_success PG 'migrate from schema 6 on PostgreSQL: the answers of a fr
 	psql_q "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null &&
 	xalt ingest -q --db "$PG" c13 && psql_q "$pg_to_schema9_sql" &&
 	psql_q "$to_schema6_sql" && psql_q "$pg_schema6_keys" &&
-	xalt db migrate --db "$PG" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG" >out && grep "schema version 11" out &&
 	test "$(psql_q "SELECT string_agg(indexname, '"'"' '"'"' ORDER BY indexname) FROM pg_indexes
 		WHERE tablename LIKE '"'"'pres%'"'"' OR tablename = '"'"'sum_lib'"'"'")" = "pres_dep_pkey pres_exec_pkey pres_host_pkey pres_pkg_days pres_pkg_pkey sum_lib_pkey" &&
 	RANDOM=13 && read -r lo hi <days13 && filters $lo $hi >filters.txt &&

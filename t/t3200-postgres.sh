@@ -14,7 +14,7 @@ CORPUS=$TRASH_DIRECTORY/corpus
 test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 	make_corpus corpus &&
 	mkrec corpus/run.50.json 50 "o'\''brien; DROP TABLE runs" "$(pkgs "[[\"python\",\"q\\\"x\",null,0.5]]")" &&
-	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 10" out &&
+	xalt db init --db "$PG_URL" >out && grep "(postgresql) at schema version 11" out &&
 	xalt ingest --db "$PG_URL" corpus >out &&
 	echo "read 9, loaded 9, duplicate 0, rejected 0" >expect && test_cmp expect out &&
 	xalt ingest -q --db lite.db corpus
@@ -23,7 +23,8 @@ test_expect_success 'setup: the same corpus into SQLite and PostgreSQL' '
 test_expect_success 'the tables have the documented rows' '
 	test "$(psql_q "SELECT count(*) FROM runs")" = 9 &&
 	test "$(psql_q "SELECT count(*) FROM run_package")" = "$(corpus_json | jq "map(.packages | length) | add")" &&
-	test "$(psql_q "SELECT max(version) FROM schema_version")" = 10
+	test "$(psql_q "SELECT max(version) FROM schema_version")" = 11 &&
+	pg_run_package_types_are_narrow
 '
 
 test_expect_success 'sum_lib by level, the day rows indexed for the ranked reports (PostgreSQL only)' '
@@ -118,12 +119,16 @@ test_expect_success '--delete on PostgreSQL: commits are durable already, files 
 	test "$(psql_q "SELECT count(*) FROM runs WHERE uuid = '\''$(rec_uuid 60)'\''")" = 1
 '
 
-test_expect_success 'new runs of known users spend no user id (user words need dense ids)' '
+# User ids make the summaries' user words, and user and package-name ids
+# are 32 bits in run_package.
+test_expect_success 'new runs of known users and package names spend no id' '
 	mkrec more/run.70.json 70 alice && mkrec more/run.71.json 71 bob &&
-	mkrec more/run.72.json 72 dora &&
+	mkrec more/run.72.json 72 dora "$(pkgs "[[\"python\",\"numpy\",\"1.26\",0.1],[\"python\",\"brand_new\",\"1\",0.1]]")" &&
 	xalt ingest -q --db "$PG_URL" more/run.70.json && xalt ingest -q --db "$PG_URL" more &&
 	test "$(psql_q "SELECT count(*) FROM users WHERE name IN ('"'"'alice'"'"', '"'"'dora'"'"')")" = 2 &&
-	test "$(psql_q "SELECT max(id) = count(*) FROM users")" = t
+	test "$(psql_q "SELECT count(*) FROM package_names WHERE name = '"'"'brand_new'"'"'")" = 1 &&
+	test "$(psql_q "SELECT max(id) = count(*) FROM users")" = t &&
+	test "$(psql_q "SELECT max(id) = count(*) FROM package_names")" = t
 '
 
 test_expect_success 'an unreachable server is a clear failure' '

@@ -68,7 +68,7 @@ test_expect_success 'migrate partitions a populated schema-3 database: same repo
 	psql_q "$layout_sql" >layout && test "$(cat layout)" = "run_package|r
 runs|r" &&
 	test_must_fail xalt report packages --db "$PG_URL" 2>err && grep "xalt db migrate" err &&
-	xalt db migrate --db "$PG_URL" >out && grep "schema version 10" out &&
+	xalt db migrate --db "$PG_URL" >out && grep "schema version 11" out &&
 	psql_q "$layout_sql" >actual && test_cmp expect.layout actual &&
 	reports >actual && test_cmp expect actual &&
 	# every run once in run_uuids, which took over from runs_uuid_day

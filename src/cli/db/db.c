@@ -412,6 +412,10 @@ static const char schema_v9[] = "UPDATE schema_version SET version = 9;\n";
  */
 static const char schema_v10[] = "UPDATE schema_version SET version = 10;\n";
 
+/* Version 11: PostgreSQL stores run_package's ids and flags in 32 and 16
+ * bits (db_part_narrow); SQLite's integers take the bytes their values need. */
+static const char schema_v11[] = "UPDATE schema_version SET version = 11;\n";
+
 /* A step: PostgreSQL-only work first (NULL: none), its SQL, then the tables
  * it fills (NULL: none); one transaction. */
 static const struct migration {
@@ -429,6 +433,7 @@ static const struct migration {
 	{ NULL, { summary_lib_rank, schema_v8 }, NULL },
 	{ summary_day_rows, { schema_v9, NULL }, NULL },
 	{ db_part_uuids, { schema_v10, NULL }, NULL },
+	{ db_part_narrow, { schema_v11, NULL }, NULL },
 };
 
 char *db_expand(const struct db *db, const char *sql)

@@ -31,7 +31,7 @@ struct db_bulk;
 enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Schema version this binary writes and reads (table schema_version). */
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 /*
  * The day of a run: whole days since 1970-01-01 UTC of its start time. The
@@ -197,6 +197,9 @@ int db_part_layout(struct db *db);
 /* PostgreSQL, inside the migration to schema 10: the table of every stored
  * run's uuid (run_uuids), filled from runs. 0, or -1 after error(). */
 int db_part_uuids(struct db *db);
+/* PostgreSQL, inside the migration to schema 11: run_package's ids and flags
+ * in 32 and 16 bits (rewrites the table). 0, or -1 after error(). */
+int db_part_narrow(struct db *db);
 
 /* --- db-prune.c: `xalt db prune` (docs/database.md, "Retention") ------- */
 

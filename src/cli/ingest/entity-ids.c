@@ -145,6 +145,31 @@ static int64_t resolve(struct entity *en, const char *key, size_t len)
 	return id;
 }
 
+/*
+ * resolve, for rows whose ids must stay small and dense: the row is looked
+ * up before it is inserted, since PostgreSQL spends an identity value on
+ * every INSERT that meets a conflict (every run of a known user, every known
+ * package name in each new loader). Users: the summaries' user words
+ * (summary.h); users and package names: 32-bit columns of run_package on
+ * PostgreSQL (db-part.c). One SELECT per new key and loader; a row two
+ * loaders add at once may still cost one id.
+ */
+static int64_t lookup_then_resolve(struct entity *en, const char *key, size_t len)
+{
+	int64_t id = -1;
+	int rc = db_step(en->get);
+
+	if (rc == DB_ROW)
+		id = db_column_int64(en->get, 0);
+	db_reset(en->get);
+	if (rc < 0)
+		return -1;
+	if (id < 0)
+		return resolve(en, key, len);
+	idmap_put(&en->ids, key, len, id);
+	return id;
+}
+
 /* Bind s as parameter i of both of en's statements. */
 static void bind_str(struct entity *en, int i, const char *s)
 {
@@ -174,32 +199,15 @@ static void make_key(struct xbuf *k, int n, ...)
 
 /* === users, hosts, executables ============================================== */
 
-/*
- * Users are looked up before they are inserted: PostgreSQL spends an
- * identity value on every INSERT that meets a conflict, and user ids must
- * stay dense (the summaries' user words, summary.h). One SELECT per user and
- * loader; a user two loaders add at once may still cost one id.
- */
 int64_t entity_user_id(struct entity_ids *e, const struct run_rec *r)
 {
 	size_t len = strlen(r->user);
 	int64_t id = idmap_get(&e->user.ids, r->user, len);
-	int rc;
 
 	if (id >= 0)
 		return id;
 	bind_str(&e->user, 1, r->user);
-	rc = db_step(e->user.get);
-	if (rc == DB_ROW)
-		id = db_column_int64(e->user.get, 0);
-	db_reset(e->user.get);
-	if (rc < 0)
-		return -1;
-	if (id >= 0) {
-		idmap_put(&e->user.ids, r->user, len, id);
-		return id;
-	}
-	return resolve(&e->user, r->user, len);
+	return lookup_then_resolve(&e->user, r->user, len);
 }
 
 int64_t entity_host_id(struct entity_ids *e, const struct run_rec *r)
@@ -365,7 +373,7 @@ static int64_t name_id(struct entity_ids *e, const char *program, const char *na
 	if ((id = idmap_get(&e->pname.ids, e->key.buf, e->key.len)) < 0) {
 		bind_str(&e->pname, 1, program);
 		bind_str(&e->pname, 2, name);
-		id = resolve(&e->pname, e->key.buf, e->key.len);
+		id = lookup_then_resolve(&e->pname, e->key.buf, e->key.len);
 	}
 	return id;
 }

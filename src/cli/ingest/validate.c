@@ -340,8 +340,9 @@ static int check_package_use(json_t *o, const struct where *w, struct run_pkg *p
 		return -1;
 	if (p->imported_by && !*p->imported_by)
 		p->imported_by = NULL;
-	if (n && json_integer_value(n) < 0)
-		return validate_reject(why, "field '%sfunctions_used' is negative", PREFIX(w));
+	/* a count of functions; 32 bits on PostgreSQL (db-part.c) */
+	if (n && (json_integer_value(n) < 0 || json_integer_value(n) > INT32_MAX))
+		return validate_reject(why, "field '%sfunctions_used' is out of range", PREFIX(w));
 	p->functions_used = n ? json_integer_value(n) : DB_BULK_NULL;
 	return 0;
 }
