@@ -133,9 +133,10 @@ test_expect_success '--delete removes files once committed, --archive moves them
 '
 
 test_expect_success 'SQLite commits every 5000 records unless --batch says otherwise' '
-	xalt ingest -v --db db.sqlite arc 2>err.default >/dev/null &&
+	mkrec batch/run.46.json 46 sam && mkdir batch/empty &&
+	xalt ingest -v --db db.sqlite batch 2>err.default >/dev/null &&
 	grep "committing every 5000 records" err.default &&
-	xalt ingest -v --batch 3 --db db.sqlite arc 2>err.three >/dev/null &&
+	xalt ingest -v --batch 3 --db db.sqlite batch 2>err.three >/dev/null &&
 	grep "committing every 3 records" err.three
 '
 

@@ -173,8 +173,10 @@ static struct entry *list_dir(int fd, const char *path, size_t *n)
 		return NULL;
 	}
 	closedir(d);
+	if (!v)         /* an empty directory: qsort must not get NULL */
+		return xmalloc(1);
 	qsort(v, *n, sizeof(*v), entry_cmp);
-	return v ? v : xmalloc(1);
+	return v;
 }
 
 /* Collect the record files under directory idx of w, open at fd, whose
